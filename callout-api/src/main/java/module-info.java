@@ -1,0 +1,12 @@
+/**
+ * The kcallout API: {@link org.kcallout.Callout}, handlers, locks, sbintime, the
+ * {@link org.kcallout.CalloutSystem} interface and the C-named facade {@link org.kcallout.KernTimeout}.
+ * Depends on {@code java.base} only.
+ */
+module org.kcallout.api {
+    exports org.kcallout;
+    exports org.kcallout.spi;
+    exports org.kcallout.internal to org.kcallout.wheel;
+
+    uses org.kcallout.spi.CalloutSystemProvider;
+}

@@ -1,0 +1,283 @@
+package org.kcallout;
+
+import java.util.concurrent.CompletionStage;
+
+/**
+ * A callout subsystem: per-CPU timing wheels, softclock threads and a clock, as {@code kern_timeout.c}
+ * provides to the FreeBSD kernel. Every method maps to one C function, named in its Javadoc; the
+ * static facade {@link KernTimeout} offers the same operations under the C names on a default system.
+ *
+ * <h2>Return values</h2>
+ * Arming functions return 1 if they cancelled something (a pending invocation, or an invocation
+ * waiting for its lock) and 0 otherwise. {@link #stop} and {@link #drain} follow the system's
+ * {@link Profile}: in MODERN, 1 = a pending invocation was removed (or a lock-waiting one cancelled),
+ * 0 = the handler is running and could not be stopped, -1 = there was nothing to stop; in CLASSIC,
+ * non-zero only when a pending invocation was cancelled, else 0.
+ *
+ * <h2>Errors</h2>
+ * Kernel assertions become exceptions (SPEC decision 3): {@link IllegalArgumentException} for a bad
+ * argument (null handler, unknown flag bits, CPU out of range, negative precision),
+ * {@link IllegalStateException} for misuse (a callout never initialised or owned by another system,
+ * re-initialising a pending or running callout, stopping a lock-associated callout without holding
+ * its lock, draining a callout from inside its own handler or while holding its lock). A rejected
+ * call changes nothing.
+ *
+ * <h2>Threads</h2>
+ * Every method may be called from any thread, including from handlers. {@link #drain} may block;
+ * it never throws {@link InterruptedException} (kernel sleeps are uninterruptible) and keeps the
+ * thread's interrupt status.
+ */
+public interface CalloutSystem extends AutoCloseable {
+
+    /** The semantics profile chosen when the system was built. */
+    Profile profile();
+
+    /** Number of callout CPUs ({@code mp_ncpus}). */
+    int ncpus();
+
+    /** The CPU that {@link #init} assigns ({@code cc_default_cpu}, {@code timeout_cpu}). */
+    int defaultCpu();
+
+    /**
+     * The CPU the calling thread counts as running on ({@code curcpu}): a softclock or event-timer
+     * thread of this system reports its own CPU; any other thread reports {@link #defaultCpu()}.
+     */
+    int curcpu();
+
+    /** Hardclock rate ({@code hz}). */
+    int hz();
+
+    /** One hardclock tick as sbintime ({@code tick_sbt = SBT_1S / hz}). */
+    long tickSbt();
+
+    /** Default relative precision shift ({@code tc_precexp}): 4 for the default 5 % deviation. */
+    int precExp();
+
+    /** Ticks at or beyond which relative times are measured from the last hardclock ({@code sbt_tickthreshold}). */
+    long tickThreshold();
+
+    /** Precise uptime ({@code sbinuptime()}). */
+    long sbinuptime();
+
+    /** The time of the most recent hardclock slot on {@code cpu} ({@code DPCPU_GET(hardclocktime)}). */
+    long hardclocktime(int cpu);
+
+    /** The hardclock counter ({@code ticks}): an {@code int} that wraps; compare by subtraction. */
+    int ticks();
+
+    /** Giant: one reentrant lock per system ({@code &Giant}), associated by {@code callout_init(c, 0)}. */
+    CalloutLock giant();
+
+    /* ---------------------------------------------------------------------------------------- */
+    /* Init                                                                                      */
+
+    /**
+     * {@code callout_init(c, mpsafe)}: prepares {@code c} for use on {@link #defaultCpu()}. With
+     * {@code mpsafe} the handler runs with no lock; without, it runs with {@link #giant()} held.
+     *
+     * @param c      the callout
+     * @param mpsafe {@code callout_init(c, 1)} if true, {@code callout_init(c, 0)} if false
+     * @throws IllegalStateException if {@code c} is pending or running, or belongs to another system
+     */
+    void init(Callout c, boolean mpsafe);
+
+    /**
+     * {@code callout_init_mtx(c, mtx, flags)} and {@code callout_init_rw(c, rw, flags)}: associates
+     * {@code lock}. The handler runs with it held (shared if {@code CALLOUT_SHAREDLOCK} and the lock
+     * has a shared mode), and {@link #stop}/{@link #reset} called with it held cancel exactly.
+     *
+     * @param c     the callout
+     * @param lock  the lock (not null: use {@link #init} for a callout without one)
+     * @param flags {@code 0}, {@link CalloutFlags#CALLOUT_RETURNUNLOCKED}, {@link CalloutFlags#CALLOUT_SHAREDLOCK}
+     * @throws IllegalArgumentException for a null lock, other flag bits, a sleepable lock, or (CLASSIC) a spin mutex
+     * @throws IllegalStateException    as for {@link #init}
+     */
+    void initLock(Callout c, CalloutLock lock, int flags);
+
+    /* ---------------------------------------------------------------------------------------- */
+    /* Arm                                                                                       */
+
+    /**
+     * {@code callout_reset_sbt_on(c, sbt, pr, func, arg, cpu, flags)}: the primitive every arming
+     * function reduces to (SPEC §4.4).
+     *
+     * @param c     the callout
+     * @param sbt   the time: relative, or absolute with {@link CalloutFlags#C_ABSOLUTE}
+     * @param pr    the precision the caller allows ({@code >= 0}); the relative precision of the
+     *              flags (or {@link #precExp()}) may widen it
+     * @param func  the handler
+     * @param arg   its argument
+     * @param cpu   the target CPU, or -1 to keep the callout's CPU
+     * @param flags {@code C_*} scheduling flags
+     * @param <A>   argument type
+     * @return 1 if a pending or lock-waiting invocation was cancelled, else 0
+     */
+    <A> int resetSbtOn(Callout c, long sbt, long pr, CalloutFunc<? super A> func, A arg, int cpu, int flags);
+
+    /**
+     * {@code callout_reset_sbt(c, sbt, pr, func, arg, flags)}: {@link #resetSbtOn} on the callout's CPU.
+     *
+     * @return 1 if something was cancelled, else 0
+     */
+    default <A> int resetSbt(Callout c, long sbt, long pr, CalloutFunc<? super A> func, A arg, int flags) {
+        return resetSbtOn(c, sbt, pr, func, arg, -1, flags);
+    }
+
+    /**
+     * {@code callout_reset_sbt_curcpu(c, sbt, pr, func, arg, flags)}: {@link #resetSbtOn} on {@link #curcpu()}.
+     *
+     * @return 1 if something was cancelled, else 0
+     */
+    default <A> int resetSbtCurcpu(Callout c, long sbt, long pr, CalloutFunc<? super A> func, A arg, int flags) {
+        return resetSbtOn(c, sbt, pr, func, arg, curcpu(), flags);
+    }
+
+    /**
+     * {@code callout_reset_on(c, ticks, func, arg, cpu)}: arms {@code c} to run {@code ticks}
+     * hardclock ticks from the last hardclock (so between {@code ticks - 1} and {@code ticks} ticks
+     * from now); {@code ticks <= 0} means 1.
+     *
+     * @return 1 if something was cancelled, else 0
+     */
+    default <A> int resetOn(Callout c, int ticks, CalloutFunc<? super A> func, A arg, int cpu) {
+        return resetSbtOn(c, tickSbt() * ticks, 0, func, arg, cpu, CalloutFlags.C_HARDCLOCK);
+    }
+
+    /**
+     * {@code callout_reset(c, ticks, func, arg)}: {@link #resetOn} on the callout's CPU.
+     *
+     * @return 1 if something was cancelled, else 0
+     */
+    default <A> int reset(Callout c, int ticks, CalloutFunc<? super A> func, A arg) {
+        return resetOn(c, ticks, func, arg, -1);
+    }
+
+    /**
+     * {@code callout_reset_curcpu(c, ticks, func, arg)}: {@link #resetOn} on {@link #curcpu()}.
+     *
+     * @return 1 if something was cancelled, else 0
+     */
+    default <A> int resetCurcpu(Callout c, int ticks, CalloutFunc<? super A> func, A arg) {
+        return resetOn(c, ticks, func, arg, curcpu());
+    }
+
+    /**
+     * {@code callout_schedule_sbt_on(c, sbt, pr, cpu, flags)}: re-arms with the handler and argument
+     * of the previous arm.
+     *
+     * @return 1 if something was cancelled, else 0
+     * @throws IllegalStateException if {@code c} was never armed
+     */
+    int scheduleSbtOn(Callout c, long sbt, long pr, int cpu, int flags);
+
+    /** {@code callout_schedule_sbt(c, sbt, pr, flags)}. @return 1 if something was cancelled, else 0 */
+    default int scheduleSbt(Callout c, long sbt, long pr, int flags) {
+        return scheduleSbtOn(c, sbt, pr, -1, flags);
+    }
+
+    /** {@code callout_schedule_sbt_curcpu(c, sbt, pr, flags)}. @return 1 if something was cancelled, else 0 */
+    default int scheduleSbtCurcpu(Callout c, long sbt, long pr, int flags) {
+        return scheduleSbtOn(c, sbt, pr, curcpu(), flags);
+    }
+
+    /** {@code callout_schedule_on(c, ticks, cpu)}. @return 1 if something was cancelled, else 0 */
+    default int scheduleOn(Callout c, int ticks, int cpu) {
+        return scheduleSbtOn(c, tickSbt() * ticks, 0, cpu, CalloutFlags.C_HARDCLOCK);
+    }
+
+    /**
+     * {@code callout_schedule(c, ticks)}: {@link #reset} with the handler and argument of the previous arm.
+     *
+     * @return 1 if something was cancelled, else 0
+     */
+    default int schedule(Callout c, int ticks) {
+        return scheduleOn(c, ticks, -1);
+    }
+
+    /** {@code callout_schedule_curcpu(c, ticks)}. @return 1 if something was cancelled, else 0 */
+    default int scheduleCurcpu(Callout c, int ticks) {
+        return scheduleOn(c, ticks, curcpu());
+    }
+
+    /**
+     * {@code callout_when(sbt, precision, flags, &res, &prec_res)}: the absolute time and precision
+     * an arm with these arguments would use on the calling thread's CPU (SPEC §4.3). Pass the result
+     * to {@link #resetSbtOn} with {@link CalloutFlags#C_PRECALC}.
+     *
+     * @return the time and precision
+     */
+    When when(long sbt, long precision, int flags);
+
+    /* ---------------------------------------------------------------------------------------- */
+    /* Cancel                                                                                    */
+
+    /**
+     * {@code callout_stop(c)}: cancels a pending invocation; never waits. With an associated lock the
+     * caller must hold it (except Giant), and an invocation already waiting for that lock is cancelled
+     * too. See the class comment for the return values of each profile.
+     *
+     * @return MODERN: 1, 0 or -1; CLASSIC: 1 or 0
+     * @throws IllegalStateException if the callout has a lock (not Giant) the caller does not hold
+     */
+    int stop(Callout c);
+
+    /**
+     * {@code callout_drain(c)}: stops the callout and waits until no invocation is running. Must not
+     * be called with the callout's lock held, nor from the callout's own handler (both throw
+     * {@link IllegalStateException} instead of deadlocking). While a drainer waits, resets of the
+     * callout are refused.
+     *
+     * @return MODERN: 1 if a pending invocation was removed, -1 otherwise; CLASSIC: 1 or 0
+     */
+    int drain(Callout c);
+
+    /**
+     * {@code callout_async_drain(c, drain)} (FreeBSD 11-14, MODERN only): stops the callout without
+     * waiting. If its handler is running, {@code fn} is recorded and called once with the handler's
+     * argument after the handler returns, and 0 is returned; until then resets are refused. If it was
+     * pending it is removed and 1 returned; if idle, -1. {@code fn} is called only when 0 is returned,
+     * so on a non-zero result the caller proceeds itself.
+     *
+     * @param fn  the drain callback
+     * @param <A> its argument type (the handler's)
+     * @return 1, 0 or -1
+     * @throws UnsupportedOperationException in the CLASSIC profile
+     * @throws IllegalStateException         if a drain callback is already recorded for the running invocation
+     */
+    <A> int asyncDrain(Callout c, CalloutFunc<? super A> fn);
+
+    /**
+     * A {@link CompletionStage} form of drain that never blocks: the stage completes when the callout
+     * is fully stopped (nothing pending, no invocation running). It completes immediately if nothing
+     * is running; otherwise on the dispatching thread after the handler returns. Resets are refused
+     * until then. Works in both profiles.
+     *
+     * @return a stage completed with {@code null}
+     */
+    CompletionStage<Void> drainAsync(Callout c);
+
+    /* ---------------------------------------------------------------------------------------- */
+    /* Queries (the macros) and lifecycle                                                        */
+
+    /** {@code callout_pending(c)}. @return whether {@code c} is pending */
+    default boolean pending(Callout c) {
+        return c.pending();
+    }
+
+    /** {@code callout_active(c)}. @return whether {@code c} is active */
+    default boolean active(Callout c) {
+        return c.active();
+    }
+
+    /** {@code callout_deactivate(c)}. */
+    default void deactivate(Callout c) {
+        c.deactivate();
+    }
+
+    /**
+     * Stops the system's threads. Pending callouts are abandoned (never run); handlers already
+     * running finish. Idempotent.
+     */
+    @Override
+    void close();
+}

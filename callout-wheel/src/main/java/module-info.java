@@ -1,0 +1,11 @@
+/**
+ * The kcallout engine: per-CPU hashed timing wheels, {@code callout_process}, the softclock
+ * dispatcher, and the virtual and real-time event timers.
+ */
+module org.kcallout.wheel {
+    requires transitive org.kcallout.api;
+
+    exports org.kcallout.wheel;
+
+    provides org.kcallout.spi.CalloutSystemProvider with org.kcallout.wheel.WheelProvider;
+}

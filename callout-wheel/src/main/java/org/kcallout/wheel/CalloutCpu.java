@@ -1,0 +1,427 @@
+package org.kcallout.wheel;
+
+import static org.kcallout.CalloutFlags.CALLOUT_DFRMIGRATION;
+import static org.kcallout.CalloutFlags.CALLOUT_DIRECT;
+import static org.kcallout.CalloutFlags.CALLOUT_PENDING;
+import static org.kcallout.CalloutFlags.CALLOUT_PROCESSED;
+import static org.kcallout.CalloutFlags.CALLOUT_RETURNUNLOCKED;
+import static org.kcallout.CalloutFlags.CALLOUT_SHAREDLOCK;
+import static org.kcallout.CalloutFlags.C_DIRECT_EXEC;
+import static org.kcallout.Sbt.SBT_1S;
+import static org.kcallout.Sbt.SBT_MAX;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.kcallout.Callout;
+import org.kcallout.CalloutFunc;
+import org.kcallout.CalloutLock;
+import org.kcallout.Sbt;
+import org.kcallout.internal.CalloutNode;
+import org.kcallout.internal.CpuRef;
+import org.kcallout.internal.Link;
+
+/**
+ * Per-CPU callout state ({@code struct callout_cpu}): the callwheel, the expire queue, the two
+ * execution entities, and the scan and dispatch code that runs on them.
+ */
+final class CalloutCpu extends CpuRef {
+    /* Implementation notes.
+     *
+     * Ports callout_cc_add, callout_process, softclock and softclock_call_cc of kern_timeout.c
+     * (FreeBSD main). Field ownership, as kern_timeout.c's table:
+     *
+     *   field        guard               notes
+     *   lock         -                   cc_lock; non-recursive use (never re-entered)
+     *   callwheel    lock                bucket sentinels; a callout on a bucket is WHEEL state
+     *   expireq      lock                sentinel of the expire FIFO (EXPQ state)
+     *   exec[0..1]   lock                softclock and direct entities; cancel is volatile (ExecEntity)
+     *   ccNext       lock                next callout the direct scan examines (cc_exec_next_dir)
+     *   ccBucket     lock                bucket index of that scan, -1 outside a scan
+     *   firstevent   lock                earliest deadline reported to the clock (cc_firstevent)
+     *   lastscan     lock                now of the previous scan (cc_lastscan)
+     *   drainCv      lock                the sleep queue of every cc_waiting on this CPU
+     *   workCv       lock                the softclock thread sleeps here (real time only)
+     *
+     * Differences from FreeBSD, all deliberate and documented in SPEC decisions:
+     *  - buckets are FIFO (tail insertion), so equal deadlines run in arming order (decision 4);
+     *    because an arm into the bucket being scanned is appended, cc_next only needs redirecting
+     *    when the scan has already reached the end of that bucket;
+     *  - a handler's exception goes to the failure hook and the invocation completes normally
+     *    (decision 5);
+     *  - the drainers' sleep queue is a Condition of the CPU lock, so registering as a waiter and
+     *    sleeping are atomic and there is no sleepq-lock restart dance.
+     *
+     * Time arithmetic: sbintime in the engine saturates and stays within [0, SBT_MAX] once clamped to
+     * lastscan, where a < b and a - b < 0 agree; the 32-bit bucket hash wraps and is compared by
+     * subtraction only (SPEC decision 9). */
+
+    /** log2 of the bucket width: a bucket covers 2^24 sbt = 1/256 s (CC_HASH_SHIFT = 8). */
+    static final int HASH_SHIFT = 32 - 8;
+
+    final CalloutWheel wheel;
+    final ReentrantLock lock = new ReentrantLock();
+    final Condition drainCv = lock.newCondition();
+    final Condition workCv = lock.newCondition();
+    final Link[] callwheel;
+    final int mask;
+    final Link expireq = new Link();
+    final ExecEntity[] exec = {new ExecEntity(), new ExecEntity()};
+    Link ccNext;
+    int ccBucket = -1;
+    long firstevent = SBT_MAX;
+    long lastscan;
+
+    CalloutCpu(CalloutWheel wheel, int cpuId, int callwheelSize) {
+        super(cpuId, wheel);
+        this.wheel = wheel;
+        this.callwheel = new Link[callwheelSize];
+        for (int i = 0; i < callwheelSize; i++) {
+            callwheel[i] = new Link();
+        }
+        this.mask = callwheelSize - 1;
+    }
+
+    /** {@code callout_hash}: the 32-bit bucket number of a time, before masking. */
+    static int hash(long sbt) {
+        return (int) (sbt >> HASH_SHIFT);
+    }
+
+    /** {@code callout_get_bucket}. */
+    int bucket(long sbt) {
+        return hash(sbt) & mask;
+    }
+
+    /**
+     * {@code callout_cc_add}: links {@code c} into the wheel and reports a new earliest deadline to
+     * the clock. Called with {@link #lock} held; {@code c} is on no list.
+     */
+    void ccAdd(Callout c, long sbt, long precision, Object func, Object arg, int flags) {
+        assert lock.isHeldByCurrentThread();
+        assert c.isEmpty() : "callout_cc_add: callout already on a list";
+        if (sbt < lastscan) {
+            sbt = lastscan;
+        }
+        c.arg = arg;
+        c.func = func;
+        c.time = sbt;
+        // Clip the window so that time + precision never overflows.
+        if (precision > SBT_MAX - sbt) {
+            precision = SBT_MAX - sbt;
+        }
+        c.precision = precision;
+        int iflags = (c.iflags | CALLOUT_PENDING) & ~CALLOUT_PROCESSED;
+        if ((flags & C_DIRECT_EXEC) != 0) {
+            iflags |= CALLOUT_DIRECT;
+        }
+        c.setIflagsRelease(iflags);
+        c.setFlagsRelease(c.flags | CalloutNode.ACTIVE);
+        int b = bucket(sbt);
+        Link head = callwheel[b];
+        head.addLast(c);
+        if (b == ccBucket && ccNext == head) {
+            // The direct scan already reached the end of this bucket: make it look at c next.
+            ccNext = c;
+        }
+        long end = sbt + precision;
+        if (end < firstevent) {
+            firstevent = end;
+            wheel.clock.cpuNewCallout(cpuId, end, sbt);
+        }
+    }
+
+    /**
+     * Removes a pending {@code c} from the wheel or the expire queue. Called with {@link #lock}
+     * held. Flags are the caller's business.
+     */
+    void unlinkPending(Callout c) {
+        assert lock.isHeldByCurrentThread();
+        if (ccNext == c) {
+            ccNext = c.next;
+        }
+        c.unlink();
+    }
+
+    /**
+     * {@code callout_process(now)}: moves every callout due at {@code now} to the expire queue (or
+     * runs it, if direct), and reports the next event window to the clock (SPEC §6).
+     *
+     * @return true if the expire queue is non-empty afterwards
+     */
+    boolean process(long now) {
+        lock.lock();
+        try {
+            int firstb = hash(lastscan);
+            lastscan = now;
+            int nowb = hash(now);
+            // How far ahead to look for events that can share this interrupt.
+            long lookahead;
+            if (nowb == firstb) {
+                lookahead = SBT_1S / 16;
+            } else if (nowb - firstb == 1) {
+                lookahead = SBT_1S / 8;
+            } else {
+                lookahead = SBT_1S;
+            }
+            long first = Sbt.add(now, lookahead / 2);
+            long last = Sbt.add(now, lookahead) & (-1L << HASH_SHIFT);
+            int lastb = hash(last) - 1;
+            long max = last;
+            // Scan a whole revolution at most once.
+            if (Integer.compareUnsigned(lastb - firstb, callwheel.length) >= 0) {
+                lastb = firstb + callwheel.length - 1;
+                if (Integer.compareUnsigned(nowb - firstb, callwheel.length) >= 0) {
+                    nowb = lastb;
+                }
+            }
+            // Buckets firstb..nowb hold what is due; nowb+1..lastb what may be aggregated.
+            do {
+                int b = firstb & mask;
+                Link head = callwheel[b];
+                Link n = head.next;
+                while (n != head) {
+                    Callout c = (Callout) n;
+                    long t = c.time;
+                    if (t <= now) {
+                        if ((c.iflags & CALLOUT_DIRECT) != 0) {
+                            ccNext = c.next;
+                            ccBucket = b;
+                            c.unlink();
+                            dispatch(c, 1);
+                            n = ccNext;
+                        } else {
+                            n = c.next;
+                            c.unlink();
+                            expireq.addLast(c);
+                            c.setIflagsRelease(c.iflags | CALLOUT_PROCESSED);
+                        }
+                        continue;
+                    }
+                    n = c.next;
+                    if (t >= max) {
+                        continue; // a later revolution
+                    }
+                    if (t > last) {
+                        lastb = nowb; // cannot be merged: stop looking further ahead
+                        continue;
+                    }
+                    if (t < first) {
+                        first = t;
+                    }
+                    long tmax = t + c.precision;
+                    if (tmax < last) {
+                        last = tmax;
+                    }
+                }
+                firstb++;
+            } while (firstb - lastb <= 0);
+            ccBucket = -1;
+            ccNext = null;
+            firstevent = last;
+            wheel.clock.cpuNewCallout(cpuId, last, first);
+            boolean work = !expireq.isEmpty();
+            if (work) {
+                workCv.signal();
+            }
+            return work;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * {@code softclock}: runs the expire queue until it is empty, on the calling thread. Called with
+     * {@link #lock} held.
+     *
+     * @return the number of callouts dispatched
+     */
+    int softclockLocked() {
+        assert lock.isHeldByCurrentThread();
+        int n = 0;
+        Link head = expireq;
+        while (head.next != head) {
+            Callout c = (Callout) head.next;
+            c.unlink();
+            dispatch(c, 0);
+            n++;
+        }
+        return n;
+    }
+
+    /**
+     * {@code softclock_call_cc}: runs one expired callout on entity {@code e}. Entered and left with
+     * {@link #lock} held; drops it around the lock hand-off and the handler.
+     */
+    @SuppressWarnings("unchecked")
+    void dispatch(Callout c, int e) {
+        assert lock.isHeldByCurrentThread();
+        int iflags = c.iflags;
+        assert (iflags & CALLOUT_PENDING) != 0 : "softclock_call_cc: callout not pending";
+        ExecEntity ent = exec[e];
+        CalloutLock clock = (CalloutLock) c.lock;
+        boolean shared = clock != null && (iflags & CALLOUT_SHAREDLOCK) != 0 && clock.supportsShared();
+        CalloutFunc<Object> func = (CalloutFunc<Object>) c.func;
+        Object arg = c.arg;
+        c.setIflagsRelease(iflags & ~CALLOUT_PENDING);
+        ent.curr = c;
+        ent.cancel = false;
+        ent.thread = Thread.currentThread();
+        lock.unlock();
+        try {
+            invoke(c, ent, clock, shared, (iflags & CALLOUT_RETURNUNLOCKED) != 0, func, arg);
+        } finally {
+            lock.lock();
+        }
+        complete(c, ent, e, arg);
+    }
+
+    /** The part of the dispatcher that runs without the CPU lock: lock hand-off and handler. */
+    private void invoke(Callout c, ExecEntity ent, CalloutLock clock, boolean shared, boolean returnUnlocked,
+                        CalloutFunc<Object> func, Object arg) {
+        Throwable failure = null;
+        if (clock != null) {
+            wheel.observer.dispatchLockWait(c);
+            try {
+                if (shared) {
+                    clock.lockShared();
+                } else {
+                    clock.lock();
+                }
+            } catch (RuntimeException | Error ex) {
+                // The lock refused us (for instance a non-recursive mutex the handler thread still
+                // holds): the invocation is lost, but nothing else is.
+                wheel.handlerFailed(c, ex);
+                return;
+            }
+            // Cancelled while we switched locks? A canceller held the lock, so this read is exact.
+            if (ent.cancel) {
+                release(c, clock, shared);
+                return;
+            }
+            ent.cancel = true; // too late to cancel from now on
+        }
+        try {
+            func.call(arg);
+        } catch (Throwable t) {
+            failure = t;
+        }
+        if (clock != null) {
+            boolean held = shared ? clock.ownedShared() : clock.owned();
+            if (!returnUnlocked) {
+                if (held) {
+                    release(c, clock, shared);
+                } else if (failure == null) {
+                    failure = new IllegalStateException("callout handler released its lock " + clock.name()
+                            + " but the callout was not initialised with CALLOUT_RETURNUNLOCKED");
+                }
+            } else if (failure != null && held) {
+                release(c, clock, shared); // decision 5: a failed RETURNUNLOCKED handler still holds it
+            }
+        }
+        if (failure != null) {
+            wheel.handlerFailed(c, failure);
+        }
+    }
+
+    private void release(Callout c, CalloutLock clock, boolean shared) {
+        try {
+            if (shared) {
+                clock.unlockShared();
+            } else {
+                clock.unlock();
+            }
+        } catch (RuntimeException | Error ex) {
+            wheel.handlerFailed(c, ex);
+        }
+    }
+
+    /** The completion path of softclock_call_cc (SPEC §5.5, §5.6). Called with {@link #lock} held. */
+    private void complete(Callout c, ExecEntity ent, int e, Object arg) {
+        assert ent.curr == c : "softclock_call_cc: mishandled cc_curr";
+        ent.curr = null;
+        ent.thread = null;
+        CalloutFunc<Object> drainFn = ent.drainFn;
+        CompletableFuture<Void> drainFuture = ent.drainFuture;
+        if (drainFn != null || drainFuture != null) {
+            ent.drainFn = null;
+            ent.drainFuture = null;
+            lock.unlock();
+            try {
+                if (drainFn != null) {
+                    try {
+                        drainFn.call(arg);
+                    } catch (Throwable t) {
+                        wheel.handlerFailed(c, t);
+                    }
+                }
+                if (drainFuture != null) {
+                    drainFuture.complete(null);
+                }
+            } finally {
+                lock.lock();
+            }
+        }
+        if (ent.waiting) {
+            // Someone drains this callout: a recorded migration is cancelled.
+            if (ent.migrating()) {
+                ent.clearMigration();
+                c.setIflagsRelease(c.iflags & ~CALLOUT_DFRMIGRATION);
+            }
+            ent.waiting = false;
+            drainCv.signalAll();
+        } else if (ent.migrating()) {
+            CalloutCpu target = ent.migCpu;
+            long time = ent.migTime;
+            long prec = ent.migPrec;
+            Object func = ent.migFunc;
+            Object marg = ent.migArg;
+            ent.clearMigration();
+            if ((c.iflags & CALLOUT_DFRMIGRATION) == 0) {
+                return; // the deferred migration was stopped meanwhile
+            }
+            c.setIflagsRelease(c.iflags & ~(CALLOUT_DFRMIGRATION | CALLOUT_PENDING));
+            CalloutCpu to = wheel.cpuSwitch(c, this, target);
+            try {
+                to.ccAdd(c, time, prec, func, marg, e == 1 ? C_DIRECT_EXEC : 0);
+            } finally {
+                to.lock.unlock();
+                lock.lock();
+            }
+        }
+    }
+
+    /** True if {@code c} is linked in bucket {@code b} (for tests); takes the lock. */
+    boolean inBucket(Callout c, int b) {
+        lock.lock();
+        try {
+            Link head = callwheel[b];
+            for (Link n = head.next; n != head; n = n.next) {
+                if (n == c) {
+                    return true;
+                }
+            }
+            return false;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Number of callouts on the wheel and the expire queue (for tests and diagnostics); takes the lock. */
+    int pendingCount() {
+        lock.lock();
+        try {
+            int n = 0;
+            for (Link head : callwheel) {
+                for (Link x = head.next; x != head; x = x.next) {
+                    n++;
+                }
+            }
+            for (Link x = expireq.next; x != expireq; x = x.next) {
+                n++;
+            }
+            return n;
+        } finally {
+            lock.unlock();
+        }
+    }
+}

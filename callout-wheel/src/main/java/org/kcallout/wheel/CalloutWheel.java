@@ -1,0 +1,1008 @@
+package org.kcallout.wheel;
+
+import static org.kcallout.CalloutFlags.CALLOUT_DFRMIGRATION;
+import static org.kcallout.CalloutFlags.CALLOUT_DIRECT;
+import static org.kcallout.CalloutFlags.CALLOUT_PENDING;
+import static org.kcallout.CalloutFlags.CALLOUT_RETURNUNLOCKED;
+import static org.kcallout.CalloutFlags.C_ABSOLUTE;
+import static org.kcallout.CalloutFlags.C_DIRECT_EXEC;
+import static org.kcallout.CalloutFlags.C_HARDCLOCK;
+import static org.kcallout.CalloutFlags.C_PRECALC;
+import static org.kcallout.CalloutFlags.C_VALID_MASK;
+import static org.kcallout.CalloutFlags.INIT_VALID_MASK;
+import static org.kcallout.Sbt.SBT_1S;
+import static org.kcallout.Sbt.SBT_MAX;
+
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.kcallout.Callout;
+import org.kcallout.CalloutFlags;
+import org.kcallout.CalloutFunc;
+import org.kcallout.CalloutLock;
+import org.kcallout.CalloutSystem;
+import org.kcallout.HandlerFailureHook;
+import org.kcallout.KMutex;
+import org.kcallout.Profile;
+import org.kcallout.Sbt;
+import org.kcallout.When;
+import org.kcallout.internal.CalloutNode;
+import org.kcallout.internal.CpuRef;
+
+/**
+ * The callout engine: FreeBSD's {@code kern_timeout.c} on per-CPU hashed timing wheels, driven by a
+ * {@link ClockSource} (the {@link RealTimeEventTimer} by default, or a {@link VirtualEventTimer} for
+ * deterministic tests).
+ *
+ * <pre>{@code
+ * VirtualEventTimer vt = new VirtualEventTimer();
+ * try (CalloutWheel sys = CalloutWheel.builder().clock(vt).build()) {
+ *     Callout c = new Callout();
+ *     sys.init(c, true);                                  // callout_init(&c, 1)
+ *     sys.reset(c, 10, MyDriver::tick, driver);          // callout_reset(&c, 10, tick, sc)
+ *     vt.advance(20 * sys.tickSbt());                     // tick(driver) runs on this thread
+ * }
+ * }</pre>
+ *
+ * <p>See {@link CalloutSystem} for the contract of each method. Beyond it, this class offers the
+ * hooks a conformance test needs: {@link #calloutProcess(int, long)} and {@link #softclock(int)} to
+ * drive a CPU by hand, and read-only views of the per-CPU state ({@link #firstevent(int)},
+ * {@link #lastscan(int)}, {@link #inBucket(Callout, int)}).
+ */
+public final class CalloutWheel implements CalloutSystem {
+    /* Implementation notes.
+     *
+     * Ports the public half of kern_timeout.c (FreeBSD main): callout_when, callout_reset_sbt_on,
+     * _callout_stop_safe (split into the MODERN stop, drain and async-drain paths and the CLASSIC
+     * ones), _callout_init_lock, callout_lock and callout_cpu_switch. The per-CPU half (wheel, scan,
+     * dispatcher) is CalloutCpu.
+     *
+     * Locking: a callout is protected by the lock of the CPU its cc field names (callout_lock
+     * resolves the CPUBLOCK hand-off). Lock order: a callout's associated lock, then a CPU lock, then
+     * the clock source's monitor. Two CPU locks are never held together except in cpuSwitch's
+     * hand-off, where the first is released before the second is taken.
+     *
+     * Every public method validates its arguments and the caller's lock before it takes a CPU lock,
+     * and re-checks ownership under the lock before it changes anything, so a rejected call changes
+     * nothing (SPEC decision 3). */
+
+    private static final System.Logger LOG = System.getLogger(CalloutWheel.class.getName());
+
+    private static final HandlerFailureHook LOGGING_HOOK = (c, t) ->
+            LOG.log(System.Logger.Level.ERROR, "callout handler threw; the softclock thread goes on: " + c, t);
+
+    private final Profile profile;
+    private final int hz;
+    private final long tickSbt;
+    private final int precExp;
+    private final long tickThreshold;
+    private final int defaultCpu;
+    private final int callwheelSize;
+    private final KMutex giant;
+    private final HandlerFailureHook failureHook;
+    final CalloutObserver observer;
+    final ClockSource clock;
+    private final CalloutCpu[] cpus;
+    private final SoftclockThread[] softclockThreads;
+    private volatile boolean closed;
+
+    private CalloutWheel(Builder b) {
+        this.profile = b.profile;
+        this.hz = b.hz;
+        this.tickSbt = SBT_1S / b.hz;
+        this.precExp = precExpFor(b.allowedDeviationPercent);
+        this.tickThreshold = b.allowedDeviationPercent == 0 ? SBT_MAX : tickSbt << precExp;
+        this.defaultCpu = b.defaultCpu;
+        this.callwheelSize = b.callwheelSize;
+        this.giant = new KMutex("Giant", KMutex.MTX_RECURSE);
+        this.failureHook = b.failureHook != null ? b.failureHook : LOGGING_HOOK;
+        this.observer = b.observer != null ? b.observer : CalloutObserver.NONE;
+        this.cpus = new CalloutCpu[b.ncpus];
+        for (int i = 0; i < b.ncpus; i++) {
+            cpus[i] = new CalloutCpu(this, i, b.callwheelSize);
+        }
+        this.clock = b.clock != null ? b.clock : new RealTimeEventTimer();
+        this.clock.attach(this);
+        if (clock.runsSoftclockInline()) {
+            this.softclockThreads = null;
+        } else {
+            this.softclockThreads = new SoftclockThread[b.ncpus];
+            for (int i = 0; i < b.ncpus; i++) {
+                softclockThreads[i] = new SoftclockThread(this, cpus[i]);
+                softclockThreads[i].start();
+            }
+        }
+        this.clock.start();
+    }
+
+    /** @return a builder with the defaults: MODERN, 1 CPU, hz 1000, 8192 buckets, real time */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * {@code callwheelsize} for a given {@code ncallout}: the power of two strictly greater than it
+     * ({@code 1 << fls(ncallout)}), as FreeBSD sizes its wheel.
+     *
+     * @param ncallout the expected number of callouts, {@code >= 1}
+     * @return the wheel size
+     */
+    public static int callwheelSizeFor(int ncallout) {
+        if (ncallout < 1 || ncallout >= (1 << 30)) {
+            throw new IllegalArgumentException("ncallout must be in [1, 2^30), got " + ncallout);
+        }
+        return 1 << (32 - Integer.numberOfLeadingZeros(ncallout));
+    }
+
+    /** {@code tc_precexp} for {@code kern.timecounter.alloweddeviation} (SPEC §1). */
+    static int precExpFor(int percent) {
+        if (percent == 0) {
+            return 31;
+        }
+        int t = (99 + percent) / percent;
+        return 31 - Integer.numberOfLeadingZeros(t + t / 2);
+    }
+
+    /* ---------------------------------------------------------------------------------------- */
+    /* Configuration and time                                                                     */
+
+    @Override
+    public Profile profile() {
+        return profile;
+    }
+
+    @Override
+    public int ncpus() {
+        return cpus.length;
+    }
+
+    @Override
+    public int defaultCpu() {
+        return defaultCpu;
+    }
+
+    @Override
+    public int curcpu() {
+        Thread t = Thread.currentThread();
+        if (t instanceof CalloutThread) {
+            CalloutThread ct = (CalloutThread) t;
+            if (ct.wheel() == this) {
+                return ct.cpu();
+            }
+        }
+        return defaultCpu;
+    }
+
+    @Override
+    public int hz() {
+        return hz;
+    }
+
+    @Override
+    public long tickSbt() {
+        return tickSbt;
+    }
+
+    @Override
+    public int precExp() {
+        return precExp;
+    }
+
+    @Override
+    public long tickThreshold() {
+        return tickThreshold;
+    }
+
+    /** @return the number of buckets of each CPU's wheel ({@code callwheelsize}) */
+    public int callwheelSize() {
+        return callwheelSize;
+    }
+
+    /** @return the clock source driving this system */
+    public ClockSource clock() {
+        return clock;
+    }
+
+    @Override
+    public long sbinuptime() {
+        return clock.sbinuptime();
+    }
+
+    @Override
+    public long hardclocktime(int cpu) {
+        checkCpu("hardclocktime", cpu);
+        return clock.hardclocktime(cpu);
+    }
+
+    @Override
+    public int ticks() {
+        return clock.ticks();
+    }
+
+    @Override
+    public CalloutLock giant() {
+        return giant;
+    }
+
+    /* ---------------------------------------------------------------------------------------- */
+    /* Init                                                                                       */
+
+    @Override
+    public void init(Callout c, boolean mpsafe) {
+        initInternal("callout_init", c, mpsafe ? null : giant, mpsafe ? CALLOUT_RETURNUNLOCKED : 0);
+    }
+
+    @Override
+    public void initLock(Callout c, CalloutLock lock, int flags) {
+        String fn = "callout_init_lock";
+        if (lock == null) {
+            throw new IllegalArgumentException(fn + ": lock must not be null (flags 0x" + Integer.toHexString(flags)
+                    + "); use callout_init(c, 1) for a callout without a lock");
+        }
+        if ((flags & ~INIT_VALID_MASK) != 0) {
+            throw new IllegalArgumentException(fn + ": bad flags 0x" + Integer.toHexString(flags)
+                    + " (allowed: CALLOUT_RETURNUNLOCKED 0x10, CALLOUT_SHAREDLOCK 0x20)");
+        }
+        CalloutLock.Kind kind = lock.kind();
+        if (kind == CalloutLock.Kind.SLEEPABLE) {
+            throw new IllegalArgumentException(fn + ": invalid lock class: " + lock.name()
+                    + " is sleepable (sx, lockmgr); a callout lock must not be");
+        }
+        if (kind == CalloutLock.Kind.SPIN_MUTEX && profile == Profile.CLASSIC) {
+            throw new IllegalArgumentException(fn + ": invalid lock class: " + lock.name()
+                    + " is a spin mutex, which the CLASSIC profile does not accept");
+        }
+        initInternal(fn, c, lock, flags);
+    }
+
+    private void initInternal(String fn, Callout c, CalloutLock lock, int iflags) {
+        Objects.requireNonNull(c, fn + ": callout must not be null");
+        CalloutCpu home = cpus[defaultCpu];
+        if (c.cc == null) {
+            // Never initialised: nobody else can see it through this system yet.
+            reinit(c, lock, iflags);
+            c.cc = home;
+            return;
+        }
+        CalloutCpu cc = lockAny(c);
+        try {
+            ExecEntity e0 = cc.exec[0];
+            ExecEntity e1 = cc.exec[1];
+            if ((c.iflags & (CALLOUT_PENDING | CALLOUT_DFRMIGRATION)) != 0 || e0.curr == c || e1.curr == c) {
+                throw new IllegalStateException(fn + ": cannot re-initialise a callout that is pending or running: " + c);
+            }
+            reinit(c, lock, iflags);
+            c.cc = home;
+        } finally {
+            cc.lock.unlock();
+        }
+    }
+
+    private static void reinit(Callout c, CalloutLock lock, int iflags) {
+        c.time = 0;
+        c.precision = 0;
+        c.func = null;
+        c.arg = null;
+        c.lock = lock;
+        c.setIflagsRelease(iflags);
+        c.setFlagsRelease(0);
+    }
+
+    /* ---------------------------------------------------------------------------------------- */
+    /* Arm                                                                                        */
+
+    @Override
+    public When when(long sbt, long precision, int flags) {
+        checkFlags("callout_when", flags);
+        checkPrecision("callout_when", precision);
+        long s = hardclockAdjust(sbt, flags);
+        return new When(whenTime(s, flags), whenPrecision(s, precision, flags));
+    }
+
+    /** Step 2 of callout_when: tick-based times are at least one tick. */
+    private long hardclockAdjust(long sbt, int flags) {
+        if ((flags & (C_ABSOLUTE | C_PRECALC)) == 0 && (flags & C_HARDCLOCK) != 0 && sbt < tickSbt) {
+            return tickSbt;
+        }
+        return sbt;
+    }
+
+    /** Steps 1, 3 and 4 of callout_when: the absolute time. */
+    private long whenTime(long sbt, int flags) {
+        if ((flags & (C_ABSOLUTE | C_PRECALC)) != 0) {
+            return sbt;
+        }
+        long base;
+        if ((flags & C_HARDCLOCK) != 0 || sbt >= tickThreshold) {
+            base = clock.hardclocktime(curcpu());
+            if (base == 0) {
+                base = clock.sbinuptime(); // early boot: no hardclock yet
+            }
+            if ((flags & C_HARDCLOCK) == 0) {
+                base += tickSbt; // round the start up to the next tick slot
+            }
+        } else {
+            base = clock.sbinuptime();
+        }
+        return Sbt.add(base, sbt);
+    }
+
+    /** Step 5 of callout_when: the precision. */
+    private long whenPrecision(long sbt, long precision, int flags) {
+        if ((flags & (C_ABSOLUTE | C_PRECALC)) != 0) {
+            return precision;
+        }
+        int prel = CalloutFlags.C_PRELGET(flags);
+        int shift = prel < 0 ? precExp : prel;
+        long rp = shift >= 63 ? (sbt < 0 ? -1 : 0) : sbt >> shift;
+        return Math.max(rp, precision);
+    }
+
+    @Override
+    public <A> int resetSbtOn(Callout c, long sbt, long pr, CalloutFunc<? super A> func, A arg, int cpu, int flags) {
+        String fn = "callout_reset_sbt_on";
+        if (func == null) {
+            throw new IllegalArgumentException(fn + ": func must not be null");
+        }
+        checkFlags(fn, flags);
+        checkPrecision(fn, pr);
+        if (cpu != -1) {
+            checkCpu(fn, cpu);
+        }
+        checkInitialised(fn, c);
+        boolean direct = (flags & C_DIRECT_EXEC) != 0;
+        if (direct && c.lock != null) {
+            CalloutLock l = (CalloutLock) c.lock;
+            if (profile == Profile.CLASSIC || l.kind() != CalloutLock.Kind.SPIN_MUTEX) {
+                throw new IllegalArgumentException(fn + ": C_DIRECT_EXEC needs a callout without a lock"
+                        + (profile == Profile.MODERN ? " or with a spin mutex" : "") + "; this one has " + l.name());
+            }
+        }
+        long s = hardclockAdjust(sbt, flags);
+        long toSbt = whenTime(s, flags);
+        long prec = whenPrecision(s, pr, flags);
+        return resetLocked(fn, c, toSbt, prec, func, arg, cpu, flags, direct);
+    }
+
+    /** callout_reset_sbt_on from step 4 (SPEC §4.4): everything under the CPU lock. */
+    private int resetLocked(String fn, Callout c, long toSbt, long prec, Object func, Object arg, int cpu, int flags,
+                            boolean direct) {
+        CalloutCpu cc = lockOwned(fn, c);
+        try {
+            CalloutCpu target = cpu == -1 ? cc : cpus[cpu];
+            // The entity is chosen by the new flags (SPEC §5.10).
+            ExecEntity ent = cc.exec[direct ? 1 : 0];
+            int cancelled = 0;
+            boolean executing = ent.curr == c;
+            if (executing) {
+                // Rescheduling a callout in progress: if it still waits for its lock, cancel that.
+                if (c.lock != null && !ent.cancel) {
+                    ent.cancel = true;
+                    cancelled = 1;
+                }
+                if (ent.drainPending()) {
+                    return cancelled; // being drained: do not re-arm
+                }
+                if ((c.iflags & CALLOUT_DFRMIGRATION) != 0) {
+                    recordMigration(ent, target, toSbt, prec, func, arg);
+                    return 1;
+                }
+            }
+            int iflags = c.iflags;
+            if ((iflags & CALLOUT_PENDING) != 0) {
+                cc.unlinkPending(c);
+                c.setIflagsRelease(iflags & ~CALLOUT_PENDING);
+                c.setFlagsRelease(c.flags & ~CalloutNode.ACTIVE);
+                cancelled = 1;
+            }
+            if (target != cc) {
+                if (executing) {
+                    // Running here: migrate when the handler returns (SPEC §5.6).
+                    recordMigration(ent, target, toSbt, prec, func, arg);
+                    c.setIflagsRelease(c.iflags | CALLOUT_PENDING | CALLOUT_DFRMIGRATION);
+                    c.setFlagsRelease(c.flags | CalloutNode.ACTIVE);
+                    return cancelled;
+                }
+                cc = cpuSwitch(c, cc, target);
+            }
+            cc.ccAdd(c, toSbt, prec, func, arg, flags);
+            return cancelled;
+        } finally {
+            cc.lock.unlock();
+        }
+    }
+
+    private static void recordMigration(ExecEntity ent, CalloutCpu target, long time, long prec, Object func, Object arg) {
+        ent.migCpu = target;
+        ent.migTime = time;
+        ent.migPrec = prec;
+        ent.migFunc = func;
+        ent.migArg = arg;
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public int scheduleSbtOn(Callout c, long sbt, long pr, int cpu, int flags) {
+        checkInitialised("callout_schedule", c);
+        Object f = c.func; // read without the lock, as callout_schedule does
+        if (f == null) {
+            throw new IllegalStateException("callout_schedule: the callout has no handler yet; arm it once with callout_reset: " + c);
+        }
+        return resetSbtOn(c, sbt, pr, (CalloutFunc<Object>) f, c.arg, cpu, flags);
+    }
+
+    /* ---------------------------------------------------------------------------------------- */
+    /* Stop and drain                                                                             */
+
+    @Override
+    public int stop(Callout c) {
+        String fn = "callout_stop";
+        checkInitialised(fn, c);
+        boolean useLock = useLock(fn, c);
+        CalloutCpu cc = lockOwned(fn, c);
+        try {
+            return profile == Profile.MODERN ? stopModern(cc, c, useLock, null) : stopClassic(cc, c, useLock);
+        } finally {
+            cc.lock.unlock();
+        }
+    }
+
+    /**
+     * The preamble of _callout_stop_safe for a non-draining call: may an invocation waiting for the
+     * callout's lock be cancelled? Giant only if the caller owns it; any other lock must be held.
+     */
+    private boolean useLock(String fn, Callout c) {
+        CalloutLock l = (CalloutLock) c.lock;
+        if (l == null) {
+            return false;
+        }
+        if (l == giant) {
+            return giant.owned();
+        }
+        if (!l.owned()) {
+            throw new IllegalStateException(fn + ": the callout's lock " + l.name()
+                    + " must be held exclusively by the caller");
+        }
+        return true;
+    }
+
+    /**
+     * MODERN {@code _callout_stop_safe(c, 0, drain)} (SPEC §4.7), with {@code cc} locked. A non-null
+     * {@code drainFn} is the async-drain callback: it is recorded if the handler runs, and the
+     * lock-wait cancellation is not used.
+     */
+    private int stopModern(CalloutCpu cc, Callout c, boolean useLock, CalloutFunc<Object> drainFn) {
+        ExecEntity ent = cc.exec[(c.iflags & CALLOUT_DIRECT) != 0 ? 1 : 0];
+        boolean executing = ent.curr == c;
+        if (executing && drainFn != null && ent.drainFn != null) {
+            throw new IllegalStateException("callout_async_drain: a drain callback is already recorded for this callout: " + c);
+        }
+        boolean notOnList = deferredMigrationStop(c);
+        int result;
+        if (executing) {
+            c.setFlagsRelease(c.flags & ~CalloutNode.ACTIVE);
+            if (useLock && !ent.cancel && drainFn == null) {
+                // It waits for the lock we hold: cancel it; after we unlock it is skipped.
+                ent.cancel = true;
+                discardMigration(ent, c);
+                return 1;
+            }
+            if ((c.iflags & CALLOUT_DFRMIGRATION) != 0) {
+                discardMigration(ent, c);
+                if (drainFn != null) {
+                    ent.drainFn = drainFn;
+                }
+                return 0;
+            }
+            if (drainFn != null) {
+                ent.drainFn = drainFn;
+            }
+            result = 0;
+        } else {
+            result = 1;
+        }
+        int iflags = c.iflags;
+        if ((iflags & CALLOUT_PENDING) == 0) {
+            return executing ? result : -1; // ACTIVE untouched on this path
+        }
+        c.setIflagsRelease(iflags & ~CALLOUT_PENDING);
+        c.setFlagsRelease(c.flags & ~CalloutNode.ACTIVE);
+        if (!notOnList) {
+            cc.unlinkPending(c);
+        }
+        return result;
+    }
+
+    /**
+     * CLASSIC {@code callout_stop} (the older manual, SPEC decision 1), with {@code cc} locked:
+     * non-zero only when a pending invocation (or one waiting for the caller's lock) was cancelled;
+     * ACTIVE is always cleared.
+     */
+    private int stopClassic(CalloutCpu cc, Callout c, boolean useLock) {
+        ExecEntity ent = cc.exec[(c.iflags & CALLOUT_DIRECT) != 0 ? 1 : 0];
+        boolean executing = ent.curr == c;
+        c.setFlagsRelease(c.flags & ~CalloutNode.ACTIVE);
+        if (deferredMigrationStop(c)) {
+            discardMigration(ent, c);
+            if (useLock && !ent.cancel) {
+                ent.cancel = true;
+            }
+            return 1;
+        }
+        int iflags = c.iflags;
+        if ((iflags & CALLOUT_PENDING) != 0) {
+            c.setIflagsRelease(iflags & ~CALLOUT_PENDING);
+            cc.unlinkPending(c);
+            return 1;
+        }
+        if (executing && useLock && !ent.cancel) {
+            ent.cancel = true;
+            return 1;
+        }
+        return 0;
+    }
+
+    /**
+     * The deferred-migration special case of _callout_stop_safe: a callout that is PENDING only
+     * because a migration is recorded (it is on no list) loses PENDING and ACTIVE.
+     *
+     * @return true if the special case applied ("not on a list")
+     */
+    private static boolean deferredMigrationStop(Callout c) {
+        int iflags = c.iflags;
+        if ((iflags & (CALLOUT_PENDING | CALLOUT_DFRMIGRATION)) == (CALLOUT_PENDING | CALLOUT_DFRMIGRATION)
+                && (c.flags & CalloutNode.ACTIVE) != 0) {
+            c.setIflagsRelease(iflags & ~CALLOUT_PENDING);
+            c.setFlagsRelease(c.flags & ~CalloutNode.ACTIVE);
+            return true;
+        }
+        return false;
+    }
+
+    private static void discardMigration(ExecEntity ent, Callout c) {
+        ent.clearMigration();
+        c.setIflagsRelease(c.iflags & ~CALLOUT_DFRMIGRATION);
+    }
+
+    @Override
+    public int drain(Callout c) {
+        String fn = "callout_drain";
+        checkInitialised(fn, c);
+        CalloutCpu cc = lockOwned(fn, c);
+        try {
+            int removed = 0;
+            for (;;) {
+                ExecEntity ent = cc.exec[(c.iflags & CALLOUT_DIRECT) != 0 ? 1 : 0];
+                boolean executing = ent.curr == c;
+                if (executing) {
+                    checkDrainWouldBlock(fn, c, ent);
+                }
+                if (profile == Profile.CLASSIC) {
+                    // CLASSIC: stop first (clearing ACTIVE), then wait.
+                    if (deferredMigrationStop(c)) {
+                        removed = 1;
+                    }
+                    int iflags = c.iflags;
+                    if ((iflags & CALLOUT_PENDING) != 0) {
+                        c.setIflagsRelease(iflags & ~CALLOUT_PENDING);
+                        cc.unlinkPending(c);
+                        removed = 1;
+                    }
+                    c.setFlagsRelease(c.flags & ~CalloutNode.ACTIVE);
+                } else {
+                    deferredMigrationStop(c);
+                }
+                if (executing) {
+                    // Wait for the running invocation; then look at everything again (it may have
+                    // re-armed, or moved to another CPU, meanwhile).
+                    ent.waiting = true;
+                    observer.drainWait(c);
+                    cc.drainCv.awaitUninterruptibly();
+                    if (c.cc != cc) {
+                        cc.lock.unlock();
+                        cc = lockOwned(fn, c);
+                    }
+                    continue;
+                }
+                if (profile == Profile.CLASSIC) {
+                    return removed;
+                }
+                int iflags = c.iflags;
+                if ((iflags & CALLOUT_PENDING) == 0) {
+                    return -1;
+                }
+                c.setIflagsRelease(iflags & ~CALLOUT_PENDING);
+                c.setFlagsRelease(c.flags & ~CalloutNode.ACTIVE);
+                cc.unlinkPending(c);
+                return 1;
+            }
+        } finally {
+            cc.lock.unlock();
+        }
+    }
+
+    /** Refuses a drain that would wait forever (SPEC §4.8): from the handler, or with its lock held. */
+    private void checkDrainWouldBlock(String fn, Callout c, ExecEntity ent) {
+        if (ent.thread == Thread.currentThread()) {
+            throw new IllegalStateException(fn + ": called from the callout's own handler, which would wait for itself: " + c);
+        }
+        CalloutLock l = (CalloutLock) c.lock;
+        if (l != null && (l.owned() || l.ownedShared())) {
+            throw new IllegalStateException(fn + ": the caller holds the callout's lock " + l.name()
+                    + ", which the running invocation may need: drain without it");
+        }
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public <A> int asyncDrain(Callout c, CalloutFunc<? super A> drainFn) {
+        String fn = "callout_async_drain";
+        if (profile != Profile.MODERN) {
+            throw new UnsupportedOperationException(fn + ": not part of the " + profile + " profile; use drainAsync(c) or drain(c)");
+        }
+        if (drainFn == null) {
+            throw new IllegalArgumentException(fn + ": drain callback must not be null");
+        }
+        checkInitialised(fn, c);
+        useLock(fn, c); // the lock rule of callout_stop applies; lock-wait cancellation is not used
+        CalloutCpu cc = lockOwned(fn, c);
+        try {
+            return stopModern(cc, c, false, (CalloutFunc<Object>) drainFn);
+        } finally {
+            cc.lock.unlock();
+        }
+    }
+
+    @Override
+    public CompletionStage<Void> drainAsync(Callout c) {
+        String fn = "drainAsync";
+        checkInitialised(fn, c);
+        CalloutCpu cc = lockOwned(fn, c);
+        try {
+            ExecEntity ent = cc.exec[(c.iflags & CALLOUT_DIRECT) != 0 ? 1 : 0];
+            boolean executing = ent.curr == c;
+            if (profile == Profile.MODERN) {
+                stopModern(cc, c, false, null);
+            } else {
+                stopClassic(cc, c, false);
+            }
+            if (!executing) {
+                return CompletableFuture.completedFuture(null);
+            }
+            if (ent.drainFuture == null) {
+                ent.drainFuture = new CompletableFuture<>();
+            }
+            return ent.drainFuture.minimalCompletionStage();
+        } finally {
+            cc.lock.unlock();
+        }
+    }
+
+    /* ---------------------------------------------------------------------------------------- */
+    /* callout_lock, callout_cpu_switch                                                           */
+
+    /**
+     * {@code callout_lock}: locks the CPU that owns {@code c}, waiting out a CPUBLOCK hand-off.
+     * Works for a callout of any system; the caller checks ownership.
+     */
+    static CalloutCpu lockAny(Callout c) {
+        for (;;) {
+            CpuRef r = c.cc;
+            if (r == CpuRef.CPUBLOCK) {
+                // Being moved between CPUs: wait for the new owner to be published.
+                while (c.cc == CpuRef.CPUBLOCK) {
+                    Thread.onSpinWait();
+                }
+                continue;
+            }
+            CalloutCpu cc = (CalloutCpu) r;
+            cc.lock.lock();
+            if (c.cc == r) {
+                return cc;
+            }
+            cc.lock.unlock(); // it moved while we waited for the lock: try again
+        }
+    }
+
+    /** {@link #lockAny} plus the check that {@code c} belongs to this system. */
+    private CalloutCpu lockOwned(String fn, Callout c) {
+        CalloutCpu cc = lockAny(c);
+        if (cc.wheel != this) {
+            cc.lock.unlock();
+            throw new IllegalStateException(fn + ": the callout belongs to another callout system: " + c);
+        }
+        return cc;
+    }
+
+    /**
+     * {@code callout_cpu_switch}: moves {@code c}'s ownership from {@code from} (locked) to
+     * {@code to}; returns with {@code to} locked and {@code from} unlocked.
+     */
+    CalloutCpu cpuSwitch(Callout c, CalloutCpu from, CalloutCpu to) {
+        assert from.lock.isHeldByCurrentThread();
+        c.cc = CpuRef.CPUBLOCK;
+        from.lock.unlock();
+        to.lock.lock();
+        c.cc = to;
+        return to;
+    }
+
+    /* ---------------------------------------------------------------------------------------- */
+    /* Argument checks                                                                            */
+
+    private static void checkFlags(String fn, int flags) {
+        if ((flags & ~C_VALID_MASK) != 0) {
+            throw new IllegalArgumentException(fn + ": unknown flag bits 0x" + Integer.toHexString(flags & ~C_VALID_MASK)
+                    + " in 0x" + Integer.toHexString(flags)
+                    + " (allowed: C_DIRECT_EXEC, C_PREL(n), C_HARDCLOCK, C_ABSOLUTE, C_PRECALC, C_CATCH)");
+        }
+    }
+
+    private static void checkPrecision(String fn, long pr) {
+        if (pr < 0) {
+            throw new IllegalArgumentException(fn + ": precision must be >= 0, got " + pr);
+        }
+    }
+
+    private void checkCpu(String fn, int cpu) {
+        if (cpu < 0 || cpu >= cpus.length) {
+            throw new IllegalArgumentException(fn + ": cpu must be -1 or in [0, " + cpus.length + "), got " + cpu);
+        }
+    }
+
+    private static void checkInitialised(String fn, Callout c) {
+        Objects.requireNonNull(c, fn + ": callout must not be null");
+        if (c.cc == null) {
+            throw new IllegalStateException(fn + ": the callout was never initialised (call callout_init first)");
+        }
+    }
+
+    /* ---------------------------------------------------------------------------------------- */
+    /* Driving a CPU (clock sources and conformance tests)                                       */
+
+    /**
+     * {@code callout_process(now)} on {@code cpu}, on the calling thread: expires what is due (running
+     * direct callouts here) and reports the next event window to the clock. Meant for clock sources
+     * and for tests; one caller per CPU at a time.
+     *
+     * @param cpu the CPU
+     * @param now the current time (not earlier than the previous call's)
+     * @return true if callouts wait in the expire queue for {@link #softclock(int)}
+     */
+    public boolean calloutProcess(int cpu, long now) {
+        checkCpu("callout_process", cpu);
+        return cpus[cpu].process(now);
+    }
+
+    /**
+     * {@code softclock}: runs {@code cpu}'s expire queue on the calling thread. Only for a clock that
+     * runs softclock inline (the virtual timer); a real-time system has a softclock thread per CPU.
+     *
+     * @param cpu the CPU
+     * @return the number of callouts dispatched
+     * @throws IllegalStateException if the CPU has a softclock thread
+     */
+    public int softclock(int cpu) {
+        checkCpu("softclock", cpu);
+        if (softclockThreads != null) {
+            throw new IllegalStateException("softclock: CPU " + cpu + " has its own softclock thread");
+        }
+        CalloutCpu cc = cpus[cpu];
+        cc.lock.lock();
+        try {
+            return cc.softclockLocked();
+        } finally {
+            cc.lock.unlock();
+        }
+    }
+
+    /** @return {@code cc_firstevent} of {@code cpu}: the earliest deadline reported to the clock */
+    public long firstevent(int cpu) {
+        checkCpu("firstevent", cpu);
+        CalloutCpu cc = cpus[cpu];
+        cc.lock.lock();
+        try {
+            return cc.firstevent;
+        } finally {
+            cc.lock.unlock();
+        }
+    }
+
+    /** @return {@code cc_lastscan} of {@code cpu}: the {@code now} of its previous scan */
+    public long lastscan(int cpu) {
+        checkCpu("lastscan", cpu);
+        CalloutCpu cc = cpus[cpu];
+        cc.lock.lock();
+        try {
+            return cc.lastscan;
+        } finally {
+            cc.lock.unlock();
+        }
+    }
+
+    /**
+     * @param c      a callout
+     * @param bucket a bucket index
+     * @return true if {@code c} is linked in that bucket of its CPU's wheel
+     */
+    public boolean inBucket(Callout c, int bucket) {
+        if (bucket < 0 || bucket >= callwheelSize) {
+            throw new IllegalArgumentException("bucket must be in [0, " + callwheelSize + "), got " + bucket);
+        }
+        checkInitialised("inBucket", c);
+        CalloutCpu cc = (CalloutCpu) c.cc;
+        return cc.inBucket(c, bucket);
+    }
+
+    /** @return the number of callouts pending on {@code cpu} (wheel and expire queue) */
+    public int pendingCount(int cpu) {
+        checkCpu("pendingCount", cpu);
+        return cpus[cpu].pendingCount();
+    }
+
+    CalloutCpu cpu(int i) {
+        return cpus[i];
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+
+    void handlerFailed(Callout c, Throwable t) {
+        try {
+            failureHook.handlerFailed(c, t);
+        } catch (Throwable ignored) {
+            // The hook must not take the softclock thread down either.
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        clock.stop();
+        if (softclockThreads != null) {
+            for (SoftclockThread t : softclockThreads) {
+                t.shutdown();
+            }
+            for (SoftclockThread t : softclockThreads) {
+                if (t != Thread.currentThread()) {
+                    boolean interrupted = false;
+                    while (t.isAlive()) {
+                        try {
+                            t.join();
+                        } catch (InterruptedException e) {
+                            interrupted = true;
+                        }
+                    }
+                    if (interrupted) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "CalloutWheel[profile=" + profile + ", ncpus=" + cpus.length + ", hz=" + hz
+                + ", callwheelsize=" + callwheelSize + ", clock=" + clock + "]";
+    }
+
+    /* ---------------------------------------------------------------------------------------- */
+
+    /** Configures and builds a {@link CalloutWheel}. */
+    public static final class Builder {
+        private Profile profile = Profile.MODERN;
+        private int ncpus = 1;
+        private int defaultCpu = 0;
+        private int hz = 1000;
+        private int callwheelSize = 8192;
+        private int allowedDeviationPercent = 5;
+        private HandlerFailureHook failureHook;
+        private CalloutObserver observer;
+        private ClockSource clock;
+
+        private Builder() {
+        }
+
+        /** @param p the semantics profile (default MODERN) @return this */
+        public Builder profile(Profile p) {
+            this.profile = Objects.requireNonNull(p, "profile");
+            return this;
+        }
+
+        /** @param n number of callout CPUs, 1 to 256 (default 1) @return this */
+        public Builder ncpus(int n) {
+            if (n < 1 || n > CpuRef.MAXCPU) {
+                throw new IllegalArgumentException("ncpus must be in [1, " + CpuRef.MAXCPU + "], got " + n);
+            }
+            this.ncpus = n;
+            return this;
+        }
+
+        /** @param cpu the CPU {@code callout_init} assigns (default 0) @return this */
+        public Builder defaultCpu(int cpu) {
+            if (cpu < 0 || cpu >= CpuRef.MAXCPU) {
+                throw new IllegalArgumentException("defaultCpu must be in [0, " + CpuRef.MAXCPU + "), got " + cpu);
+            }
+            this.defaultCpu = cpu;
+            return this;
+        }
+
+        /** @param hz the hardclock rate, 1 to 1 000 000 (default 1000) @return this */
+        public Builder hz(int hz) {
+            if (hz < 1 || hz > 1_000_000) {
+                throw new IllegalArgumentException("hz must be in [1, 1000000], got " + hz);
+            }
+            this.hz = hz;
+            return this;
+        }
+
+        /** @param size buckets per CPU wheel: a power of two, 1 to 2^24 (default 8192) @return this */
+        public Builder callwheelSize(int size) {
+            if (size < 1 || size > (1 << 24) || Integer.bitCount(size) != 1) {
+                throw new IllegalArgumentException("callwheelSize must be a power of two in [1, 2^24], got " + size);
+            }
+            this.callwheelSize = size;
+            return this;
+        }
+
+        /**
+         * Sizes the wheel as FreeBSD does for {@code kern.ncallout}: {@link #callwheelSizeFor(int)}.
+         *
+         * @param ncallout expected number of callouts
+         * @return this
+         */
+        public Builder ncallout(int ncallout) {
+            return callwheelSize(callwheelSizeFor(ncallout));
+        }
+
+        /**
+         * {@code kern.timecounter.alloweddeviation}: the default relative precision, in percent (default
+         * 5, giving {@code tc_precexp = 4}); 0 means exact.
+         *
+         * @param percent 0 to 100
+         * @return this
+         */
+        public Builder allowedDeviationPercent(int percent) {
+            if (percent < 0 || percent > 100) {
+                throw new IllegalArgumentException("allowedDeviationPercent must be in [0, 100], got " + percent);
+            }
+            this.allowedDeviationPercent = percent;
+            return this;
+        }
+
+        /** @param hook receives what handlers throw (default: logged) @return this */
+        public Builder failureHook(HandlerFailureHook hook) {
+            this.failureHook = hook;
+            return this;
+        }
+
+        /** @param obs notified of dispatcher and drainer waits, for tests @return this */
+        public Builder observer(CalloutObserver obs) {
+            this.observer = obs;
+            return this;
+        }
+
+        /** @param clock the clock source (default: a new {@link RealTimeEventTimer}) @return this */
+        public Builder clock(ClockSource clock) {
+            this.clock = clock;
+            return this;
+        }
+
+        /**
+         * @return the started system
+         * @throws IllegalArgumentException if the default CPU is not below the CPU count
+         * @throws IllegalStateException    if the clock source already drives another system
+         */
+        public CalloutWheel build() {
+            if (defaultCpu >= ncpus) {
+                throw new IllegalArgumentException("defaultCpu must be below ncpus (" + ncpus + "), got " + defaultCpu);
+            }
+            return new CalloutWheel(this);
+        }
+    }
+}

@@ -1,0 +1,135 @@
+package org.kcallout.wheel;
+
+import static org.kcallout.Sbt.SBT_MAX;
+
+import java.util.concurrent.locks.LockSupport;
+import org.kcallout.Sbt;
+
+/**
+ * The default clock: a one-shot event timer on {@link System#nanoTime()}. One thread
+ * ({@code kcallout-et}) sleeps with {@link LockSupport#parkNanos(long)} until the earliest hard
+ * deadline any CPU reported, then runs {@code callout_process} for the CPUs that are due (direct
+ * handlers run on it) and hands the rest to each CPU's softclock thread.
+ *
+ * <p>Time 0 is when the timer is created. An arm earlier than the programmed wake-up unparks the
+ * thread; otherwise arming costs no system call.
+ */
+public final class RealTimeEventTimer extends ClockSource {
+    /* Implementation notes: programmed (the time the thread sleeps until) is guarded by this
+     * object's monitor together with nextcall, so that an arm that lowers nextcall either is seen by
+     * the thread's next computation of the deadline or sees the deadline and wakes the thread: no
+     * lost wake-up. running is volatile, written by start/stop. */
+
+    private final long origin = System.nanoTime();
+    private long programmed = SBT_MAX; // guarded by this
+    private volatile boolean running;
+    private Thread thread;
+
+    /** A real-time clock whose time 0 is now. */
+    public RealTimeEventTimer() {
+    }
+
+    @Override
+    public long sbinuptime() {
+        return Sbt.nstosbt(System.nanoTime() - origin);
+    }
+
+    @Override
+    boolean runsSoftclockInline() {
+        return false;
+    }
+
+    @Override
+    boolean isEarlierThanProgrammed(long bt) {
+        return bt < programmed;
+    }
+
+    @Override
+    void wakeUp() {
+        Thread t = thread;
+        if (t != null) {
+            LockSupport.unpark(t);
+        }
+    }
+
+    @Override
+    synchronized void start() {
+        if (running) {
+            return;
+        }
+        running = true;
+        thread = new EventThread();
+        thread.start();
+    }
+
+    @Override
+    void stop() {
+        Thread t;
+        synchronized (this) {
+            running = false;
+            t = thread;
+        }
+        if (t != null && t != Thread.currentThread()) {
+            LockSupport.unpark(t);
+            boolean interrupted = false;
+            while (t.isAlive()) {
+                try {
+                    t.join();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void loop() {
+        while (running) {
+            long next;
+            synchronized (this) {
+                next = earliestLocked();
+                programmed = next;
+            }
+            long now = sbinuptime();
+            if (next <= now) {
+                handleEvents(now);
+                continue;
+            }
+            if (next == SBT_MAX) {
+                LockSupport.park(this);
+            } else {
+                LockSupport.parkNanos(this, Sbt.sbttons(next - now));
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "RealTimeEventTimer";
+    }
+
+    /** The event-timer "interrupt" thread; callouts it runs directly see CPU 0 as curcpu. */
+    private final class EventThread extends Thread implements CalloutThread {
+        EventThread() {
+            super("kcallout-et");
+            setDaemon(true);
+        }
+
+        @Override
+        public void run() {
+            loop();
+        }
+
+        @Override
+        public CalloutWheel wheel() {
+            return RealTimeEventTimer.this.wheel;
+        }
+
+        @Override
+        public int cpu() {
+            return 0;
+        }
+    }
+}

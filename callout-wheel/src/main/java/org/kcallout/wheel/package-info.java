@@ -1,0 +1,19 @@
+/**
+ * The kcallout engine: FreeBSD's {@code kern_timeout.c} on per-CPU hashed timing wheels.
+ *
+ * <p>{@link org.kcallout.wheel.CalloutWheel} implements {@link org.kcallout.CalloutSystem}; a
+ * {@link org.kcallout.wheel.ClockSource} drives it: {@link org.kcallout.wheel.RealTimeEventTimer}
+ * (default; one event-timer thread plus one softclock thread per CPU) or
+ * {@link org.kcallout.wheel.VirtualEventTimer} (deterministic: time moves when a test says, and
+ * everything due runs on the caller's thread). {@link org.kcallout.wheel.HandlerGate} and
+ * {@link org.kcallout.wheel.CalloutObserver} let tests hold a handler or a waiter mid-flight.
+ *
+ * <p>Thread safety: every public method is safe from any thread. Each CPU has one lock guarding its
+ * wheel, expire queue and execution state; the field-ownership table is in {@code CalloutCpu}. The
+ * package ports kern_timeout.c's structure: {@code callout_cc_add} ({@code CalloutCpu.ccAdd}),
+ * {@code callout_process} ({@code CalloutCpu.process}), {@code softclock_call_cc}
+ * ({@code CalloutCpu.dispatch}), {@code callout_reset_sbt_on}, {@code _callout_stop_safe},
+ * {@code callout_lock}, {@code callout_cpu_switch} ({@code CalloutWheel}). Depends on the API module
+ * and {@code java.base} only.
+ */
+package org.kcallout.wheel;
