@@ -24,6 +24,11 @@ import org.kcallout.internal.CpuRef;
  *
  * <p>A callout belongs to the callout system that initialised it; passing it to another system is
  * rejected with {@link IllegalStateException}.
+ *
+ * <p>The fields and setters inherited from {@code org.kcallout.internal.CalloutNode} are the engine's
+ * ({@code c_links}, {@code c_time}, {@code c_iflags}, ...): the module system exports that package
+ * to the engine only; on the class path they are visible but are not API, and writing them breaks the
+ * callout system's invariants. Use the methods of this class and of {@link CalloutSystem}.
  */
 public final class Callout extends CalloutNode {
 

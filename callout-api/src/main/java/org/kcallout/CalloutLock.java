@@ -70,8 +70,12 @@ public interface CalloutLock {
      *
      * @param lock the lock
      * @return the adapter
+     * @throws IllegalArgumentException if {@code lock} is null
      */
     static CalloutLock of(ReentrantLock lock) {
+        if (lock == null) {
+            throw new IllegalArgumentException("CalloutLock.of: lock must not be null");
+        }
         return new LockAdapters.Mutex(lock);
     }
 
@@ -81,8 +85,12 @@ public interface CalloutLock {
      *
      * @param lock the lock
      * @return the adapter
+     * @throws IllegalArgumentException if {@code lock} is null
      */
     static CalloutLock of(ReentrantReadWriteLock lock) {
+        if (lock == null) {
+            throw new IllegalArgumentException("CalloutLock.of: lock must not be null");
+        }
         return new LockAdapters.ReadWrite(lock);
     }
 }

@@ -8,7 +8,8 @@ import java.util.Locale;
  * <p>Conversions to sbintime round up (FreeBSD 13+ {@code ustosbt}, {@code mstosbt},
  * {@code nstosbt}), so that converting back, which truncates, gives the original value:
  * {@code sbttous(ustosbt(u)) == u}. Negative arguments are rejected, as FreeBSD asserts.
- * Additions that may overflow use {@link #add(long, long)}, which saturates at {@link #SBT_MAX}.
+ * Additions that may overflow use {@link #add(long, long)}, which saturates at {@link #SBT_MAX};
+ * conversions of values of 2^31 seconds or more saturate at {@link #SBT_MAX} too (FreeBSD wraps).
  * Compare two times by subtraction ({@code a - b < 0}), never with {@code <} on raw values that may
  * have wrapped (SPEC decision 9).
  */
@@ -34,6 +35,8 @@ public final class Sbt {
     private static final long CEIL_2_63_BY_1E6 = 9223372036855L;
     private static final long CEIL_2_63_BY_1E9 = 9223372037L;
     private static final long BIAS = 0x7fffffffL;
+    /** Whole seconds that fit in an sbintime: 2^31 - 1. */
+    private static final long MAX_WHOLE_SECONDS = Integer.MAX_VALUE;
 
     /**
      * Microseconds to sbintime, rounding up ({@code ustosbt}).
@@ -43,7 +46,11 @@ public final class Sbt {
      */
     public static long ustosbt(long us) {
         requireNonNegative("ustosbt", us);
-        return (us / 1000000) * SBT_1S + (((us % 1000000) * CEIL_2_63_BY_1E6 + BIAS) >>> 31);
+        long sec = us / 1000000;
+        if (sec > MAX_WHOLE_SECONDS) {
+            return SBT_MAX; // FreeBSD wraps here; we saturate
+        }
+        return Sbt.add(sec * SBT_1S, (((us % 1000000) * CEIL_2_63_BY_1E6 + BIAS) >>> 31));
     }
 
     /**
@@ -54,7 +61,11 @@ public final class Sbt {
      */
     public static long mstosbt(long ms) {
         requireNonNegative("mstosbt", ms);
-        return (ms / 1000) * SBT_1S + (((ms % 1000) * CEIL_2_63_BY_1E3 + BIAS) >>> 31);
+        long sec = ms / 1000;
+        if (sec > MAX_WHOLE_SECONDS) {
+            return SBT_MAX; // FreeBSD wraps here; we saturate
+        }
+        return Sbt.add(sec * SBT_1S, (((ms % 1000) * CEIL_2_63_BY_1E3 + BIAS) >>> 31));
     }
 
     /**
@@ -65,7 +76,11 @@ public final class Sbt {
      */
     public static long nstosbt(long ns) {
         requireNonNegative("nstosbt", ns);
-        return (ns / 1000000000) * SBT_1S + (((ns % 1000000000) * CEIL_2_63_BY_1E9 + BIAS) >>> 31);
+        long sec = ns / 1000000000;
+        if (sec > MAX_WHOLE_SECONDS) {
+            return SBT_MAX; // FreeBSD wraps here; we saturate
+        }
+        return Sbt.add(sec * SBT_1S, (((ns % 1000000000) * CEIL_2_63_BY_1E9 + BIAS) >>> 31));
     }
 
     /**
