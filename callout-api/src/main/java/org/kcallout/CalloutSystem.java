@@ -16,7 +16,7 @@ import java.util.concurrent.CompletionStage;
  *
  * <h2>Errors</h2>
  * Kernel assertions become exceptions (SPEC decision 3): {@link IllegalArgumentException} for a bad
- * argument (null handler, unknown flag bits, CPU out of range, negative precision),
+ * argument (null callout or handler, unknown flag bits, CPU out of range, negative precision),
  * {@link IllegalStateException} for misuse (a callout never initialised or owned by another system,
  * re-initialising a pending or running callout, stopping a lock-associated callout without holding
  * its lock, draining a callout from inside its own handler or while holding its lock). A rejected
@@ -29,43 +29,90 @@ import java.util.concurrent.CompletionStage;
  */
 public interface CalloutSystem extends AutoCloseable {
 
-    /** The semantics profile chosen when the system was built. */
+    /**
+     * The semantics profile chosen when the system was built.
+     *
+     * @return the profile
+     */
     Profile profile();
 
-    /** Number of callout CPUs ({@code mp_ncpus}). */
+    /**
+     * Number of callout CPUs ({@code mp_ncpus}).
+     *
+     * @return the CPU count
+     */
     int ncpus();
 
-    /** The CPU that {@link #init} assigns ({@code cc_default_cpu}, {@code timeout_cpu}). */
+    /**
+     * The CPU that {@link #init} assigns ({@code cc_default_cpu}, {@code timeout_cpu}).
+     *
+     * @return the default CPU
+     */
     int defaultCpu();
 
     /**
      * The CPU the calling thread counts as running on ({@code curcpu}): a softclock or event-timer
      * thread of this system reports its own CPU; any other thread reports {@link #defaultCpu()}.
+     *
+     * @return the current CPU
      */
     int curcpu();
 
-    /** Hardclock rate ({@code hz}). */
+    /**
+     * Hardclock rate ({@code hz}).
+     *
+     * @return {@code hz}
+     */
     int hz();
 
-    /** One hardclock tick as sbintime ({@code tick_sbt = SBT_1S / hz}). */
+    /**
+     * One hardclock tick as sbintime ({@code tick_sbt = SBT_1S / hz}).
+     *
+     * @return {@code tick_sbt}
+     */
     long tickSbt();
 
-    /** Default relative precision shift ({@code tc_precexp}): 4 for the default 5 % deviation. */
+    /**
+     * Default relative precision shift ({@code tc_precexp}): 4 for the default 5 % deviation.
+     *
+     * @return {@code tc_precexp}
+     */
     int precExp();
 
-    /** Ticks at or beyond which relative times are measured from the last hardclock ({@code sbt_tickthreshold}). */
+    /**
+     * Ticks at or beyond which relative times are measured from the last hardclock ({@code sbt_tickthreshold}).
+     *
+     * @return {@code sbt_tickthreshold}
+     */
     long tickThreshold();
 
-    /** Precise uptime ({@code sbinuptime()}). */
+    /**
+     * Precise uptime ({@code sbinuptime()}).
+     *
+     * @return the current uptime as sbintime
+     */
     long sbinuptime();
 
-    /** The time of the most recent hardclock slot on {@code cpu} ({@code DPCPU_GET(hardclocktime)}). */
+    /**
+     * The time of the most recent hardclock slot on {@code cpu} ({@code DPCPU_GET(hardclocktime)}).
+     *
+     * @param cpu the CPU
+     * @return the time of the last hardclock slot
+     */
     long hardclocktime(int cpu);
 
-    /** The hardclock counter ({@code ticks}): an {@code int} that wraps; compare by subtraction. */
+    /**
+     * The hardclock counter ({@code ticks}): an {@code int} that wraps; compare by subtraction.
+     *
+     * @return {@code ticks}
+     */
     int ticks();
 
-    /** Giant: one reentrant lock per system ({@code &Giant}), associated by {@code callout_init(c, 0)}. */
+    /**
+     * Giant: one reentrant lock per system ({@code &Giant}), associated by {@code callout_init(c, 0)}.
+     *
+     * @return Giant
+     */
     CalloutLock giant();
 
     /* ---------------------------------------------------------------------------------------- */
@@ -170,17 +217,29 @@ public interface CalloutSystem extends AutoCloseable {
      */
     int scheduleSbtOn(Callout c, long sbt, long pr, int cpu, int flags);
 
-    /** {@code callout_schedule_sbt(c, sbt, pr, flags)}. @return 1 if something was cancelled, else 0 */
+    /**
+     * {@code callout_schedule_sbt(c, sbt, pr, flags)}.
+     *
+     * @return 1 if something was cancelled, else 0
+     */
     default int scheduleSbt(Callout c, long sbt, long pr, int flags) {
         return scheduleSbtOn(c, sbt, pr, -1, flags);
     }
 
-    /** {@code callout_schedule_sbt_curcpu(c, sbt, pr, flags)}. @return 1 if something was cancelled, else 0 */
+    /**
+     * {@code callout_schedule_sbt_curcpu(c, sbt, pr, flags)}.
+     *
+     * @return 1 if something was cancelled, else 0
+     */
     default int scheduleSbtCurcpu(Callout c, long sbt, long pr, int flags) {
         return scheduleSbtOn(c, sbt, pr, curcpu(), flags);
     }
 
-    /** {@code callout_schedule_on(c, ticks, cpu)}. @return 1 if something was cancelled, else 0 */
+    /**
+     * {@code callout_schedule_on(c, ticks, cpu)}.
+     *
+     * @return 1 if something was cancelled, else 0
+     */
     default int scheduleOn(Callout c, int ticks, int cpu) {
         return scheduleSbtOn(c, tickSbt() * ticks, 0, cpu, CalloutFlags.C_HARDCLOCK);
     }
@@ -194,7 +253,11 @@ public interface CalloutSystem extends AutoCloseable {
         return scheduleOn(c, ticks, -1);
     }
 
-    /** {@code callout_schedule_curcpu(c, ticks)}. @return 1 if something was cancelled, else 0 */
+    /**
+     * {@code callout_schedule_curcpu(c, ticks)}.
+     *
+     * @return 1 if something was cancelled, else 0
+     */
     default int scheduleCurcpu(Callout c, int ticks) {
         return scheduleOn(c, ticks, curcpu());
     }
@@ -259,12 +322,20 @@ public interface CalloutSystem extends AutoCloseable {
     /* ---------------------------------------------------------------------------------------- */
     /* Queries (the macros) and lifecycle                                                        */
 
-    /** {@code callout_pending(c)}. @return whether {@code c} is pending */
+    /**
+     * {@code callout_pending(c)}.
+     *
+     * @return whether {@code c} is pending
+     */
     default boolean pending(Callout c) {
         return c.pending();
     }
 
-    /** {@code callout_active(c)}. @return whether {@code c} is active */
+    /**
+     * {@code callout_active(c)}.
+     *
+     * @return whether {@code c} is active
+     */
     default boolean active(Callout c) {
         return c.active();
     }

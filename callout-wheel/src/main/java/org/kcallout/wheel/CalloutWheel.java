@@ -256,15 +256,18 @@ public final class CalloutWheel implements CalloutSystem {
     }
 
     private void initInternal(String fn, Callout c, CalloutLock lock, int iflags) {
-        Objects.requireNonNull(c, fn + ": callout must not be null");
+        if (c == null) {
+            throw new IllegalArgumentException(fn + ": callout must not be null");
+        }
         CalloutCpu home = cpus[defaultCpu];
         if (c.cc == null) {
-            // Never initialised: nobody else can see it through this system yet.
+            // Never initialised: nobody else can see it through this system yet. (Two threads
+            // initialising one new callout at once is a race in C too; it is not guarded.)
             reinit(c, lock, iflags);
             c.cc = home;
             return;
         }
-        CalloutCpu cc = lockAny(c);
+        CalloutCpu cc = lockOwned(fn, c);
         try {
             ExecEntity e0 = cc.exec[0];
             ExecEntity e1 = cc.exec[1];
@@ -751,7 +754,9 @@ public final class CalloutWheel implements CalloutSystem {
     }
 
     private static void checkInitialised(String fn, Callout c) {
-        Objects.requireNonNull(c, fn + ": callout must not be null");
+        if (c == null) {
+            throw new IllegalArgumentException(fn + ": callout must not be null");
+        }
         if (c.cc == null) {
             throw new IllegalStateException(fn + ": the callout was never initialised (call callout_init first)");
         }
