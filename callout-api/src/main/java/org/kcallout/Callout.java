@@ -64,7 +64,8 @@ public final class Callout extends CalloutNode {
 
     /**
      * {@code c_time}: the earliest time the handler may run, as an absolute sbintime. Read without
-     * a lock; meaningful while pending.
+     * a lock; meaningful while pending, and inside the handler (where it is the time the running
+     * invocation was armed for, until the handler re-arms the callout).
      *
      * @return the armed time
      */

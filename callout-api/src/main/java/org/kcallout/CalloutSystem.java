@@ -286,9 +286,11 @@ public interface CalloutSystem extends AutoCloseable {
 
     /**
      * {@code callout_drain(c)}: stops the callout and waits until no invocation is running. Must not
-     * be called with the callout's lock held, nor from the callout's own handler (both throw
-     * {@link IllegalStateException} instead of deadlocking). While a drainer waits, resets of the
-     * callout are refused.
+     * be called with the callout's lock held, nor from the callout's own handler: both throw
+     * {@link IllegalStateException} instead of deadlocking, the first whatever the callout's state.
+     * Giant is the exception, as in FreeBSD: a caller holding it may drain, and Giant is released
+     * while the drainer sleeps and taken again before it returns. While a drainer waits, resets of
+     * the callout are refused.
      *
      * @return MODERN: 1 if a pending invocation was removed, -1 otherwise; CLASSIC: 1 or 0
      */

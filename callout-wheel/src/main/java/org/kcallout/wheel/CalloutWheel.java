@@ -571,6 +571,13 @@ public final class CalloutWheel implements CalloutSystem {
     public int drain(Callout c) {
         String fn = "callout_drain";
         checkInitialised(fn, c);
+        CalloutLock own = (CalloutLock) c.lock;
+        if (own != null && own != giant && (own.owned() || own.ownedShared())) {
+            // Refused whatever the callout's state, so that a port that drains under its lock fails
+            // every time instead of only when the handler happens to be running.
+            throw new IllegalStateException(fn + ": the caller holds the callout's lock " + own.name()
+                    + ", which a running invocation may need: drain without it");
+        }
         CalloutCpu cc = lockOwned(fn, c);
         try {
             int removed = 0;
@@ -597,11 +604,17 @@ public final class CalloutWheel implements CalloutSystem {
                 }
                 if (executing) {
                     // Wait for the running invocation; then look at everything again (it may have
-                    // re-armed, or moved to another CPU, meanwhile).
+                    // re-armed, or moved to another CPU, meanwhile). Giant is dropped while we sleep
+                    // and picked up again afterwards, as FreeBSD's DROP_GIANT/PICKUP_GIANT do.
                     ent.waiting = true;
+                    int giantHolds = dropGiant();
                     observer.drainWait(c);
                     cc.drainCv.awaitUninterruptibly();
-                    if (c.cc != cc) {
+                    if (giantHolds > 0) {
+                        cc.lock.unlock();
+                        pickupGiant(giantHolds);
+                        cc = lockOwned(fn, c);
+                    } else if (c.cc != cc) {
                         cc.lock.unlock();
                         cc = lockOwned(fn, c);
                     }
@@ -624,15 +637,27 @@ public final class CalloutWheel implements CalloutSystem {
         }
     }
 
-    /** Refuses a drain that would wait forever (SPEC §4.8): from the handler, or with its lock held. */
-    private void checkDrainWouldBlock(String fn, Callout c, ExecEntity ent) {
+    /** Refuses a drain that would wait for itself (SPEC §4.8): from the callout's own handler. */
+    private static void checkDrainWouldBlock(String fn, Callout c, ExecEntity ent) {
         if (ent.thread == Thread.currentThread()) {
             throw new IllegalStateException(fn + ": called from the callout's own handler, which would wait for itself: " + c);
         }
-        CalloutLock l = (CalloutLock) c.lock;
-        if (l != null && (l.owned() || l.ownedShared())) {
-            throw new IllegalStateException(fn + ": the caller holds the callout's lock " + l.name()
-                    + ", which the running invocation may need: drain without it");
+    }
+
+    /** {@code DROP_GIANT}: releases every hold the caller has on Giant; returns how many. */
+    private int dropGiant() {
+        int n = 0;
+        while (giant.owned()) {
+            giant.unlock();
+            n++;
+        }
+        return n;
+    }
+
+    /** {@code PICKUP_GIANT}: takes Giant {@code n} times again. Called without a CPU lock. */
+    private void pickupGiant(int n) {
+        for (int i = 0; i < n; i++) {
+            giant.lock();
         }
     }
 

@@ -27,6 +27,7 @@ public final class VirtualEventTimer extends ClockSource {
 
     private final ReentrantLock advanceLock = new ReentrantLock();
     private volatile long now;
+    private final long startTime;
     private final int ticksBase;
     private long interrupts; // guarded by advanceLock
 
@@ -50,8 +51,6 @@ public final class VirtualEventTimer extends ClockSource {
         this.ticksBase = ticksAtStart;
         this.startTime = start;
     }
-
-    private final long startTime;
 
     /** @return the current virtual time */
     public long now() {
