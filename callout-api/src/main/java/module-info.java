@@ -6,6 +6,7 @@
 module org.kcallout.api {
     exports org.kcallout;
     exports org.kcallout.spi;
+    exports org.kcallout.et;
     exports org.kcallout.internal to org.kcallout.wheel;
 
     uses org.kcallout.spi.CalloutSystemProvider;

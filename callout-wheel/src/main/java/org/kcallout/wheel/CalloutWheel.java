@@ -88,10 +88,7 @@ public final class CalloutWheel implements CalloutSystem {
 
     private CalloutWheel(Builder b) {
         this.profile = b.profile;
-        this.hz = b.hz;
-        this.tickSbt = SBT_1S / b.hz;
         this.precExp = precExpFor(b.allowedDeviationPercent);
-        this.tickThreshold = b.allowedDeviationPercent == 0 ? SBT_MAX : tickSbt << precExp;
         this.defaultCpu = b.defaultCpu;
         this.callwheelSize = b.callwheelSize;
         this.giant = new KMutex("Giant", KMutex.MTX_RECURSE);
@@ -103,6 +100,9 @@ public final class CalloutWheel implements CalloutSystem {
         }
         this.clock = b.clock != null ? b.clock : new RealTimeEventTimer();
         this.clock.attach(this);
+        this.hz = clock.configureHz(b.hz);
+        this.tickSbt = SBT_1S / hz;
+        this.tickThreshold = b.allowedDeviationPercent == 0 ? SBT_MAX : tickSbt << precExp;
         if (clock.runsSoftclockInline()) {
             this.softclockThreads = null;
         } else {
@@ -524,14 +524,17 @@ public final class CalloutWheel implements CalloutSystem {
     private int stopClassic(CalloutCpu cc, Callout c, boolean useLock) {
         ExecEntity ent = cc.exec[(c.iflags & CALLOUT_DIRECT) != 0 ? 1 : 0];
         boolean executing = ent.curr == c;
-        c.setFlagsRelease(c.flags & ~CalloutNode.ACTIVE);
-        if (deferredMigrationStop(c)) {
+        if ((c.iflags & CALLOUT_DFRMIGRATION) != 0) {
+            // A migration recorded while the handler runs counts as pending: cancel it (and the
+            // lock-waiting invocation, if the caller holds the lock).
             discardMigration(ent, c);
+            c.setFlagsRelease(c.flags & ~CalloutNode.ACTIVE);
             if (useLock && !ent.cancel) {
                 ent.cancel = true;
             }
             return 1;
         }
+        c.setFlagsRelease(c.flags & ~CalloutNode.ACTIVE);
         int iflags = c.iflags;
         if ((iflags & CALLOUT_PENDING) != 0) {
             c.setIflagsRelease(iflags & ~CALLOUT_PENDING);
@@ -562,9 +565,18 @@ public final class CalloutWheel implements CalloutSystem {
         return false;
     }
 
+    /**
+     * Forgets a recorded migration ({@code cc_cce_cleanup} plus clearing DFRMIGRATION). The PENDING
+     * that only the record justified goes too: the callout is on no list, so leaving it would
+     * report a pending callout that can never run.
+     */
     private static void discardMigration(ExecEntity ent, Callout c) {
         ent.clearMigration();
-        c.setIflagsRelease(c.iflags & ~CALLOUT_DFRMIGRATION);
+        int iflags = c.iflags;
+        if ((iflags & CALLOUT_DFRMIGRATION) != 0) {
+            iflags &= ~(CALLOUT_DFRMIGRATION | CALLOUT_PENDING);
+        }
+        c.setIflagsRelease(iflags);
     }
 
     @Override

@@ -14,7 +14,7 @@ import org.kcallout.Sbt;
  * <p>Time 0 is when the timer is created. An arm earlier than the programmed wake-up unparks the
  * thread; otherwise arming costs no system call.
  */
-public final class RealTimeEventTimer extends ClockSource {
+public final class RealTimeEventTimer extends TicklessClock {
     /* Implementation notes: programmed (the time the thread sleeps until) is guarded by this
      * object's monitor together with nextcall, so that an arm that lowers nextcall either is seen by
      * the thread's next computation of the deadline or sees the deadline and wakes the thread: no

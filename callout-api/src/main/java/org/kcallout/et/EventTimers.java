@@ -1,0 +1,722 @@
+package org.kcallout.et;
+
+import java.lang.System.Logger.Level;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.kcallout.KMutex;
+
+/**
+ * A registry of event timers: FreeBSD's {@code kern_et.c}, the glue between the drivers that
+ * {@linkplain #et_register register} {@link EventTimer}s and the consumer (the clock source) that
+ * {@linkplain #et_find finds}, {@linkplain #et_init claims}, {@linkplain #et_start starts},
+ * {@linkplain #et_stop stops} and {@linkplain #et_free releases} them.
+ *
+ * <p>The kernel has one global list; here a registry is an object, so that tests and several
+ * callout systems can each have their own. {@link #defaultRegistry()} is the one the C-named facade
+ * {@link KernEt} uses.
+ *
+ * <h2>Order</h2>
+ * The list is kept sorted by {@linkplain EventTimer#quality() quality}, best first; timers of equal
+ * quality stay in registration order. {@link #et_find} returns the first match in that order.
+ *
+ * <h2>Two ways to call it</h2>
+ * The {@code et_*} methods keep the C signatures and results: they return {@code 0} or an errno
+ * ({@link KernEt#EINVAL}, {@link KernEt#EBUSY}, {@link KernEt#ENXIO}) exactly where
+ * {@code kern_et.c} does, and the driver's or consumer's own result where C passes it through. The
+ * Java-style methods do the same work but report the registry's own errors as exceptions:
+ * <table class="striped">
+ *   <caption>Java-style methods and what they do instead of returning an errno</caption>
+ *   <thead><tr><th scope="col">C</th><th scope="col">Java style</th><th scope="col">Instead of the errno</th></tr></thead>
+ *   <tbody>
+ *     <tr><td>{@code et_register}</td><td>{@link #register}</td><td>(always 0; returns nothing)</td></tr>
+ *     <tr><td>{@code et_deregister}</td><td>{@link #deregister}</td><td>none: returns the consumer's refusal, as C</td></tr>
+ *     <tr><td>{@code et_find}</td><td>{@link #find}</td><td>{@link Optional#empty()} for {@code NULL}</td></tr>
+ *     <tr><td>{@code et_init}</td><td>{@link #init}</td><td>{@code EINVAL} → {@link IllegalArgumentException},
+ *         {@code EBUSY} → {@link IllegalStateException}</td></tr>
+ *     <tr><td>{@code et_start}</td><td>{@link #start}</td><td>{@code ENXIO} (not active) → {@link IllegalStateException};
+ *         the driver's result is returned unchanged</td></tr>
+ *     <tr><td>{@code et_stop}</td><td>{@link #stop}</td><td>{@code ENXIO} → {@link IllegalStateException};
+ *         the driver's result is returned unchanged</td></tr>
+ *     <tr><td>{@code et_ban}</td><td>{@link #ban}</td><td>(always 0; returns nothing)</td></tr>
+ *     <tr><td>{@code et_free}</td><td>{@link #free}</td><td>{@code ENXIO} → {@link IllegalStateException}</td></tr>
+ *     <tr><td>{@code et_change_frequency}</td><td>{@link #changeFrequency}</td><td>(void in C too)</td></tr>
+ *   </tbody>
+ * </table>
+ *
+ * <h2>Errors common to both</h2>
+ * Kernel assertions become exceptions (SPEC decision 3) in both styles:
+ * {@link IllegalArgumentException} for a null timer, a negative frequency, and {@code et_start}'s
+ * assertions (negative period; a period for a timer that cannot be periodic; no period for a
+ * timer that cannot be one-shot; a per-CPU timer without a CPU); {@link IllegalStateException} for
+ * registering a timer twice, deregistering one that is not registered here, or using a timer
+ * registered with another registry. A rejected call changes nothing.
+ *
+ * <h2>Locking ({@code ET_LOCK})</h2>
+ * One mutex per registry, FreeBSD's {@code et_eventtimers_mtx}, a sleep mutex, here recursive: it
+ * guards the list, the {@linkplain EventTimer#active() active} flags, the consumers' callbacks,
+ * the frequencies and the {@linkplain #setClockSource clock source}. Every method that reads or
+ * writes those takes it itself ({@code et_find}, {@code et_init}, {@code et_free},
+ * {@code et_register}, the list part of {@code et_deregister}, {@code et_ban},
+ * {@code et_change_frequency}); hold it yourself with {@link #ET_LOCK()}/{@link #ET_UNLOCK()} to
+ * make several calls one step, as the kernel does for find-then-init:
+ * <pre>{@code
+ * ets.ET_LOCK();
+ * try {
+ *     EventTimer et = ets.et_find(null, ET_FLAGS_ONESHOT, ET_FLAGS_ONESHOT);
+ *     if (et != null && ets.et_init(et, TIMERCB, null, state) == 0) { ...use et... }
+ * } finally {
+ *     ets.ET_UNLOCK();
+ * }
+ * }</pre>
+ * {@code et_start} and {@code et_stop} take no lock: the consumer serialises them for each timer
+ * instance (FreeBSD's clock source uses {@code et_hw_mtx}, global or per CPU). The deregister
+ * callback is called without the lock (unless the caller of {@code et_deregister} holds it).
+ */
+public final class EventTimers {
+    /* Implementation notes: a port of kern_et.c. The SLIST becomes an ArrayList (a handful of
+     * timers, touched at boot, on switches and on deregistration, never on an event), guarded by
+     * etLock; insertion follows et_register's rule literally (see insertSorted), which is what
+     * keeps equal qualities in registration order. The sysctl nodes are not ported; choice()
+     * renders kern.eventtimer.choice.
+     *
+     * Field ownership:
+     *   list        guarded by etLock
+     *   clockSource guarded by etLock for writes; volatile so that clockSource() needs no lock
+     *   etLock      final
+     * The per-timer fields are listed in EventTimer's notes; every write of them happens here,
+     * under etLock, except the driver's own setPeriodRange.
+     *
+     * Unlocked reads, as in C: et_start/et_stop read active and flags without the lock; the
+     * consumer that calls them is the one that set active (et_init) and will clear it (et_free),
+     * so it never races with itself, and a concurrent et_ban is seen either before or after, both
+     * acceptable (C has the same race). et_deregister reads the consumer's binding without the
+     * lock and calls it outside the lock, as C reads et_deregister_cb: the binding is one
+     * immutable object, so callback and arg always match. */
+
+    private static final System.Logger LOG = System.getLogger(EventTimers.class.getName());
+
+    private static final EventTimers DEFAULT = new EventTimers();
+
+    /** {@code ET_LOCK}: {@code et_eventtimers_mtx}, recursive so that callers may hold it around calls. */
+    private final KMutex etLock = new KMutex("et_mtx", KMutex.MTX_RECURSE);
+
+    /** {@code eventtimers}: sorted by quality, best first; guarded by etLock. */
+    private final List<EventTimer> list = new ArrayList<>();
+
+    /** The consumer notified by et_change_frequency; guarded by etLock for writes. */
+    private volatile EventTimerConsumer clockSource;
+
+    /** Creates an empty registry. */
+    public EventTimers() {
+    }
+
+    /** {@return the registry behind the C-named facade {@link KernEt}, created with the class} */
+    public static EventTimers defaultRegistry() {
+        return DEFAULT;
+    }
+
+    /* ---------------------------------------------------------------------------------------- */
+    /* ET_LOCK                                                                                   */
+
+    /** {@code ET_LOCK()}: takes the registry mutex (recursive; each call needs an {@link #ET_UNLOCK()}). */
+    public void ET_LOCK() {
+        etLock.lock();
+    }
+
+    /**
+     * {@code ET_UNLOCK()}: releases the registry mutex.
+     *
+     * @throws IllegalStateException if the calling thread does not hold it
+     */
+    public void ET_UNLOCK() {
+        etLock.unlock();
+    }
+
+    /** {@return the registry mutex itself, e.g. for {@code assertOwned()}} */
+    public KMutex etLock() {
+        return etLock;
+    }
+
+    /* ---------------------------------------------------------------------------------------- */
+    /* Driver side                                                                               */
+
+    /**
+     * {@code et_register(et)}: adds a timer to the list, after every timer of better or equal
+     * quality and before the first of lower quality. Logs a line (at {@code DEBUG}, where FreeBSD
+     * prints one at boot for timers of non-negative quality).
+     *
+     * @param et the timer
+     * @return 0, always
+     * @throws IllegalArgumentException if {@code et} is null
+     * @throws IllegalStateException    if {@code et} is already registered (here or elsewhere)
+     */
+    public int et_register(EventTimer et) {
+        requireTimer("et_register", et);
+        etLock.lock();
+        try {
+            EventTimers owner = et.registry();
+            if (owner != null) {
+                throw new IllegalStateException("et_register: timer " + et.name() + " is already registered"
+                        + (owner == this ? "" : " with another registry"));
+            }
+            insertSorted(et);
+            et.setRegistry(this);
+        } finally {
+            etLock.unlock();
+        }
+        if (LOG.isLoggable(Level.DEBUG)) {
+            LOG.log(Level.DEBUG, et.frequency() == 0
+                    ? "Event timer \"" + et.name() + "\" quality " + et.quality()
+                    : "Event timer \"" + et.name() + "\" frequency " + et.frequency() + " Hz quality "
+                            + et.quality());
+        }
+        return 0;
+    }
+
+    /**
+     * The insertion rule of {@code et_register}: at the head if the list is empty or its head has
+     * a strictly lower quality; otherwise right after the first element whose successor is absent
+     * or of strictly lower quality. Equal qualities therefore end up in registration order.
+     */
+    private void insertSorted(EventTimer et) {
+        assert etLock.owned();
+        if (list.isEmpty() || list.get(0).quality() < et.quality()) {
+            list.add(0, et);
+            return;
+        }
+        for (int i = 0;; i++) { // terminates: the last element has no successor
+            if (i + 1 == list.size() || list.get(i + 1).quality() < et.quality()) {
+                list.add(i + 1, et);
+                return;
+            }
+        }
+    }
+
+    /**
+     * {@link #et_register} in Java style: the same, without the constant result.
+     *
+     * @param et the timer
+     */
+    public void register(EventTimer et) {
+        et_register(et);
+    }
+
+    /**
+     * {@code et_deregister(et)}: withdraws a timer. If its consumer gave a deregister callback,
+     * that is called first (without {@code ET_LOCK}); a non-zero result is returned unchanged and
+     * the timer stays registered. Otherwise the timer leaves the list and may be registered again.
+     * There is no check that the timer is inactive: the consumer's callback is where it lets go.
+     *
+     * @param et the timer
+     * @return 0 if deregistered, else the deregister callback's non-zero result
+     * @throws IllegalArgumentException if {@code et} is null
+     * @throws IllegalStateException    if {@code et} is not registered with this registry
+     */
+    public int et_deregister(EventTimer et) {
+        requireTimer("et_deregister", et);
+        if (et.registry() != this) {
+            throw new IllegalStateException("et_deregister: timer " + et.name() + " is not registered"
+                    + (et.registry() == null ? "" : " with this registry"));
+        }
+        EventTimer.Binding b = et.binding(); // unlocked, as C reads et_deregister_cb
+        if (b != null && b.deregister != null) {
+            int err = b.deregister.deregister(et, b.arg);
+            if (err != 0) {
+                return err;
+            }
+        }
+        etLock.lock();
+        try {
+            int i = indexOf(et);
+            if (i < 0) { // another thread deregistered it while the callback ran
+                throw new IllegalStateException("et_deregister: timer " + et.name()
+                        + " was deregistered concurrently");
+            }
+            list.remove(i);
+            et.setRegistry(null);
+        } finally {
+            etLock.unlock();
+        }
+        return 0;
+    }
+
+    /**
+     * {@link #et_deregister} in Java style: identical (a refusal is the consumer's answer, not an
+     * error of the registry, so it is returned rather than thrown).
+     *
+     * @param et the timer
+     * @return 0 if deregistered, else the consumer's non-zero refusal
+     */
+    public int deregister(EventTimer et) {
+        return et_deregister(et);
+    }
+
+    /**
+     * {@code et_change_frequency(et, newfreq)}: records a new base frequency, for drivers whose
+     * oscillator changed (for example in a power-saving mode). If {@code et} is active and is the
+     * {@linkplain EventTimerConsumer#currentTimer() timer in use} by this registry's
+     * {@linkplain #setClockSource clock source}, the clock source stops it on all CPUs, the
+     * frequency is stored, and the clock source restarts it with all events re-programmed (see
+     * {@link EventTimerConsumer}); otherwise the frequency is just stored. Runs under {@code ET_LOCK}.
+     *
+     * @param et      the timer
+     * @param newfreq the new frequency in Hz, {@code >= 0} (0 = unknown)
+     * @throws IllegalArgumentException for a null timer or a negative frequency
+     * @throws IllegalStateException    if {@code et} belongs to another registry
+     */
+    public void et_change_frequency(EventTimer et, long newfreq) {
+        requireTimer("et_change_frequency", et);
+        if (newfreq < 0) {
+            throw new IllegalArgumentException("et_change_frequency: timer " + et.name()
+                    + ": frequency must be >= 0 Hz, got " + newfreq);
+        }
+        etLock.lock();
+        try {
+            long old = et.frequency();
+            EventTimerConsumer cs = clockSource;
+            if (cs != null && et.active() && cs.currentTimer() == et) {
+                cs.frequencyChanging(et, old, newfreq); // configtimer(0)
+                et.setFrequency(newfreq);
+                cs.frequencyChanged(et, old, newfreq);  // configtimer(1)
+            } else {
+                et.setFrequency(newfreq);
+            }
+        } finally {
+            etLock.unlock();
+        }
+    }
+
+    /**
+     * {@link #et_change_frequency} in Java style: identical.
+     *
+     * @param et      the timer
+     * @param newfreq the new frequency in Hz, {@code >= 0}
+     */
+    public void changeFrequency(EventTimer et, long newfreq) {
+        et_change_frequency(et, newfreq);
+    }
+
+    /* ---------------------------------------------------------------------------------------- */
+    /* Consumer side                                                                             */
+
+    /**
+     * {@code et_find(name, check, want)}: the first timer, best quality first, that is not active,
+     * whose name equals {@code name} ignoring case when {@code name != null}, whose quality is not
+     * negative when {@code name == null}, and whose flags satisfy {@code (flags & check) == want}.
+     * Takes {@code ET_LOCK} (the kernel's caller holds it; here it may, to follow with
+     * {@code et_init} atomically).
+     *
+     * @param name  the timer's name, matched case-insensitively ({@link String#equalsIgnoreCase}), or
+     *              null for any timer of non-negative quality
+     * @param check the {@code ET_FLAGS_*} bits to look at
+     * @param want  the values those bits must have ({@code 0, 0} accepts any flags)
+     * @return the timer, or null
+     */
+    public EventTimer et_find(String name, int check, int want) {
+        etLock.lock();
+        try {
+            for (EventTimer et : list) {
+                if (et.active()) {
+                    continue;
+                }
+                if (name != null && !et.name().equalsIgnoreCase(name)) {
+                    continue;
+                }
+                if (name == null && et.quality() < 0) {
+                    continue;
+                }
+                if ((et.flags() & check) != want) {
+                    continue;
+                }
+                return et;
+            }
+            return null;
+        } finally {
+            etLock.unlock();
+        }
+    }
+
+    /**
+     * {@link #et_find} in Java style.
+     *
+     * @param name  the name, or null (see {@link #et_find})
+     * @param check the flag bits to look at
+     * @param want  their wanted values
+     * @return the timer, or empty
+     */
+    public Optional<EventTimer> find(String name, int check, int want) {
+        return Optional.ofNullable(et_find(name, check, want));
+    }
+
+    /**
+     * {@code et_init(et, event, deregister, arg)}: claims a timer for a consumer and records its
+     * callbacks; from now on {@link EventTimer#fire(int)} runs {@code event}.
+     *
+     * @param et         the timer (usually from {@link #et_find})
+     * @param event      the event callback ({@code et_event_cb})
+     * @param deregister the deregister callback ({@code et_deregister_cb}), or null
+     * @param arg        passed to both callbacks ({@code et_arg})
+     * @param <A>        the argument type
+     * @return {@link KernEt#EINVAL} if {@code event} is null, else {@link KernEt#EBUSY} if the
+     *         timer is active, else 0
+     * @throws IllegalArgumentException if {@code et} is null
+     * @throws IllegalStateException    if {@code et} belongs to another registry
+     */
+    public <A> int et_init(EventTimer et, EtEventCb<? super A> event, EtDeregisterCb<? super A> deregister, A arg) {
+        requireTimer("et_init", et);
+        if (event == null) {
+            return KernEt.EINVAL;
+        }
+        etLock.lock();
+        try {
+            if (et.active()) {
+                return KernEt.EBUSY;
+            }
+            et.activate(binding(event, deregister, arg));
+            return 0;
+        } finally {
+            etLock.unlock();
+        }
+    }
+
+    /**
+     * {@link #et_init} in Java style.
+     *
+     * @param et         the timer
+     * @param event      the event callback
+     * @param deregister the deregister callback, or null
+     * @param arg        passed to both callbacks
+     * @param <A>        the argument type
+     * @throws IllegalArgumentException if {@code event} is null ({@code EINVAL}) or {@code et} is null
+     * @throws IllegalStateException    if the timer is already active ({@code EBUSY}) or belongs to
+     *                                  another registry
+     */
+    public <A> void init(EventTimer et, EtEventCb<? super A> event, EtDeregisterCb<? super A> deregister, A arg) {
+        requireTimer("init", et);
+        if (event == null) {
+            throw new IllegalArgumentException("et_init: timer " + et.name()
+                    + ": the event callback must not be null (EINVAL)");
+        }
+        if (et_init(et, event, deregister, arg) == KernEt.EBUSY) {
+            throw new IllegalStateException("et_init: timer " + et.name()
+                    + " is already active, claimed by another consumer (EBUSY)");
+        }
+    }
+
+    @SuppressWarnings("unchecked") // the callbacks only ever receive the arg they were given with
+    private static <A> EventTimer.Binding binding(EtEventCb<? super A> event, EtDeregisterCb<? super A> deregister,
+                                                  A arg) {
+        return new EventTimer.Binding((EtEventCb<Object>) event, (EtDeregisterCb<Object>) deregister, arg);
+    }
+
+    /**
+     * {@code et_start(et, first, period)} for a global timer: {@link #et_start(EventTimer, int, long, long)}
+     * with {@link EventTimer#NOCPU}. A per-CPU timer needs the CPU form.
+     *
+     * @param et     the timer
+     * @param first  delay before the first event, sbintime
+     * @param period 0 for one-shot, else the period, sbintime
+     * @return {@link KernEt#ENXIO} if the timer is not active, else the driver's result
+     */
+    public int et_start(EventTimer et, long first, long period) {
+        return et_start(et, EventTimer.NOCPU, first, period);
+    }
+
+    /**
+     * {@code et_start(et, first, period)}: starts the timer's instance on {@code cpu}. Checks the
+     * arguments, clamps them into the driver's range and calls {@link EventTimer#start}: a non-zero
+     * {@code period} is raised to {@code minPeriod} or lowered to {@code maxPeriod}; {@code first}
+     * is clamped the same way when {@code period == 0 || first != 0} (so a {@code first} of 0 with
+     * a period, meaning "after one period", reaches the driver as 0). Takes no lock: the consumer
+     * serialises starts and stops of each instance.
+     *
+     * @param et     the timer
+     * @param cpu    the CPU whose instance to start ({@code >= 0}) for a per-CPU timer; for a global
+     *               timer any CPU or {@link EventTimer#NOCPU}, passed on to the driver
+     * @param first  delay before the first event, sbintime
+     * @param period 0 for one-shot, else the period, sbintime
+     * @return {@link KernEt#ENXIO} if the timer is not active, else the driver's result
+     * @throws IllegalArgumentException (the kernel's assertions, checked once the timer is known to be
+     *                                  active) if {@code period < 0}, if {@code period != 0} and
+     *                                  the timer lacks {@code ET_FLAGS_PERIODIC}, if
+     *                                  {@code period == 0} and it lacks {@code ET_FLAGS_ONESHOT}, or
+     *                                  for a CPU below {@code NOCPU} or, on a per-CPU timer, below 0
+     * @throws IllegalStateException    if {@code et} belongs to another registry
+     */
+    public int et_start(EventTimer et, int cpu, long first, long period) {
+        requireTimer("et_start", et);
+        if (!et.active()) {
+            return KernEt.ENXIO;
+        }
+        return startActive(et, cpu, first, period);
+    }
+
+    /**
+     * {@link #et_start(EventTimer, int, long, long)} in Java style.
+     *
+     * @param et     the timer
+     * @param cpu    the CPU, as for {@code et_start}
+     * @param first  delay before the first event, sbintime
+     * @param period 0 for one-shot, else the period, sbintime
+     * @return the driver's result
+     * @throws IllegalStateException    if the timer is not active ({@code ENXIO})
+     * @throws IllegalArgumentException as {@code et_start}
+     */
+    public int start(EventTimer et, int cpu, long first, long period) {
+        requireTimer("start", et);
+        requireActive("et_start", et);
+        return startActive(et, cpu, first, period);
+    }
+
+    private int startActive(EventTimer et, int cpu, long first, long period) {
+        int flags = et.flags();
+        if (period < 0) {
+            throw new IllegalArgumentException("et_start: negative period " + period + " for timer " + et.name());
+        }
+        if (period != 0 && (flags & EventTimer.ET_FLAGS_PERIODIC) == 0) {
+            throw new IllegalArgumentException("et_start: period " + period
+                    + " specified for timer " + et.name() + ", which is not periodic-capable (flags 0x"
+                    + Integer.toHexString(flags) + ")");
+        }
+        if (period == 0 && (flags & EventTimer.ET_FLAGS_ONESHOT) == 0) {
+            throw new IllegalArgumentException("et_start: period not specified for timer " + et.name()
+                    + ", which is not oneshot-capable (flags 0x" + Integer.toHexString(flags) + ")");
+        }
+        requireCpu("et_start", et, flags, cpu);
+        // Periods are durations, not points in time: plain comparisons are right here.
+        long min = et.minPeriod();
+        long max = et.maxPeriod();
+        if (period != 0) {
+            if (period < min) {
+                period = min;
+            } else if (period > max) {
+                period = max;
+            }
+        }
+        if (period == 0 || first != 0) {
+            if (first < min) {
+                first = min;
+            } else if (first > max) {
+                first = max;
+            }
+        }
+        return et.start(cpu, first, period);
+    }
+
+    /**
+     * {@code et_stop(et)} for a global timer: {@link #et_stop(EventTimer, int)} with
+     * {@link EventTimer#NOCPU}.
+     *
+     * @param et the timer
+     * @return {@link KernEt#ENXIO} if not active, else the driver's result (0 for a driver without a
+     *         stop method)
+     */
+    public int et_stop(EventTimer et) {
+        return et_stop(et, EventTimer.NOCPU);
+    }
+
+    /**
+     * {@code et_stop(et)}: stops the timer's instance on {@code cpu} (see {@link #et_start(EventTimer,
+     * int, long, long)} for the CPU). Takes no lock.
+     *
+     * @param et  the timer
+     * @param cpu the CPU whose instance to stop, as for {@code et_start}
+     * @return {@link KernEt#ENXIO} if not active, else the driver's result (0 for a driver without a
+     *         stop method)
+     * @throws IllegalArgumentException for a null timer, or a bad CPU (checked once active)
+     * @throws IllegalStateException    if {@code et} belongs to another registry
+     */
+    public int et_stop(EventTimer et, int cpu) {
+        requireTimer("et_stop", et);
+        if (!et.active()) {
+            return KernEt.ENXIO;
+        }
+        requireCpu("et_stop", et, et.flags(), cpu);
+        return et.stop(cpu);
+    }
+
+    /**
+     * {@link #et_stop(EventTimer, int)} in Java style.
+     *
+     * @param et  the timer
+     * @param cpu the CPU, as for {@code et_start}
+     * @return the driver's result (0 for a driver without a stop method)
+     * @throws IllegalStateException if the timer is not active ({@code ENXIO})
+     */
+    public int stop(EventTimer et, int cpu) {
+        requireTimer("stop", et);
+        requireActive("et_stop", et);
+        requireCpu("et_stop", et, et.flags(), cpu);
+        return et.stop(cpu);
+    }
+
+    /**
+     * {@code et_ban(et)}: marks the timer broken by clearing its {@code ET_FLAGS_PERIODIC} and
+     * {@code ET_FLAGS_ONESHOT} capabilities, so that {@code et_find} with a capability no longer
+     * returns it and {@code et_start} refuses it. No active check; a running timer is not stopped.
+     *
+     * @param et the timer
+     * @return 0, always
+     * @throws IllegalArgumentException if {@code et} is null
+     * @throws IllegalStateException    if {@code et} belongs to another registry
+     */
+    public int et_ban(EventTimer et) {
+        requireTimer("et_ban", et);
+        etLock.lock(); // C writes without a lock; taking it keeps the read-modify-write whole
+        try {
+            et.clearFlags(EventTimer.ET_FLAGS_PERIODIC | EventTimer.ET_FLAGS_ONESHOT);
+        } finally {
+            etLock.unlock();
+        }
+        return 0;
+    }
+
+    /**
+     * {@link #et_ban} in Java style: the same, without the constant result.
+     *
+     * @param et the timer
+     */
+    public void ban(EventTimer et) {
+        et_ban(et);
+    }
+
+    /**
+     * {@code et_free(et)}: releases a timer the consumer claimed with {@code et_init}, making it
+     * available to {@code et_find} again. Stop it first: this does not call the driver. The
+     * consumer's callbacks are dropped with the claim (in C they stay in the struct), so a late
+     * event reaches no one and {@code et_deregister} no longer asks this consumer.
+     *
+     * @param et the timer
+     * @return {@link KernEt#ENXIO} if not active, else 0
+     * @throws IllegalArgumentException if {@code et} is null
+     * @throws IllegalStateException    if {@code et} belongs to another registry
+     */
+    public int et_free(EventTimer et) {
+        requireTimer("et_free", et);
+        etLock.lock();
+        try {
+            if (!et.active()) {
+                return KernEt.ENXIO;
+            }
+            et.deactivate();
+            return 0;
+        } finally {
+            etLock.unlock();
+        }
+    }
+
+    /**
+     * {@link #et_free} in Java style.
+     *
+     * @param et the timer
+     * @throws IllegalStateException if the timer is not active ({@code ENXIO})
+     */
+    public void free(EventTimer et) {
+        requireTimer("free", et);
+        if (et_free(et) == KernEt.ENXIO) {
+            throw new IllegalStateException("et_free: timer " + et.name() + " is not active (ENXIO)");
+        }
+    }
+
+    /* ---------------------------------------------------------------------------------------- */
+    /* The clock source and the list                                                             */
+
+    /**
+     * Installs the consumer that {@link #et_change_frequency} consults (in FreeBSD, the clock
+     * source is compiled in; here {@code callout-wheel}'s clock source installs itself).
+     *
+     * @param cs the clock source, or null for none
+     * @return the previous one, or null
+     */
+    public EventTimerConsumer setClockSource(EventTimerConsumer cs) {
+        etLock.lock();
+        try {
+            EventTimerConsumer previous = clockSource;
+            clockSource = cs;
+            return previous;
+        } finally {
+            etLock.unlock();
+        }
+    }
+
+    /** {@return the installed clock source, or null} */
+    public EventTimerConsumer clockSource() {
+        return clockSource;
+    }
+
+    /** {@return a snapshot of the list, best quality first (equal qualities in registration order)} */
+    public List<EventTimer> timers() {
+        etLock.lock();
+        try {
+            return List.copyOf(list);
+        } finally {
+            etLock.unlock();
+        }
+    }
+
+    /**
+     * {@code sysctl kern.eventtimer.choice}: the registered timers as {@code name(quality)},
+     * space-separated, in list order.
+     *
+     * @return for example {@code "LAPIC(600) HPET(550) i8254(100) RTC(0)"}
+     */
+    public String choice() {
+        etLock.lock();
+        try {
+            StringBuilder sb = new StringBuilder();
+            for (EventTimer et : list) {
+                if (sb.length() > 0) {
+                    sb.append(' ');
+                }
+                sb.append(et.name()).append('(').append(et.quality()).append(')');
+            }
+            return sb.toString();
+        } finally {
+            etLock.unlock();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "EventTimers[" + choice() + "]";
+    }
+
+    /* ---------------------------------------------------------------------------------------- */
+    /* Checks                                                                                    */
+
+    private int indexOf(EventTimer et) {
+        for (int i = 0; i < list.size(); i++) {
+            if (list.get(i) == et) { // identity: a driver may override equals
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private void requireTimer(String fn, EventTimer et) {
+        if (et == null) {
+            throw new IllegalArgumentException(fn + ": the event timer must not be null");
+        }
+        EventTimers owner = et.registry();
+        if (owner != null && owner != this) {
+            throw new IllegalStateException(fn + ": timer " + et.name() + " is registered with another registry");
+        }
+    }
+
+    private static void requireActive(String fn, EventTimer et) {
+        if (!et.active()) {
+            throw new IllegalStateException(fn + ": timer " + et.name()
+                    + " is not active; claim it with et_init first (ENXIO)");
+        }
+    }
+
+    private static void requireCpu(String fn, EventTimer et, int flags, int cpu) {
+        if ((flags & EventTimer.ET_FLAGS_PERCPU) != 0 ? cpu < 0 : cpu < EventTimer.NOCPU) {
+            throw new IllegalArgumentException(fn + ": bad CPU " + cpu + " for "
+                    + ((flags & EventTimer.ET_FLAGS_PERCPU) != 0
+                            ? "per-CPU timer " + et.name() + " (needs a CPU >= 0)"
+                            : "timer " + et.name() + " (needs a CPU >= 0 or NOCPU)"));
+        }
+    }
+}

@@ -1,0 +1,462 @@
+package org.kcallout.wheel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.kcallout.Profile.CLASSIC;
+import static org.kcallout.Profile.MODERN;
+import static org.kcallout.wheel.SpecSupport.SAFETY;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.kcallout.Callout;
+import org.kcallout.CalloutFunc;
+import org.kcallout.KMutex;
+import org.kcallout.Profile;
+import org.kcallout.wheel.SpecSupport.Rig;
+import org.kcallout.wheel.SpecSupport.Task;
+
+/**
+ * The return-value matrix of SPEC §4.11 for {@code callout_stop} and {@code callout_drain}, row by
+ * row, in the CLASSIC profile against MODERN (SPEC decision 1). Each test runs one row's situation
+ * on a fresh system of each profile and asserts both profiles' return value and the ACTIVE (and
+ * PENDING) flag afterwards.
+ *
+ * <p>MODERN is FreeBSD main: 1 / 0 / -1, drain leaves ACTIVE as the handler left it. CLASSIC is the
+ * older manual: non-zero only for cancelling a pending or lock-waiting invocation, else 0; stop and
+ * drain always clear ACTIVE; drain is stop plus a wait, fully stopped on return.
+ */
+final class ClassicProfileTest {
+    /* Implementation notes: a "situation" is built by a helper that returns what the operation
+     * returned and how the flags looked right after it returned; the two assertions of a test then
+     * compare records, so a failure prints the whole outcome. "Executing" means held in a
+     * HandlerGate on a helper thread that advances the virtual clock; LOCKWAIT means the test thread
+     * holds the mutex while the dispatcher on the helper waits for it (CalloutObserver hook). */
+
+    /** What a stop or drain returned, and the flags right after it returned. */
+    record Outcome(int result, boolean active, boolean pending) {
+    }
+
+    /** Which operation a row applies. */
+    private enum Op {
+        STOP, DRAIN
+    }
+
+    private static final CalloutFunc<AtomicInteger> COUNT = AtomicInteger::incrementAndGet;
+    private static final CalloutFunc<HandlerGate> ENTER = HandlerGate::enter;
+
+    private static int apply(Rig rig, Op op, Callout c) throws Exception {
+        return op == Op.STOP ? rig.sys.stop(c) : rig.sys.drain(c);
+    }
+
+    /* ---------------------------------------------------------------------------------------- */
+    /* Row: idle                                                                                  */
+
+    private static Outcome idleNeverArmed(Profile p, Op op) throws Exception {
+        try (Rig rig = new Rig(p)) {
+            Callout c = new Callout();
+            rig.sys.init(c, true);
+            int r = apply(rig, op, c);
+            return new Outcome(r, c.active(), c.pending());
+        }
+    }
+
+    private static Outcome idleAfterFiring(Profile p, Op op) throws Exception {
+        try (Rig rig = new Rig(p)) {
+            Callout c = new Callout();
+            rig.sys.init(c, true);
+            AtomicInteger calls = new AtomicInteger();
+            rig.sys.reset(c, 1, COUNT, calls);
+            rig.vt.advanceTicks(3);
+            assertEquals(1, calls.get(), "set-up: fired and finished");
+            int r = apply(rig, op, c);
+            return new Outcome(r, c.active(), c.pending());
+        }
+    }
+
+    /** Idle, never armed: MODERN -1, CLASSIC 0. */
+    @Test
+    void stop_idleNeverArmed_modernMinusOne_classicZero() throws Exception {
+        assertEquals(new Outcome(-1, false, false), idleNeverArmed(MODERN, Op.STOP));
+        assertEquals(new Outcome(0, false, false), idleNeverArmed(CLASSIC, Op.STOP));
+    }
+
+    /** Idle, never armed: MODERN -1, CLASSIC 0, neither waits. */
+    @Test
+    void drain_idleNeverArmed_modernMinusOne_classicZero() throws Exception {
+        assertEquals(new Outcome(-1, false, false), idleNeverArmed(MODERN, Op.DRAIN));
+        assertEquals(new Outcome(0, false, false), idleNeverArmed(CLASSIC, Op.DRAIN));
+    }
+
+    /** Fired and finished: MODERN -1 and ACTIVE left set (§4.7 step 4); CLASSIC 0 and ACTIVE cleared. */
+    @Test
+    void stop_idleAfterFiring_modernMinusOneKeepsActive_classicZeroClearsActive() throws Exception {
+        assertEquals(new Outcome(-1, true, false), idleAfterFiring(MODERN, Op.STOP));
+        assertEquals(new Outcome(0, false, false), idleAfterFiring(CLASSIC, Op.STOP));
+    }
+
+    /** Fired and finished: MODERN -1 and ACTIVE left set; CLASSIC 0 and ACTIVE cleared. */
+    @Test
+    void drain_idleAfterFiring_modernMinusOneKeepsActive_classicZeroClearsActive() throws Exception {
+        assertEquals(new Outcome(-1, true, false), idleAfterFiring(MODERN, Op.DRAIN));
+        assertEquals(new Outcome(0, false, false), idleAfterFiring(CLASSIC, Op.DRAIN));
+    }
+
+    /* ---------------------------------------------------------------------------------------- */
+    /* Row: pending, not executing                                                                */
+
+    private static Outcome pending(Profile p, Op op) throws Exception {
+        try (Rig rig = new Rig(p)) {
+            Callout c = new Callout();
+            rig.sys.init(c, true);
+            AtomicInteger calls = new AtomicInteger();
+            rig.sys.reset(c, 10, COUNT, calls);
+            int r = apply(rig, op, c);
+            Outcome o = new Outcome(r, c.active(), c.pending());
+            rig.vt.advanceTicks(50);
+            assertEquals(0, calls.get(), p + " " + op + ": the removed invocation must never run");
+            assertEquals(0, rig.obs.drainWaitCount(), p + " " + op + ": nothing to wait for");
+            return o;
+        }
+    }
+
+    /** Pending, not executing: both profiles 1, ACTIVE and PENDING cleared. */
+    @Test
+    void stop_pending_bothOneAndInactive() throws Exception {
+        assertEquals(new Outcome(1, false, false), pending(MODERN, Op.STOP));
+        assertEquals(new Outcome(1, false, false), pending(CLASSIC, Op.STOP));
+    }
+
+    /** Pending, not executing: both profiles 1 without waiting, ACTIVE and PENDING cleared. */
+    @Test
+    void drain_pending_bothOneAndInactive() throws Exception {
+        assertEquals(new Outcome(1, false, false), pending(MODERN, Op.DRAIN));
+        assertEquals(new Outcome(1, false, false), pending(CLASSIC, Op.DRAIN));
+    }
+
+    /* ---------------------------------------------------------------------------------------- */
+    /* Rows: executing, and executing re-armed                                                    */
+
+    /**
+     * The handler (MP-safe) is held on CPU 0; optionally the test thread re-arms it (reset returns 0
+     * and arms); then {@code op} is applied from the test thread (STOP) or a drainer thread (DRAIN,
+     * which must sleep until the gate opens). The outcome is taken when the operation returns.
+     */
+    private static Outcome executing(Profile p, Op op, boolean rearmed) throws Exception {
+        try (Rig rig = new Rig(p)) {
+            Callout c = new Callout();
+            rig.sys.init(c, true);
+            AtomicInteger rearmCalls = new AtomicInteger();
+            rig.sys.reset(c, 1, ENTER, rig.gate);
+            Task<Void> adv = rig.advanceTicksInBackground(3);
+            assertTrue(rig.gate.awaitEntered(SAFETY), "handler did not start");
+            if (rearmed) {
+                assertEquals(0, rig.sys.reset(c, 50, COUNT, rearmCalls), "set-up: re-arm of a running callout");
+                assertTrue(c.pending(), "set-up: re-armed");
+            }
+            Outcome o;
+            if (op == Op.STOP) {
+                int r = rig.sys.stop(c);
+                o = new Outcome(r, c.active(), c.pending());
+                rig.gate.open();
+            } else {
+                Task<Outcome> drainer = rig.spawn("drainer", () -> {
+                    int r = rig.sys.drain(c);
+                    return new Outcome(r, c.active(), c.pending());
+                });
+                rig.obs.awaitDrainWaits(1);
+                assertFalse(drainer.done(), p + ": drain must wait for the running handler");
+                rig.gate.open();
+                o = drainer.get();
+            }
+            adv.get();
+            rig.vt.advanceTicks(100);
+            assertEquals(0, rearmCalls.get(), p + " " + op + ": the re-arm was removed and never runs");
+            return o;
+        }
+    }
+
+    /** Executing, not re-armed, no lock: both 0 (cannot stop it); both clear ACTIVE. */
+    @Test
+    void stop_executing_bothZeroAndInactive() throws Exception {
+        assertEquals(new Outcome(0, false, false), executing(MODERN, Op.STOP, false));
+        assertEquals(new Outcome(0, false, false), executing(CLASSIC, Op.STOP, false));
+    }
+
+    /** Executing, not re-armed: both wait; MODERN -1 leaving ACTIVE as the handler left it, CLASSIC 0 clearing it. */
+    @Test
+    void drain_executing_modernWaitsMinusOneKeepsActive_classicWaitsZeroClearsActive() throws Exception {
+        assertEquals(new Outcome(-1, true, false), executing(MODERN, Op.DRAIN, false));
+        assertEquals(new Outcome(0, false, false), executing(CLASSIC, Op.DRAIN, false));
+    }
+
+    /** Executing and re-armed: MODERN 0 (running wins) and the re-arm removed; CLASSIC 1 (a pending one was cancelled). */
+    @Test
+    void stop_executingAndRearmed_modernZero_classicOne_bothRemoveRearm() throws Exception {
+        assertEquals(new Outcome(0, false, false), executing(MODERN, Op.STOP, true));
+        assertEquals(new Outcome(1, false, false), executing(CLASSIC, Op.STOP, true));
+    }
+
+    /** Executing and re-armed: both wait and return 1 with the re-arm removed and ACTIVE cleared. */
+    @Test
+    void drain_executingAndRearmed_bothWaitAndReturnOne() throws Exception {
+        assertEquals(new Outcome(1, false, false), executing(MODERN, Op.DRAIN, true));
+        assertEquals(new Outcome(1, false, false), executing(CLASSIC, Op.DRAIN, true));
+    }
+
+    /* ---------------------------------------------------------------------------------------- */
+    /* Row: LOCKWAIT, caller holds the lock                                                       */
+
+    /** Stop by the holder of m while the dispatcher waits for m; also checks the handler never ran. */
+    private static Outcome stopInLockWait(Profile p) throws Exception {
+        try (Rig rig = new Rig(p)) {
+            KMutex m = new KMutex("m");
+            Callout c = new Callout();
+            rig.sys.initLock(c, m, 0);
+            AtomicInteger calls = new AtomicInteger();
+            Task<Void> adv;
+            Outcome o;
+            m.lock();
+            try {
+                rig.sys.reset(c, 1, COUNT, calls);
+                adv = rig.advanceTicksInBackground(3);
+                rig.obs.awaitLockWait();
+                int r = rig.sys.stop(c);
+                o = new Outcome(r, c.active(), c.pending());
+            } finally {
+                m.unlock();
+            }
+            adv.get();
+            assertEquals(0, calls.get(), p + ": the lock-waiting invocation was cancelled");
+            return o;
+        }
+    }
+
+    /** LOCKWAIT, caller holds the lock: both 1 (true cancellation), ACTIVE cleared. */
+    @Test
+    void stop_lockWaitWithLockHeld_bothOneAndInactive() throws Exception {
+        assertEquals(new Outcome(1, false, false), stopInLockWait(MODERN));
+        assertEquals(new Outcome(1, false, false), stopInLockWait(CLASSIC));
+    }
+
+    /** What a refused drain left behind. */
+    record Refused(Class<? extends Throwable> thrown, boolean activeAfter, int handlerCalls) {
+    }
+
+    /** Drain by the holder of m while the dispatcher waits for m: would deadlock, so it is refused. */
+    private static Refused drainInLockWait(Profile p) throws Exception {
+        try (Rig rig = new Rig(p)) {
+            KMutex m = new KMutex("m");
+            Callout c = new Callout();
+            rig.sys.initLock(c, m, 0);
+            AtomicInteger calls = new AtomicInteger();
+            Task<Void> adv;
+            Throwable thrown;
+            boolean active;
+            m.lock();
+            try {
+                rig.sys.reset(c, 1, COUNT, calls);
+                adv = rig.advanceTicksInBackground(3);
+                rig.obs.awaitLockWait();
+                thrown = assertThrows(Throwable.class, () -> rig.sys.drain(c));
+                active = c.active();
+            } finally {
+                m.unlock();
+            }
+            adv.get();
+            return new Refused(thrown.getClass(), active, calls.get());
+        }
+    }
+
+    /**
+     * LOCKWAIT, caller holds the lock: the matrix says n/a (deadlock); the port refuses with
+     * IllegalStateException in both profiles, and the refused call changes nothing (ACTIVE stays,
+     * the invocation is not cancelled and runs once the lock is released).
+     */
+    @Test
+    @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // safety net: a drain that waited would deadlock
+    void drain_lockWaitWithLockHeld_bothThrowIllegalStateAndChangeNothing() throws Exception {
+        assertEquals(new Refused(IllegalStateException.class, true, 1), drainInLockWait(MODERN));
+        assertEquals(new Refused(IllegalStateException.class, true, 1), drainInLockWait(CLASSIC));
+    }
+
+    /* ---------------------------------------------------------------------------------------- */
+    /* Row: executing with deferred migration                                                     */
+
+    /**
+     * Running on CPU 0, re-armed to CPU 1 (a deferred migration: PENDING, no list); then {@code op}.
+     * Afterwards nothing may be scheduled anywhere and the callout stays on CPU 0.
+     */
+    private static Outcome executingWithDeferredMigration(Profile p, Op op) throws Exception {
+        try (Rig rig = new Rig(p, 2)) {
+            Callout c = new Callout();
+            rig.sys.init(c, true);
+            AtomicInteger migrated = new AtomicInteger();
+            rig.sys.reset(c, 1, ENTER, rig.gate);
+            Task<Void> adv = rig.advanceTicksInBackground(3);
+            assertTrue(rig.gate.awaitEntered(SAFETY), "handler did not start");
+            assertEquals(0, rig.sys.resetOn(c, 10, COUNT, migrated, 1), "set-up: deferred migration");
+            assertTrue(c.pending(), "set-up: a deferred migration is pending");
+            Outcome o;
+            if (op == Op.STOP) {
+                int r = rig.sys.stop(c);
+                o = new Outcome(r, c.active(), c.pending());
+                rig.gate.open();
+            } else {
+                Task<Outcome> drainer = rig.spawn("drainer", () -> {
+                    int r = rig.sys.drain(c);
+                    return new Outcome(r, c.active(), c.pending());
+                });
+                rig.obs.awaitDrainWaits(1);
+                rig.gate.open();
+                o = drainer.get();
+            }
+            adv.get();
+            rig.vt.advanceTicks(100);
+            assertEquals(0, migrated.get(), p + " " + op + ": the migration was discarded");
+            assertEquals(0, c.cpu(), p + " " + op + ": never moved to CPU 1");
+            return o;
+        }
+    }
+
+    /**
+     * Executing with deferred migration: MODERN 0 (running wins); CLASSIC 1 (the pending migration is
+     * a pending callout it cancelled, as V9 does). Both clear ACTIVE.
+     */
+    @Test
+    void stop_executingWithDeferredMigration_modernZero_classicOne() throws Exception {
+        assertEquals(new Outcome(0, false, false), executingWithDeferredMigration(MODERN, Op.STOP));
+        assertEquals(new Outcome(1, false, false), executingWithDeferredMigration(CLASSIC, Op.STOP));
+    }
+
+    /** Executing with deferred migration: both wait; MODERN -1, CLASSIC 1 (stop's value); nothing scheduled. */
+    @Test
+    void drain_executingWithDeferredMigration_modernMinusOne_classicOne() throws Exception {
+        assertEquals(new Outcome(-1, false, false), executingWithDeferredMigration(MODERN, Op.DRAIN));
+        assertEquals(new Outcome(1, false, false), executingWithDeferredMigration(CLASSIC, Op.DRAIN));
+    }
+
+    /** What is left once a drainAsync stage has completed. */
+    record AfterDrainAsync(boolean pendingAtCompletion, int laterRuns, int cpu) {
+    }
+
+    /**
+     * Running on CPU 0 with a deferred migration to CPU 1 recorded, then {@code drainAsync}: the stage
+     * must complete with the callout fully stopped (CalloutSystem#drainAsync), in both profiles.
+     */
+    private static AfterDrainAsync drainAsyncWithDeferredMigration(Profile p) throws Exception {
+        try (Rig rig = new Rig(p, 2)) {
+            Callout c = new Callout();
+            rig.sys.init(c, true);
+            AtomicInteger migrated = new AtomicInteger();
+            rig.sys.reset(c, 1, ENTER, rig.gate);
+            Task<Void> adv = rig.advanceTicksInBackground(3);
+            assertTrue(rig.gate.awaitEntered(SAFETY), "handler did not start");
+            assertEquals(0, rig.sys.resetOn(c, 10, COUNT, migrated, 1), "set-up: deferred migration");
+            CompletableFuture<Boolean> pendingAtCompletion =
+                    rig.sys.drainAsync(c).thenApply(v -> c.pending()).toCompletableFuture();
+            rig.gate.open();
+            adv.get();
+            boolean pending = pendingAtCompletion.get(SAFETY.toMillis(), TimeUnit.MILLISECONDS);
+            rig.vt.advanceTicks(100);
+            return new AfterDrainAsync(pending, migrated.get(), c.cpu());
+        }
+    }
+
+    /** drainAsync (both profiles, SPEC decision 1) with a deferred migration: fully stopped, nothing migrates. */
+    @Test
+    void drainAsync_executingWithDeferredMigration_bothCompleteFullyStopped() throws Exception {
+        assertEquals(new AfterDrainAsync(false, 0, 0), drainAsyncWithDeferredMigration(MODERN));
+        assertEquals(new AfterDrainAsync(false, 0, 0), drainAsyncWithDeferredMigration(CLASSIC));
+    }
+
+    /* ---------------------------------------------------------------------------------------- */
+    /* Row: being drained by another thread -> reset is not armed                                 */
+
+    /** What a reset during a drain returned, the flags right after it, and the drain's own result. */
+    record ResetWhileDrained(int reset, boolean activeAfterReset, boolean pendingAfterReset, int drain,
+                             boolean pendingAfterDrain) {
+    }
+
+    /** MP-safe handler held on CPU 0, a drainer asleep, then the test thread resets. */
+    private static ResetWhileDrained resetWhileDrained(Profile p) throws Exception {
+        try (Rig rig = new Rig(p)) {
+            Callout c = new Callout();
+            rig.sys.init(c, true);
+            AtomicInteger rearmed = new AtomicInteger();
+            rig.sys.reset(c, 1, ENTER, rig.gate);
+            Task<Void> adv = rig.advanceTicksInBackground(3);
+            assertTrue(rig.gate.awaitEntered(SAFETY), "handler did not start");
+            Task<Integer> drainer = rig.spawn("drainer", () -> rig.sys.drain(c));
+            rig.obs.awaitDrainWaits(1);
+
+            int reset = rig.sys.reset(c, 5, COUNT, rearmed);
+            boolean active = c.active();
+            boolean pendingAfterReset = c.pending();
+            rig.gate.open();
+            int drained = drainer.get();
+            adv.get();
+            boolean pendingAfterDrain = c.pending();
+            rig.vt.advanceTicks(50);
+            assertEquals(0, rearmed.get(), p + ": the refused re-arm never runs");
+            return new ResetWhileDrained(reset, active, pendingAfterReset, drained, pendingAfterDrain);
+        }
+    }
+
+    /** LOCKWAIT callout with a drainer asleep; the holder of m resets (lock-cancel, 1) and nothing is armed. */
+    private static ResetWhileDrained lockCancelResetWhileDrained(Profile p) throws Exception {
+        try (Rig rig = new Rig(p)) {
+            KMutex m = new KMutex("m");
+            Callout c = new Callout();
+            rig.sys.initLock(c, m, 0);
+            AtomicInteger stale = new AtomicInteger();
+            AtomicInteger rearmed = new AtomicInteger();
+            Task<Void> adv;
+            Task<Integer> drainer;
+            int reset;
+            boolean active;
+            boolean pendingAfterReset;
+            m.lock();
+            try {
+                rig.sys.reset(c, 1, COUNT, stale);
+                adv = rig.advanceTicksInBackground(3);
+                rig.obs.awaitLockWait();
+                drainer = rig.spawn("drainer", () -> rig.sys.drain(c));
+                rig.obs.awaitDrainWaits(1);
+                reset = rig.sys.reset(c, 5, COUNT, rearmed);
+                active = c.active();
+                pendingAfterReset = c.pending();
+            } finally {
+                m.unlock();
+            }
+            int drained = drainer.get();
+            adv.get();
+            boolean pendingAfterDrain = c.pending();
+            rig.vt.advanceTicks(50);
+            assertEquals(0, stale.get(), p + ": the lock-cancelled invocation never runs");
+            assertEquals(0, rearmed.get(), p + ": the refused re-arm never runs");
+            return new ResetWhileDrained(reset, active, pendingAfterReset, drained, pendingAfterDrain);
+        }
+    }
+
+    /**
+     * Being drained, no lock-cancel: reset returns 0 and does not arm in both profiles. MODERN's drain
+     * left ACTIVE set (and returns -1); CLASSIC's drain cleared it (and returns 0).
+     */
+    @Test
+    void reset_beingDrained_bothZeroAndNotArmed() throws Exception {
+        assertEquals(new ResetWhileDrained(0, true, false, -1, false), resetWhileDrained(MODERN));
+        assertEquals(new ResetWhileDrained(0, false, false, 0, false), resetWhileDrained(CLASSIC));
+    }
+
+    /** Being drained while LOCKWAIT: the lock holder's reset lock-cancels (1) and still does not arm, in both. */
+    @Test
+    void reset_beingDrainedWhileLockWaiting_bothOneAndNotArmed() throws Exception {
+        assertEquals(new ResetWhileDrained(1, true, false, -1, false), lockCancelResetWhileDrained(MODERN));
+        assertEquals(new ResetWhileDrained(1, false, false, 0, false), lockCancelResetWhileDrained(CLASSIC));
+    }
+}

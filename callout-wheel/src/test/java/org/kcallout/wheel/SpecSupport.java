@@ -1,0 +1,229 @@
+package org.kcallout.wheel;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.kcallout.Callout;
+import org.kcallout.Profile;
+
+/**
+ * Shared fixtures for the SPEC §11 conformance tests of this package: a {@link Rig} (virtual clock,
+ * callout system, handler gate and wait observer, closed together), background {@link Task}s whose
+ * failures surface on the test thread, and a {@link WaitObserver} that turns the engine's
+ * {@link CalloutObserver} hooks into waitable events.
+ */
+final class SpecSupport {
+    /* Implementation notes: every wait here is bounded by SAFETY, which is a safety net against a
+     * hung test, never a timing assertion; the ordering itself comes from HandlerGate, the observer
+     * hooks and latches. Helper threads are daemons, so a failed test can never keep the JVM alive,
+     * and Rig.close() opens its gate before joining them so that a test that failed while a handler
+     * was held does not leave that handler parked. */
+
+    /** The bound on every wait: a safety net, not a timing assertion. */
+    static final Duration SAFETY = Duration.ofSeconds(30);
+
+    private SpecSupport() {
+    }
+
+    /**
+     * A body run on a helper thread; may throw anything (a failure is re-thrown by
+     * {@link Task#get()}).
+     *
+     * @param <T> its result type
+     */
+    @FunctionalInterface
+    interface Body<T> {
+        T run() throws Exception;
+    }
+
+    /**
+     * A helper thread with a result. Its exception, if any, is re-thrown on the thread that calls
+     * {@link #get()}.
+     *
+     * @param <T> the result type
+     */
+    static final class Task<T> {
+        private final Thread thread;
+        private volatile T result;
+        private volatile Throwable failure;
+        private volatile boolean done;
+
+        private Task(String name, Body<T> body) {
+            this.thread = new Thread(() -> {
+                try {
+                    result = body.run();
+                } catch (Throwable t) {
+                    failure = t;
+                } finally {
+                    done = true;
+                }
+            }, name);
+            thread.setDaemon(true);
+        }
+
+        /**
+         * Starts {@code body} on a new daemon thread.
+         *
+         * @param name the thread name (shows up in failures)
+         * @param body what to run
+         * @param <T>  the result type
+         * @return the started task
+         */
+        static <T> Task<T> start(String name, Body<T> body) {
+            Task<T> t = new Task<>(name, body);
+            t.thread.start();
+            return t;
+        }
+
+        /** @return the helper thread */
+        Thread thread() {
+            return thread;
+        }
+
+        /** @return true once the body has returned or thrown */
+        boolean done() {
+            return done;
+        }
+
+        /**
+         * Joins the thread (bounded by {@link #SAFETY}) and returns its result.
+         *
+         * @return the body's result
+         * @throws AssertionError if the thread is still running after {@link #SAFETY}, or threw
+         */
+        T get() throws InterruptedException {
+            thread.join(SAFETY.toMillis());
+            if (thread.isAlive()) {
+                throw new AssertionError(thread.getName() + " still running after " + SAFETY
+                        + " (safety net; a handler or a drainer is stuck)");
+            }
+            if (failure != null) {
+                throw new AssertionError(thread.getName() + " failed: " + failure, failure);
+            }
+            return result;
+        }
+
+        /** Joins (bounded) without looking at the outcome; for cleanup. Keeps an interrupt pending. */
+        void joinQuietly() {
+            try {
+                thread.join(SAFETY.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /**
+     * Counts the engine's wait hooks and lets a test wait for them: {@code dispatchLockWait} (the
+     * dispatcher is about to block on the callout's lock: SPEC §3 LOCKWAIT) and {@code drainWait}
+     * (a drainer is about to sleep until the running invocation completes). Each hook releases one
+     * permit, like a count-down latch that can be awaited more than once.
+     */
+    static final class WaitObserver implements CalloutObserver {
+        private final Semaphore lockWaits = new Semaphore(0);
+        private final Semaphore drainWaits = new Semaphore(0);
+        private final AtomicInteger lockWaitCount = new AtomicInteger();
+        private final AtomicInteger drainWaitCount = new AtomicInteger();
+
+        @Override
+        public void dispatchLockWait(Callout c) {
+            lockWaitCount.incrementAndGet();
+            lockWaits.release();
+        }
+
+        @Override
+        public void drainWait(Callout c) {
+            drainWaitCount.incrementAndGet();
+            drainWaits.release();
+        }
+
+        /** Waits until one more dispatcher has reached LOCKWAIT; fails after {@link #SAFETY}. */
+        void awaitLockWait() throws InterruptedException {
+            assertTrue(lockWaits.tryAcquire(SAFETY.toNanos(), TimeUnit.NANOSECONDS),
+                    "no dispatcher reached LOCKWAIT within " + SAFETY);
+        }
+
+        /** Waits until {@code n} more drainers are asleep; fails after {@link #SAFETY}. */
+        void awaitDrainWaits(int n) throws InterruptedException {
+            assertTrue(drainWaits.tryAcquire(n, SAFETY.toNanos(), TimeUnit.NANOSECONDS),
+                    n + " drainer(s) did not start waiting within " + SAFETY);
+        }
+
+        /** @return how many times a drainer went to sleep so far */
+        int drainWaitCount() {
+            return drainWaitCount.get();
+        }
+
+        /** @return how many times a dispatcher reached LOCKWAIT so far */
+        int lockWaitCount() {
+            return lockWaitCount.get();
+        }
+    }
+
+    /**
+     * One callout system on a {@link VirtualEventTimer} starting at 0, with a {@link WaitObserver}
+     * and a {@link HandlerGate}, plus the helper threads a test starts through it. Closing it opens
+     * the gate (in case a failed test left a handler held), joins the helpers and closes the system.
+     */
+    static final class Rig implements AutoCloseable {
+        final VirtualEventTimer vt = new VirtualEventTimer();
+        final WaitObserver obs = new WaitObserver();
+        final HandlerGate gate = new HandlerGate();
+        final CalloutWheel sys;
+        private final List<Task<?>> tasks = new ArrayList<>();
+
+        Rig(Profile profile) {
+            this(profile, 1);
+        }
+
+        Rig(Profile profile, int ncpus) {
+            this.sys = CalloutWheel.builder().profile(profile).ncpus(ncpus).clock(vt).observer(obs).build();
+        }
+
+        /**
+         * Starts a helper thread that tracks the rig's lifetime.
+         *
+         * @return the task
+         */
+        <T> Task<T> spawn(String name, Body<T> body) {
+            Task<T> t = Task.start(name, body);
+            tasks.add(t);
+            return t;
+        }
+
+        /**
+         * Advances the virtual clock by {@code n} ticks on a helper thread: the interrupts, the
+         * dispatcher and the handlers run there ("CPU 0"), while the test thread plays "CPU 1".
+         *
+         * @return the task
+         */
+        Task<Void> advanceTicksInBackground(int n) {
+            return spawn("advance-" + n + "-ticks", () -> {
+                vt.advanceTicks(n);
+                return null;
+            });
+        }
+
+        @Override
+        public void close() {
+            try {
+                // A test that failed while a handler was held must not leave it parked; extra
+                // permits are harmless once the test is over.
+                for (int i = 0; i < 4; i++) {
+                    gate.open();
+                }
+                for (Task<?> t : tasks) {
+                    t.joinQuietly();
+                }
+            } finally {
+                sys.close();
+            }
+        }
+    }
+}
