@@ -14,7 +14,6 @@ import static org.kcallout.Sbt.SBT_1S;
 import static org.kcallout.Sbt.SBT_MAX;
 
 import java.util.Objects;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.kcallout.Callout;
 import org.kcallout.CalloutFlags;
@@ -53,9 +52,9 @@ public final class CalloutWheel implements CalloutSystem {
     /* Implementation notes.
      *
      * Ports the public half of kern_timeout.c (FreeBSD main): callout_when, callout_reset_sbt_on,
-     * _callout_stop_safe (split into the MODERN stop, drain and async-drain paths and the CLASSIC
-     * ones), _callout_init_lock, callout_lock and callout_cpu_switch. The per-CPU half (wheel, scan,
-     * dispatcher) is CalloutCpu.
+     * _callout_init_lock, callout_lock and callout_cpu_switch. _callout_stop_safe (stop, drain,
+     * async drain, in both profiles) is CalloutStop; the per-CPU half (wheel, scan, dispatcher) is
+     * CalloutCpu.
      *
      * Locking: a callout is protected by the lock of the CPU its cc field names (callout_lock
      * resolves the CPUBLOCK hand-off). Lock order: a callout's associated lock, then a CPU lock, then
@@ -82,6 +81,7 @@ public final class CalloutWheel implements CalloutSystem {
     private final HandlerFailureHook failureHook;
     final CalloutObserver observer;
     final ClockSource clock;
+    private final CalloutStop stopper;
     private final CalloutCpu[] cpus;
     private final SoftclockThread[] softclockThreads;
     private volatile boolean closed;
@@ -94,6 +94,7 @@ public final class CalloutWheel implements CalloutSystem {
         this.giant = new KMutex("Giant", KMutex.MTX_RECURSE);
         this.failureHook = b.failureHook != null ? b.failureHook : LOGGING_HOOK;
         this.observer = b.observer != null ? b.observer : CalloutObserver.NONE;
+        this.stopper = new CalloutStop(this, profile, giant, observer);
         this.cpus = new CalloutCpu[b.ncpus];
         for (int i = 0; i < b.ncpus; i++) {
             cpus[i] = new CalloutCpu(this, i, b.callwheelSize);
@@ -435,287 +436,26 @@ public final class CalloutWheel implements CalloutSystem {
     }
 
     /* ---------------------------------------------------------------------------------------- */
-    /* Stop and drain                                                                             */
+    /* Stop and drain: _callout_stop_safe lives in CalloutStop                                    */
 
     @Override
     public int stop(Callout c) {
-        String fn = "callout_stop";
-        checkInitialised(fn, c);
-        boolean useLock = useLock(fn, c);
-        CalloutCpu cc = lockOwned(fn, c);
-        try {
-            return profile == Profile.MODERN ? stopModern(cc, c, useLock, null) : stopClassic(cc, c, useLock);
-        } finally {
-            cc.lock.unlock();
-        }
-    }
-
-    /**
-     * The preamble of _callout_stop_safe for a non-draining call: may an invocation waiting for the
-     * callout's lock be cancelled? Giant only if the caller owns it; any other lock must be held.
-     */
-    private boolean useLock(String fn, Callout c) {
-        CalloutLock l = (CalloutLock) c.lock;
-        if (l == null) {
-            return false;
-        }
-        if (l == giant) {
-            return giant.owned();
-        }
-        if (!l.owned()) {
-            throw new IllegalStateException(fn + ": the callout's lock " + l.name()
-                    + " must be held exclusively by the caller");
-        }
-        return true;
-    }
-
-    /**
-     * MODERN {@code _callout_stop_safe(c, 0, drain)} (SPEC §4.7), with {@code cc} locked. A non-null
-     * {@code drainFn} is the async-drain callback: it is recorded if the handler runs, and the
-     * lock-wait cancellation is not used.
-     */
-    private int stopModern(CalloutCpu cc, Callout c, boolean useLock, CalloutFunc<Object> drainFn) {
-        ExecEntity ent = cc.exec[(c.iflags & CALLOUT_DIRECT) != 0 ? 1 : 0];
-        boolean executing = ent.curr == c;
-        if (executing && drainFn != null && ent.drainFn != null) {
-            throw new IllegalStateException("callout_async_drain: a drain callback is already recorded for this callout: " + c);
-        }
-        boolean notOnList = deferredMigrationStop(c);
-        int result;
-        if (executing) {
-            c.setFlagsRelease(c.flags & ~CalloutNode.ACTIVE);
-            if (useLock && !ent.cancel && drainFn == null) {
-                // It waits for the lock we hold: cancel it; after we unlock it is skipped.
-                ent.cancel = true;
-                discardMigration(ent, c);
-                return 1;
-            }
-            if ((c.iflags & CALLOUT_DFRMIGRATION) != 0) {
-                discardMigration(ent, c);
-                if (drainFn != null) {
-                    ent.drainFn = drainFn;
-                }
-                return 0;
-            }
-            if (drainFn != null) {
-                ent.drainFn = drainFn;
-            }
-            result = 0;
-        } else {
-            result = 1;
-        }
-        int iflags = c.iflags;
-        if ((iflags & CALLOUT_PENDING) == 0) {
-            return executing ? result : -1; // ACTIVE untouched on this path
-        }
-        c.setIflagsRelease(iflags & ~CALLOUT_PENDING);
-        c.setFlagsRelease(c.flags & ~CalloutNode.ACTIVE);
-        if (!notOnList) {
-            cc.unlinkPending(c);
-        }
-        return result;
-    }
-
-    /**
-     * CLASSIC {@code callout_stop} (the older manual, SPEC decision 1), with {@code cc} locked:
-     * non-zero only when a pending invocation (or one waiting for the caller's lock) was cancelled;
-     * ACTIVE is always cleared.
-     */
-    private int stopClassic(CalloutCpu cc, Callout c, boolean useLock) {
-        ExecEntity ent = cc.exec[(c.iflags & CALLOUT_DIRECT) != 0 ? 1 : 0];
-        boolean executing = ent.curr == c;
-        if ((c.iflags & CALLOUT_DFRMIGRATION) != 0) {
-            // A migration recorded while the handler runs counts as pending: cancel it (and the
-            // lock-waiting invocation, if the caller holds the lock).
-            discardMigration(ent, c);
-            c.setFlagsRelease(c.flags & ~CalloutNode.ACTIVE);
-            if (useLock && !ent.cancel) {
-                ent.cancel = true;
-            }
-            return 1;
-        }
-        c.setFlagsRelease(c.flags & ~CalloutNode.ACTIVE);
-        int iflags = c.iflags;
-        if ((iflags & CALLOUT_PENDING) != 0) {
-            c.setIflagsRelease(iflags & ~CALLOUT_PENDING);
-            cc.unlinkPending(c);
-            return 1;
-        }
-        if (executing && useLock && !ent.cancel) {
-            ent.cancel = true;
-            return 1;
-        }
-        return 0;
-    }
-
-    /**
-     * The deferred-migration special case of _callout_stop_safe: a callout that is PENDING only
-     * because a migration is recorded (it is on no list) loses PENDING and ACTIVE.
-     *
-     * @return true if the special case applied ("not on a list")
-     */
-    private static boolean deferredMigrationStop(Callout c) {
-        int iflags = c.iflags;
-        if ((iflags & (CALLOUT_PENDING | CALLOUT_DFRMIGRATION)) == (CALLOUT_PENDING | CALLOUT_DFRMIGRATION)
-                && (c.flags & CalloutNode.ACTIVE) != 0) {
-            c.setIflagsRelease(iflags & ~CALLOUT_PENDING);
-            c.setFlagsRelease(c.flags & ~CalloutNode.ACTIVE);
-            return true;
-        }
-        return false;
-    }
-
-    /**
-     * Forgets a recorded migration ({@code cc_cce_cleanup} plus clearing DFRMIGRATION). The PENDING
-     * that only the record justified goes too: the callout is on no list, so leaving it would
-     * report a pending callout that can never run.
-     */
-    private static void discardMigration(ExecEntity ent, Callout c) {
-        ent.clearMigration();
-        int iflags = c.iflags;
-        if ((iflags & CALLOUT_DFRMIGRATION) != 0) {
-            iflags &= ~(CALLOUT_DFRMIGRATION | CALLOUT_PENDING);
-        }
-        c.setIflagsRelease(iflags);
+        return stopper.stop(c);
     }
 
     @Override
     public int drain(Callout c) {
-        String fn = "callout_drain";
-        checkInitialised(fn, c);
-        CalloutLock own = (CalloutLock) c.lock;
-        if (own != null && own != giant && (own.owned() || own.ownedShared())) {
-            // Refused whatever the callout's state, so that a port that drains under its lock fails
-            // every time instead of only when the handler happens to be running.
-            throw new IllegalStateException(fn + ": the caller holds the callout's lock " + own.name()
-                    + ", which a running invocation may need: drain without it");
-        }
-        CalloutCpu cc = lockOwned(fn, c);
-        try {
-            int removed = 0;
-            for (;;) {
-                ExecEntity ent = cc.exec[(c.iflags & CALLOUT_DIRECT) != 0 ? 1 : 0];
-                boolean executing = ent.curr == c;
-                if (executing) {
-                    checkDrainWouldBlock(fn, c, ent);
-                }
-                if (profile == Profile.CLASSIC) {
-                    // CLASSIC: stop first (clearing ACTIVE), then wait.
-                    if (deferredMigrationStop(c)) {
-                        removed = 1;
-                    }
-                    int iflags = c.iflags;
-                    if ((iflags & CALLOUT_PENDING) != 0) {
-                        c.setIflagsRelease(iflags & ~CALLOUT_PENDING);
-                        cc.unlinkPending(c);
-                        removed = 1;
-                    }
-                    c.setFlagsRelease(c.flags & ~CalloutNode.ACTIVE);
-                } else {
-                    deferredMigrationStop(c);
-                }
-                if (executing) {
-                    // Wait for the running invocation; then look at everything again (it may have
-                    // re-armed, or moved to another CPU, meanwhile). Giant is dropped while we sleep
-                    // and picked up again afterwards, as FreeBSD's DROP_GIANT/PICKUP_GIANT do.
-                    ent.waiting = true;
-                    int giantHolds = dropGiant();
-                    observer.drainWait(c);
-                    cc.drainCv.awaitUninterruptibly();
-                    if (giantHolds > 0) {
-                        cc.lock.unlock();
-                        pickupGiant(giantHolds);
-                        cc = lockOwned(fn, c);
-                    } else if (c.cc != cc) {
-                        cc.lock.unlock();
-                        cc = lockOwned(fn, c);
-                    }
-                    continue;
-                }
-                if (profile == Profile.CLASSIC) {
-                    return removed;
-                }
-                int iflags = c.iflags;
-                if ((iflags & CALLOUT_PENDING) == 0) {
-                    return -1;
-                }
-                c.setIflagsRelease(iflags & ~CALLOUT_PENDING);
-                c.setFlagsRelease(c.flags & ~CalloutNode.ACTIVE);
-                cc.unlinkPending(c);
-                return 1;
-            }
-        } finally {
-            cc.lock.unlock();
-        }
-    }
-
-    /** Refuses a drain that would wait for itself (SPEC §4.8): from the callout's own handler. */
-    private static void checkDrainWouldBlock(String fn, Callout c, ExecEntity ent) {
-        if (ent.thread == Thread.currentThread()) {
-            throw new IllegalStateException(fn + ": called from the callout's own handler, which would wait for itself: " + c);
-        }
-    }
-
-    /** {@code DROP_GIANT}: releases every hold the caller has on Giant; returns how many. */
-    private int dropGiant() {
-        int n = 0;
-        while (giant.owned()) {
-            giant.unlock();
-            n++;
-        }
-        return n;
-    }
-
-    /** {@code PICKUP_GIANT}: takes Giant {@code n} times again. Called without a CPU lock. */
-    private void pickupGiant(int n) {
-        for (int i = 0; i < n; i++) {
-            giant.lock();
-        }
+        return stopper.drain(c);
     }
 
     @Override
-    @SuppressWarnings("unchecked")
     public <A> int asyncDrain(Callout c, CalloutFunc<? super A> drainFn) {
-        String fn = "callout_async_drain";
-        if (profile != Profile.MODERN) {
-            throw new UnsupportedOperationException(fn + ": not part of the " + profile + " profile; use drainAsync(c) or drain(c)");
-        }
-        if (drainFn == null) {
-            throw new IllegalArgumentException(fn + ": drain callback must not be null");
-        }
-        checkInitialised(fn, c);
-        useLock(fn, c); // the lock rule of callout_stop applies; lock-wait cancellation is not used
-        CalloutCpu cc = lockOwned(fn, c);
-        try {
-            return stopModern(cc, c, false, (CalloutFunc<Object>) drainFn);
-        } finally {
-            cc.lock.unlock();
-        }
+        return stopper.asyncDrain(c, drainFn);
     }
 
     @Override
     public CompletionStage<Void> drainAsync(Callout c) {
-        String fn = "drainAsync";
-        checkInitialised(fn, c);
-        CalloutCpu cc = lockOwned(fn, c);
-        try {
-            ExecEntity ent = cc.exec[(c.iflags & CALLOUT_DIRECT) != 0 ? 1 : 0];
-            boolean executing = ent.curr == c;
-            if (profile == Profile.MODERN) {
-                stopModern(cc, c, false, null);
-            } else {
-                stopClassic(cc, c, false);
-            }
-            if (!executing) {
-                return CompletableFuture.completedFuture(null);
-            }
-            if (ent.drainFuture == null) {
-                ent.drainFuture = new CompletableFuture<>();
-            }
-            return ent.drainFuture.minimalCompletionStage();
-        } finally {
-            cc.lock.unlock();
-        }
+        return stopper.drainAsync(c);
     }
 
     /* ---------------------------------------------------------------------------------------- */
@@ -745,7 +485,7 @@ public final class CalloutWheel implements CalloutSystem {
     }
 
     /** {@link #lockAny} plus the check that {@code c} belongs to this system. */
-    private CalloutCpu lockOwned(String fn, Callout c) {
+    CalloutCpu lockOwned(String fn, Callout c) {
         CalloutCpu cc = lockAny(c);
         if (cc.wheel != this) {
             cc.lock.unlock();
@@ -790,7 +530,7 @@ public final class CalloutWheel implements CalloutSystem {
         }
     }
 
-    private static void checkInitialised(String fn, Callout c) {
+    static void checkInitialised(String fn, Callout c) {
         if (c == null) {
             throw new IllegalArgumentException(fn + ": callout must not be null");
         }
