@@ -51,8 +51,9 @@ public interface CalloutSystem extends AutoCloseable {
     int defaultCpu();
 
     /**
-     * The CPU the calling thread counts as running on ({@code curcpu}): a softclock or event-timer
-     * thread of this system reports its own CPU; any other thread reports {@link #defaultCpu()}.
+     * The CPU the calling thread counts as running on ({@code curcpu}): a thread running a callout,
+     * and a softclock or event-timer thread of this system, report their own CPU; the rule for
+     * other threads is the implementation's and must be stable for a thread.
      *
      * @return the current CPU
      */

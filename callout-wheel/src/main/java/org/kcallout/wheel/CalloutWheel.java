@@ -82,6 +82,8 @@ public final class CalloutWheel implements CalloutSystem {
     final CalloutObserver observer;
     final ClockSource clock;
     private final CalloutStop stopper;
+    /** Per thread: the CPU bound by bindCurrentThread, or -1; each thread touches only its own. */
+    private final ThreadLocal<int[]> threadCpu = ThreadLocal.withInitial(() -> new int[] {-1});
     private final CalloutCpu[] cpus;
     private final SoftclockThread[] softclockThreads;
     private volatile boolean closed;
@@ -162,16 +164,49 @@ public final class CalloutWheel implements CalloutSystem {
         return defaultCpu;
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The rule, in order: a thread running a callout (handler, lock hand-off or scan) for CPU
+     * {@code k} is on {@code k} — this includes a test thread driving a virtual clock; a softclock
+     * or event-timer thread of this system is on its own CPU; a thread bound with
+     * {@link #bindCurrentThread(int)} is on its bound CPU; any other thread is on
+     * {@code threadId % ncpus}, which is stable for the life of the thread.
+     */
     @Override
     public int curcpu() {
         Thread t = Thread.currentThread();
+        for (CalloutCpu cc : cpus) {
+            // Racy reads of fields guarded by cc.lock: only this thread ever stores itself there,
+            // and it clears them itself, so equality with the current thread cannot be stale.
+            if (cc.exec[0].thread == t || cc.exec[1].thread == t) {
+                return cc.cpuId;
+            }
+        }
         if (t instanceof CalloutThread) {
             CalloutThread ct = (CalloutThread) t;
             if (ct.wheel() == this) {
                 return ct.cpu();
             }
         }
-        return defaultCpu;
+        int[] bound = threadCpu.get();
+        if (bound[0] >= 0) {
+            return bound[0];
+        }
+        return (int) Math.floorMod(t.getId(), (long) cpus.length);
+    }
+
+    /**
+     * Binds the calling thread to {@code cpu} for {@link #curcpu()} (and so for the
+     * {@code _curcpu} functions), as a thread pinned with {@code sched_bind} would be; -1 unbinds.
+     *
+     * @param cpu a CPU of this system, or -1
+     */
+    public void bindCurrentThread(int cpu) {
+        if (cpu != -1) {
+            checkCpu("bindCurrentThread", cpu);
+        }
+        threadCpu.get()[0] = cpu;
     }
 
     @Override
