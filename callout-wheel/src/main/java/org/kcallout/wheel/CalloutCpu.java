@@ -50,7 +50,12 @@ final class CalloutCpu extends CpuRef {
      *  - a handler's exception goes to the failure hook and the invocation completes normally
      *    (decision 5);
      *  - the drainers' sleep queue is a Condition of the CPU lock, so registering as a waiter and
-     *    sleeping are atomic and there is no sleepq-lock restart dance.
+     *    sleeping are atomic and there is no sleepq-lock restart dance;
+     *  - the scan's window never reaches past one revolution of the previous scan's bucket (FreeBSD's
+     *    wheels are always larger than its lookahead; ours may be as small as one bucket), never
+     *    rounds down to or before now near SBT_MAX, and includes the final bucket when saturated;
+     *    a callout whose time saturated at SBT_MAX means "never" and is not run;
+     *  - lastscan starts at the clock's time when the system is built, not at 0.
      *
      * Time arithmetic: sbintime in the engine saturates and stays within [0, SBT_MAX] once clamped to
      * lastscan, where a < b and a - b < 0 agree; the 32-bit bucket hash wraps and is compared by
@@ -58,6 +63,8 @@ final class CalloutCpu extends CpuRef {
 
     /** log2 of the bucket width: a bucket covers 2^24 sbt = 1/256 s (CC_HASH_SHIFT = 8). */
     static final int HASH_SHIFT = 32 - 8;
+    /** Clears the offset within a bucket. */
+    static final long BUCKET_MASK = -1L << HASH_SHIFT;
 
     final CalloutWheel wheel;
     final ReentrantLock lock = new ReentrantLock();
@@ -151,7 +158,8 @@ final class CalloutCpu extends CpuRef {
     boolean process(long now) {
         lock.lock();
         try {
-            int firstb = hash(lastscan);
+            long prevscan = lastscan;
+            int firstb = hash(prevscan);
             lastscan = now;
             int nowb = hash(now);
             // How far ahead to look for events that can share this interrupt.
@@ -164,8 +172,24 @@ final class CalloutCpu extends CpuRef {
                 lookahead = SBT_1S;
             }
             long first = Sbt.add(now, lookahead / 2);
-            long last = Sbt.add(now, lookahead) & (-1L << HASH_SHIFT);
-            int lastb = hash(last) - 1;
+            long end = Sbt.add(now, lookahead);
+            // Round down to a bucket boundary, except when saturated: in the last bucket before
+            // SBT_MAX rounding would give last <= now and a storm of interrupts at one instant.
+            long last = end == SBT_MAX ? SBT_MAX : end & BUCKET_MASK;
+            // The scan visits buckets firstb.. in index order, which is time order only within one
+            // revolution of firstb's bucket. FreeBSD's wheels are always larger than its 1 s
+            // lookahead; ours may be smaller, so the window ends within one revolution (after a gap
+            // longer than a revolution that is before now, and the next scan comes at once).
+            long revolutionEnd = Sbt.add(prevscan & BUCKET_MASK, (long) callwheel.length << HASH_SHIFT);
+            if (revolutionEnd < last) {
+                last = revolutionEnd;
+            }
+            if (first > last) {
+                first = last;
+            }
+            // Normally last is a bucket boundary and its bucket belongs to the next window; a
+            // saturated last lies inside the final bucket, which must be scanned too.
+            int lastb = last == SBT_MAX ? hash(SBT_MAX) : hash(last) - 1;
             long max = last;
             // Scan a whole revolution at most once.
             if (Integer.compareUnsigned(lastb - firstb, callwheel.length) >= 0) {

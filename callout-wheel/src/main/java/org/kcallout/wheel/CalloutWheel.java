@@ -106,6 +106,11 @@ public final class CalloutWheel implements CalloutSystem {
         this.hz = clock.configureHz(b.hz);
         this.tickSbt = SBT_1S / hz;
         this.tickThreshold = b.allowedDeviationPercent == 0 ? SBT_MAX : tickSbt << precExp;
+        // The first scan starts from the clock's time, which need not be 0 (FreeBSD boots at 0).
+        long start = clock.sbinuptime();
+        for (CalloutCpu cc : cpus) {
+            cc.lastscan = start;
+        }
         if (clock.runsSoftclockInline()) {
             this.softclockThreads = null;
         } else {
