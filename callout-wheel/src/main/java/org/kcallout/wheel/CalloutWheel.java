@@ -123,7 +123,10 @@ public final class CalloutWheel implements CalloutSystem {
         this.clock.start();
     }
 
-    /** @return a builder with the defaults: MODERN, 1 CPU, hz 1000, 8192 buckets, real time */
+    /**
+     * @return a builder with the defaults: MODERN, one callout CPU per available processor, default
+     *         CPU 0, hz 1000, 8192 buckets per CPU, 5 % allowed deviation, real time
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -718,7 +721,7 @@ public final class CalloutWheel implements CalloutSystem {
     /** Configures and builds a {@link CalloutWheel}. */
     public static final class Builder {
         private Profile profile = Profile.MODERN;
-        private int ncpus = 1;
+        private int ncpus = Math.min(CpuRef.MAXCPU, Runtime.getRuntime().availableProcessors());
         private int defaultCpu = 0;
         private int hz = 1000;
         private int callwheelSize = 8192;
@@ -736,7 +739,10 @@ public final class CalloutWheel implements CalloutSystem {
             return this;
         }
 
-        /** @param n number of callout CPUs, 1 to 256 (default 1) @return this */
+        /**
+         * @param n number of callout CPUs, 1 to 256 (default: the number of available processors)
+         * @return this
+         */
         public Builder ncpus(int n) {
             if (n < 1 || n > CpuRef.MAXCPU) {
                 throw new IllegalArgumentException("ncpus must be in [1, " + CpuRef.MAXCPU + "], got " + n);
