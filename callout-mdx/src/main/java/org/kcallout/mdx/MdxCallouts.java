@@ -1,0 +1,713 @@
+package org.kcallout.mdx;
+
+import static org.kcallout.mdx.MdxCallout.ARMING;
+import static org.kcallout.mdx.MdxCallout.CALLOUT_STATE_FIRED;
+import static org.kcallout.mdx.MdxCallout.CALLOUT_STATE_READY;
+import static org.kcallout.mdx.MdxCputime.UINT32_MAX;
+import static org.kcallout.mdx.MdxCputime.checkUint32;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BiConsumer;
+import java.util.function.IntSupplier;
+import org.kcallout.CalloutFunc;
+
+/**
+ * One MDEPX callout framework ({@code kernel/callout/mdx_callout.c}) for a fixed number of CPUs,
+ * driven by one registered {@link MiTimer}: the {@code mdx_callout_*} functions with MDEPX's return
+ * codes. {@link KernMdx} offers the same functions under their C names.
+ *
+ * <pre>{@code
+ * static final CalloutFunc<Led> BLINK = Led::toggle;        // the handler, built once
+ *
+ * MdxCallouts mdx = new MdxCallouts(1);
+ * mdx.register(timer);                                      // the driver's MiTimer
+ * mdx.setTicks(led.callout, 500, BLINK, led);               // fires once, 500 ticks from now
+ * // in the driver's interrupt handler:  mdx.callback(cpu);
+ * }</pre>
+ *
+ * <h2>Results</h2>
+ * {@link #MDX_OK} 0, {@link #MDX_ERROR} -1, {@link #MDX_EEXIST} -2, and 1 from {@link #cancel} for a
+ * callout that is not queued; see each method. Arming an ACTIVE callout returns {@code MDX_ERROR}
+ * and changes nothing (it does not re-arm, unlike FreeBSD). Arming for 0 ticks (which a short
+ * delay in microseconds can truncate to) returns {@code MDX_OK}, marks the callout FIRED and never
+ * calls the function. Kernel assertions and panics are exceptions (SPEC decision 3):
+ * {@link IllegalArgumentException} for a bad argument, {@link IllegalStateException} for misuse
+ * (no timer registered, a call that would deadlock MDEPX, see below); a rejected call changes nothing.
+ *
+ * <h2>CPUs and threads</h2>
+ * A callout goes to the list of the CPU that arms it, as in MDEPX. Java threads are not CPUs, so the
+ * framework asks {@link #curcpu()}: inside a callback batch it is the batch's CPU; elsewhere it is
+ * given by the {@link IntSupplier} passed to {@link #MdxCallouts(int, IntSupplier)}, or, with
+ * {@link #MdxCallouts(int)}, by the CPU the calling thread was bound to with
+ * {@link #bindCurrentThread(int)} (CPU 0 if unbound). A thread must keep its CPU for the duration
+ * of a call (MDEPX's callers are pinned by a critical section). The interrupt of CPU {@code k} is
+ * delivered by {@link #callback(int) callback(k)}, on any thread: that thread is CPU {@code k} for
+ * the batch.
+ *
+ * <p>Each CPU has a lock (MDEPX's per-CPU spinlock, here a {@code ReentrantLock}): set takes the
+ * current CPU's, cancel the callout's CPU's, and the callback holds its CPU's for the whole batch,
+ * handlers included. So a cancel from another thread of a callout of a CPU inside its batch waits
+ * until the batch ends; by then a callout that fired in the batch is no longer ACTIVE and cancel
+ * returns 1 (or, if its handler re-armed it, cancels that new arming). There is no drain. Every
+ * method is thread-safe.
+ *
+ * <h2>Pitfalls</h2>
+ * <ul>
+ *   <li><b>In a handler use the {@code _locked} setters</b> ({@link #setTicksLocked},
+ *       {@link #setLocked}). The plain ones take the CPU lock the batch holds: MDEPX deadlocks on
+ *       its non-recursive spinlock; here they throw {@link IllegalStateException}. Conversely the
+ *       {@code _locked} setters require that lock, so elsewhere they throw.</li>
+ *   <li><b>A handler cannot cancel a callout of its own CPU</b>: MDEPX deadlocks on SMP; here
+ *       {@link #cancel} throws {@link IllegalStateException}, on every system (also with one CPU,
+ *       where MDEPX has no lock, so that code behaves the same on one CPU and on many).</li>
+ *   <li><b>Handlers of two CPUs must not cancel each other's callouts</b>: each would wait for the
+ *       other's batch to end (MDEPX spins forever too). This is not detected.</li>
+ *   <li><b>Handlers and the timer driver must not block</b>: they run with a CPU lock held; a
+ *       batch must end within one counter period.</li>
+ *   <li><b>The ticks are the timer's</b>: {@link #set} converts microseconds with truncation, so a
+ *       delay shorter than one tick becomes 0 ticks and never fires.</li>
+ * </ul>
+ *
+ * <h2>Differences from MDEPX</h2>
+ * The counts elapsed across a counter wrap are exact (MDEPX is one short per wrap), and a callout
+ * armed from a handler fires at its true deadline (MDEPX can fire it early by the counts the
+ * interrupt was late); the few further changes that exactness needs, and the locking that Java
+ * threads need, are documented where they happen (in {@code MdxCpu} and below). MDEPX's handlers may
+ * be null (the callout then only changes state); so may they here. A handler that throws is reported
+ * to the {@linkplain #failureHook failure hook} and the batch goes on (SPEC decision 5).
+ */
+public final class MdxCallouts {
+    /* Implementation notes.
+     *
+     * Ports mdx_callout_init, mdx_callout_set(_ticks)(_locked), mdx_callout_cancel,
+     * mdx_callout_callback, mdx_callout_register and the conversion helpers; the per-CPU algorithms
+     * (set_one, cancel_locked, the callback loop) are in MdxCpu. Field ownership:
+     *
+     *   field        guard                       notes
+     *   cpus[]       final                       one MdxCpu per CPU (lists, locks, baselines)
+     *   timer        registerLock for writes;    the registration, written once; null before
+     *                read volatile
+     *   bound        thread-confined             CPU binding of each thread (default curcpu)
+     *   batch        thread-confined             the CPU whose batch the thread is running, or null
+     *   failureHook  volatile
+     *
+     * Lock order: a CPU lock, then (only in a handler cancelling a callout of another CPU) a second
+     * CPU lock; never the other way round from framework code. The driver's start/stop/count run
+     * under a CPU lock. A callout is queued on, and unlinked from, the list of c.cpuid only with
+     * that CPU's lock held; the inactive -> active transition is claimed with the ARMING bit, so two
+     * threads arming one callout at once cannot both link it (MDEPX leaves that to the caller; a
+     * corrupted list in Java is worse than a spin). */
+
+    /** {@code MDX_OK}. */
+    public static final int MDX_OK = 0;
+    /** {@code MDX_ERROR}. */
+    public static final int MDX_ERROR = -1;
+    /** {@code MDX_EEXIST}. */
+    public static final int MDX_EEXIST = -2;
+
+    /** {@code MI_TIMER_STATE_READY}: idle, stopped (no callouts since the last batch). */
+    public static final int MI_TIMER_STATE_READY = 0;
+    /** {@code MI_TIMER_STATE_RUNNING}: counting towards the head's deadline. */
+    public static final int MI_TIMER_STATE_RUNNING = 1;
+    /** {@code MI_TIMER_STATE_EXCEPTION}: inside the callback batch. */
+    public static final int MI_TIMER_STATE_EXCEPTION = 2;
+
+    private static final System.Logger LOG = System.getLogger(MdxCallouts.class.getName());
+
+    private static final BiConsumer<MdxCallout, Throwable> LOGGING_HOOK = (c, t) ->
+            LOG.log(System.Logger.Level.ERROR, "mdx_callout handler threw; the callback batch goes on: " + c, t);
+
+    private final MdxCpu[] cpus;
+    private final IntSupplier curcpuSupplier; // null: the thread binding
+    private final ThreadLocal<Integer> bound = new ThreadLocal<>();
+    private final ThreadLocal<MdxCpu> batch = new ThreadLocal<>();
+    private final Object registerLock = new Object();
+    private volatile MdxTimer timer;
+    private volatile BiConsumer<? super MdxCallout, ? super Throwable> failureHook = LOGGING_HOOK;
+
+    /**
+     * A framework for {@code ncpu} CPUs whose current CPU is the calling thread's binding
+     * ({@link #bindCurrentThread(int)}, CPU 0 if unbound).
+     *
+     * @param ncpu the number of CPUs, {@code >= 1}
+     * @throws IllegalArgumentException if {@code ncpu < 1}
+     */
+    public MdxCallouts(int ncpu) {
+        this(ncpu, null, true);
+    }
+
+    /**
+     * A framework for {@code ncpu} CPUs whose current CPU, outside callback batches, is what
+     * {@code curcpu} returns ({@code PCPU_GET(cpuid)}).
+     *
+     * @param ncpu   the number of CPUs, {@code >= 1}
+     * @param curcpu returns the calling thread's CPU, in {@code [0, ncpu)}; stable during a call
+     * @throws IllegalArgumentException if {@code ncpu < 1} or {@code curcpu} is null
+     */
+    public MdxCallouts(int ncpu, IntSupplier curcpu) {
+        this(ncpu, curcpu, false);
+    }
+
+    private MdxCallouts(int ncpu, IntSupplier curcpu, boolean binding) {
+        if (ncpu < 1) {
+            throw new IllegalArgumentException("ncpu must be >= 1, got " + ncpu);
+        }
+        if (curcpu == null && !binding) {
+            throw new IllegalArgumentException("the current-CPU supplier must not be null");
+        }
+        this.curcpuSupplier = curcpu;
+        this.cpus = new MdxCpu[ncpu];
+        for (int i = 0; i < ncpu; i++) {
+            cpus[i] = new MdxCpu(i);
+        }
+    }
+
+    /* ---- configuration and CPUs -------------------------------------------------------------- */
+
+    /** @return the number of CPUs */
+    public int ncpu() {
+        return cpus.length;
+    }
+
+    /**
+     * {@code PCPU_GET(cpuid)}: the CPU of the calling thread. Inside a callback batch, the batch's
+     * CPU; elsewhere the supplier's answer or the thread's binding.
+     *
+     * @return the current CPU
+     * @throws IllegalStateException if the supplier answers a CPU out of range
+     */
+    public int curcpu() {
+        MdxCpu b = batch.get();
+        if (b != null) {
+            return b.id;
+        }
+        int cpu;
+        if (curcpuSupplier == null) {
+            Integer v = bound.get();
+            cpu = v == null ? 0 : v;
+        } else {
+            cpu = curcpuSupplier.getAsInt();
+        }
+        if (cpu < 0 || cpu >= cpus.length) {
+            throw new IllegalStateException("the current-CPU supplier returned " + cpu + ", not in [0, "
+                    + cpus.length + ")");
+        }
+        return cpu;
+    }
+
+    /**
+     * Binds the calling thread to {@code cpu} for this framework (its {@link #curcpu()} outside
+     * batches), until rebound or {@link #unbindCurrentThread()}.
+     *
+     * @param cpu the CPU, in {@code [0, ncpu)}
+     * @throws IllegalArgumentException if {@code cpu} is out of range
+     * @throws IllegalStateException    if this framework was built with a current-CPU supplier
+     */
+    public void bindCurrentThread(int cpu) {
+        checkCpu("bindCurrentThread", cpu);
+        if (curcpuSupplier != null) {
+            throw new IllegalStateException("bindCurrentThread: this framework takes the current CPU from "
+                    + "its supplier, not from thread bindings");
+        }
+        bound.set(cpu);
+    }
+
+    /** Removes the calling thread's binding: it is CPU 0 again. */
+    public void unbindCurrentThread() {
+        bound.remove();
+    }
+
+    /**
+     * Sets what receives a handler's exception (SPEC decision 5); the default logs it at
+     * {@code ERROR} through {@link System.Logger}. The hook runs on the batch's thread with the CPU
+     * lock held; it must not block, and what it throws is ignored.
+     *
+     * @param hook the hook
+     * @throws IllegalArgumentException if {@code hook} is null
+     */
+    public void failureHook(BiConsumer<? super MdxCallout, ? super Throwable> hook) {
+        if (hook == null) {
+            throw new IllegalArgumentException("failureHook: the hook must not be null");
+        }
+        this.failureHook = hook;
+    }
+
+    /* ---- registration ------------------------------------------------------------------------ */
+
+    /**
+     * {@code mdx_callout_register(mt)}: makes {@code mt} the timer of this framework. Chooses a
+     * built-in microseconds-to-ticks converter if the driver gives none ({@link MdxCputime}: the
+     * identity at 1 MHz, with its inverse; the generic truncating one otherwise, with no inverse).
+     * MDEPX returns {@code MDX_ERROR} when its build offers no suitable built-in converter; both are
+     * always available here, so that cannot happen.
+     *
+     * @param mt the timer
+     * @return {@link #MDX_OK}; {@link #MDX_EEXIST} if a timer is already registered;
+     *         {@link #MDX_ERROR} if {@code maxcnt} or {@code frequency} is 0, or (for a
+     *         {@link MiTimer.Struct}) {@code start}, {@code stop} or {@code count} is null
+     * @throws IllegalArgumentException if {@code mt} is null, or its {@code maxcnt} or
+     *                                  {@code frequency} is not a uint32_t
+     */
+    public int register(MiTimer mt) {
+        if (mt == null) {
+            throw new IllegalArgumentException("mdx_callout_register: the timer must not be null");
+        }
+        synchronized (registerLock) {
+            if (timer != null) {
+                return MDX_EEXIST;
+            }
+            // A Java MiTimer always has its three methods; only the C-shaped struct can lack one.
+            if (mt instanceof MiTimer.Struct<?> && ((MiTimer.Struct<?>) mt).missingFunction()) {
+                return MDX_ERROR;
+            }
+            long maxcnt = mt.maxcnt();
+            long frequency = mt.frequency();
+            if (maxcnt == 0 || frequency == 0) {
+                return MDX_ERROR;
+            }
+            checkUint32("mdx_callout_register: maxcnt", maxcnt);
+            checkUint32("mdx_callout_register: frequency", frequency);
+            MiTimer.Converter u2t = mt.usecToTicks();
+            MiTimer.Converter t2u = mt.ticksToUsec();
+            if (u2t == null) {
+                if (frequency == MdxCputime.USEC_PER_SEC) {
+                    u2t = MdxCputime::usecToTicks1mhz;
+                    if (t2u == null) {
+                        t2u = MdxCputime::ticksToUsec1mhz;
+                    }
+                } else {
+                    u2t = MdxCputime::usecToTicks;
+                }
+            }
+            for (MdxCpu cc : cpus) {
+                cc.lock.lock();
+                try {
+                    cc.reset();
+                } finally {
+                    cc.lock.unlock();
+                }
+            }
+            timer = new MdxTimer(mt, maxcnt, frequency, u2t, t2u);
+            return MDX_OK;
+        }
+    }
+
+    /** @return the registered timer, or null */
+    public MiTimer timer() {
+        MdxTimer t = timer;
+        return t == null ? null : t.mt;
+    }
+
+    /* ---- callouts ---------------------------------------------------------------------------- */
+
+    /**
+     * {@code mdx_callout_init(c)}: state READY, inactive. A new {@link MdxCallout} is already
+     * initialised. Needs no registered timer.
+     *
+     * @param c the callout
+     * @throws IllegalArgumentException if {@code c} is null
+     * @throws IllegalStateException    if {@code c} is ACTIVE (MDEPX would clear the flag and leave it
+     *                                  linked on its CPU's list; cancel it first)
+     */
+    public void init(MdxCallout c) {
+        checkCallout("mdx_callout_init", c);
+        if (c.active()) {
+            throw new IllegalStateException("mdx_callout_init: callout is ACTIVE on CPU " + c.cpuid()
+                    + "; cancel it before re-initialising it");
+        }
+        // flags is already 0: only a setter sets ACTIVE, and it is clear.
+        c.setStateRelease(CALLOUT_STATE_READY);
+    }
+
+    /**
+     * {@code mdx_callout_set_ticks(c, ticks, func, arg)}: queues {@code c} on the current CPU to call
+     * {@code func.call(arg)} once, {@code ticks} timer counts from now, taking the CPU's lock.
+     *
+     * @param c     the callout
+     * @param ticks the delay in ticks, in {@code [0, 0xffffffff]}
+     * @param func  the handler, or null (the callout then only changes state when it fires)
+     * @param arg   the handler's argument
+     * @param <A>   the argument type
+     * @return {@link #MDX_OK}; {@link #MDX_ERROR} if {@code c} is ACTIVE (nothing changes). For
+     *         {@code ticks == 0}: {@code MDX_OK}, {@code c}'s state becomes FIRED, and {@code func}
+     *         is never called
+     * @throws IllegalArgumentException if {@code c} is null or {@code ticks} is out of range
+     * @throws IllegalStateException    if no timer is registered, or the thread is inside a callback
+     *                                  batch of the current CPU (a handler: use
+     *                                  {@link #setTicksLocked}; MDEPX would deadlock)
+     */
+    public <A> int setTicks(MdxCallout c, long ticks, CalloutFunc<? super A> func, A arg) {
+        return setTicks0("mdx_callout_set_ticks", c, ticks, func, arg);
+    }
+
+    /**
+     * {@code mdx_callout_set_ticks_locked}: as {@link #setTicks}, for a caller that holds the
+     * current CPU's lock, that is a handler running in that CPU's callback batch. The timer is not
+     * programmed from inside the batch; the callback programs it once when the batch ends.
+     *
+     * @param c     the callout
+     * @param ticks the delay in ticks, in {@code [0, 0xffffffff]}
+     * @param func  the handler, or null
+     * @param arg   the handler's argument
+     * @param <A>   the argument type
+     * @return as {@link #setTicks}
+     * @throws IllegalArgumentException if {@code c} is null or {@code ticks} is out of range
+     * @throws IllegalStateException    if no timer is registered, or the thread does not hold the
+     *                                  current CPU's lock (use {@link #setTicks})
+     */
+    public <A> int setTicksLocked(MdxCallout c, long ticks, CalloutFunc<? super A> func, A arg) {
+        return setTicksLocked0("mdx_callout_set_ticks_locked", c, ticks, func, arg);
+    }
+
+    /**
+     * {@code mdx_callout_set(c, usec, func, arg)}: {@link #setTicks} after
+     * {@link #usecToTicks(long)}; a delay that truncates to 0 ticks never fires.
+     *
+     * @param c    the callout
+     * @param usec the delay in microseconds, in {@code [0, 0xffffffff]}
+     * @param func the handler, or null
+     * @param arg  the handler's argument
+     * @param <A>  the argument type
+     * @return as {@link #setTicks}
+     * @throws IllegalArgumentException as {@link #setTicks}, or if the conversion overflows
+     * @throws IllegalStateException    as {@link #setTicks}
+     */
+    public <A> int set(MdxCallout c, long usec, CalloutFunc<? super A> func, A arg) {
+        checkCallout("mdx_callout_set", c);
+        return setTicks0("mdx_callout_set", c, usecToTicks(usec), func, arg);
+    }
+
+    /**
+     * {@code mdx_callout_set_locked}: {@link #setTicksLocked} after {@link #usecToTicks(long)}.
+     *
+     * @param c    the callout
+     * @param usec the delay in microseconds, in {@code [0, 0xffffffff]}
+     * @param func the handler, or null
+     * @param arg  the handler's argument
+     * @param <A>  the argument type
+     * @return as {@link #setTicks}
+     * @throws IllegalArgumentException as {@link #setTicksLocked}, or if the conversion overflows
+     * @throws IllegalStateException    as {@link #setTicksLocked}
+     */
+    public <A> int setLocked(MdxCallout c, long usec, CalloutFunc<? super A> func, A arg) {
+        checkCallout("mdx_callout_set_locked", c);
+        return setTicksLocked0("mdx_callout_set_locked", c, usecToTicks(usec), func, arg);
+    }
+
+    private <A> int setTicks0(String fn, MdxCallout c, long ticks, CalloutFunc<? super A> func, A arg) {
+        checkCallout(fn, c);
+        checkUint32(fn + ": ticks", ticks);
+        MdxTimer t = registered(fn);
+        MdxCpu cc = cpus[curcpu()];
+        if (cc.lock.isHeldByCurrentThread()) {
+            throw new IllegalStateException(fn + " called with CPU " + cc.id + "'s callout lock held (from a "
+                    + "handler of that CPU): use the _locked form; MDEPX would deadlock on its spinlock");
+        }
+        cc.lock.lock();
+        try {
+            return arm(t, cc, c, ticks, func, arg);
+        } finally {
+            cc.lock.unlock();
+        }
+    }
+
+    private <A> int setTicksLocked0(String fn, MdxCallout c, long ticks, CalloutFunc<? super A> func, A arg) {
+        checkCallout(fn, c);
+        checkUint32(fn + ": ticks", ticks);
+        MdxTimer t = registered(fn);
+        MdxCpu cc = cpus[curcpu()];
+        if (!cc.lock.isHeldByCurrentThread()) {
+            throw new IllegalStateException(fn + " requires CPU " + cc.id + "'s callout lock, held only by a "
+                    + "handler running in that CPU's callback batch; elsewhere use the unlocked form");
+        }
+        return arm(t, cc, c, ticks, func, arg);
+    }
+
+    /** {@code mdx_callout_set_ticks_locked} proper, with {@code cc.lock} held. */
+    private <A> int arm(MdxTimer t, MdxCpu cc, MdxCallout c, long ticks, CalloutFunc<? super A> func, A arg) {
+        assert cc.lock.isHeldByCurrentThread();
+        if (c.active()) {
+            return MDX_ERROR;
+        }
+        // Claim the inactive -> active transition. Another thread arming c at this instant holds
+        // ARMING only for a bounded insert under its own CPU's lock (never this one's, which we
+        // hold), so the spin ends; then c is ACTIVE and we return MDX_ERROR, as if we came second.
+        while (!c.casIflags(0, ARMING)) {
+            Thread.onSpinWait();
+        }
+        try {
+            if (c.active()) {
+                return MDX_ERROR;
+            }
+            if (ticks == 0) {
+                c.setStateRelease(CALLOUT_STATE_FIRED);
+                return MDX_OK;
+            }
+            c.ticksOrig = ticks;
+            c.func = func;
+            c.arg = arg;
+            // Publish the CPU before ACTIVE (set in setOne): cancel reads flags, then cpuid.
+            c.setCpuidRelease(cc.id);
+            cc.setOne(t, c, ticks);
+            return MDX_OK;
+        } finally {
+            c.setIflagsRelease(0);
+        }
+    }
+
+    /**
+     * {@code mdx_callout_cancel(c)}: removes {@code c} from its CPU's list, taking that CPU's lock
+     * (possibly another CPU's: the only cross-CPU locking; it waits while that CPU is inside its
+     * callback batch). The next entry inherits {@code c}'s delta; the timer is not reprogrammed, and
+     * {@code c}'s state is not changed.
+     *
+     * @param c the callout
+     * @return {@link #MDX_OK} if {@code c} was queued and is now cancelled; 1 if it was not ACTIVE
+     *         (never armed, already fired, or its handler is running)
+     * @throws IllegalArgumentException if {@code c} is null
+     * @throws IllegalStateException    if no timer is registered, or {@code c} belongs to the CPU whose
+     *                                  callback batch the calling thread is running (MDEPX would
+     *                                  deadlock; a callout never armed counts as CPU 0's, its
+     *                                  {@code cpuid} being 0)
+     */
+    public int cancel(MdxCallout c) {
+        checkCallout("mdx_callout_cancel", c);
+        registered("mdx_callout_cancel");
+        for (;;) {
+            int k = c.cpuidAcquire();
+            MdxCpu cc = cpus[k];
+            if (cc.lock.isHeldByCurrentThread()) {
+                throw new IllegalStateException("mdx_callout_cancel of a callout of CPU " + k + " with that "
+                        + "CPU's callout lock held (from one of its handlers): MDEPX would deadlock");
+            }
+            cc.lock.lock();
+            try {
+                // Flags first, then cpuid: a setter publishes cpuid before ACTIVE, so an ACTIVE callout
+                // whose cpuid is still k is queued here (it cannot move while we hold k's lock).
+                if (!c.active()) {
+                    return 1;
+                }
+                if (c.cpuidAcquire() != k) {
+                    continue; // cancelled and re-armed on another CPU since we read cpuid: retry there
+                }
+                return cc.cancelLocked(c);
+            } finally {
+                cc.lock.unlock();
+            }
+        }
+    }
+
+    /**
+     * {@code mdx_callout_callback(mt)}, for CPU {@code cpu}: called by the timer driver's interrupt
+     * handler when that CPU's compare matched (or spuriously). Fires, in order, every callout of the
+     * CPU that is due, with the CPU's lock held and its timer state EXCEPTION; then programs the timer
+     * once for the new head ({@code start}), or calls {@code stop} if the list is empty. With an empty
+     * list on entry it does nothing.
+     *
+     * @param cpu the CPU whose interrupt this is
+     * @return {@link #MDX_OK}
+     * @throws IllegalArgumentException if {@code cpu} is out of range
+     * @throws IllegalStateException    if no timer is registered, or called from inside a callback
+     *                                  batch (interrupts do not nest), or from the timer driver
+     */
+    public int callback(int cpu) {
+        checkCpu("mdx_callout_callback", cpu);
+        MdxTimer t = registered("mdx_callout_callback");
+        MdxCpu in = batch.get();
+        if (in != null) {
+            throw new IllegalStateException("mdx_callout_callback for CPU " + cpu + " from a handler of CPU "
+                    + in.id + ": callback batches do not nest");
+        }
+        MdxCpu cc = cpus[cpu];
+        if (cc.lock.isHeldByCurrentThread()) {
+            throw new IllegalStateException("mdx_callout_callback for CPU " + cpu + " with its callout lock "
+                    + "held (from the timer driver inside a set or cancel)");
+        }
+        cc.lock.lock();
+        batch.set(cc);
+        try {
+            return cc.callback(t, this);
+        } finally {
+            batch.remove();
+            cc.lock.unlock();
+        }
+    }
+
+    /** Runs one handler; what it throws goes to the failure hook (SPEC decision 5). */
+    @SuppressWarnings("unchecked")
+    void invoke(MdxCallout c, CalloutFunc<?> func, Object arg) {
+        try {
+            // Safe: func and arg were stored together by a setter typed CalloutFunc<? super A>, A.
+            ((CalloutFunc<Object>) func).call(arg);
+        } catch (Throwable ex) { // also a checked exception thrown sneakily: the batch must finish
+            try {
+                failureHook.accept(c, ex);
+            } catch (RuntimeException | Error ignored) {
+                // A failing hook must not end the batch.
+            }
+        }
+    }
+
+    /* ---- conversions and queries ------------------------------------------------------------- */
+
+    /**
+     * {@code mdx_callout_usec_to_ticks(usec)}: the registered timer's converter.
+     *
+     * @param usec microseconds, in {@code [0, 0xffffffff]}
+     * @return ticks
+     * @throws IllegalArgumentException if {@code usec} is out of range or the conversion overflows
+     * @throws IllegalStateException    if no timer is registered, or the driver's converter returns a
+     *                                  value that is not a uint32_t
+     */
+    public long usecToTicks(long usec) {
+        checkUint32("mdx_callout_usec_to_ticks: usec", usec);
+        MdxTimer t = registered("mdx_callout_usec_to_ticks");
+        return checkResult("usec_to_ticks", t.usecToTicks.convert(t.frequency, usec));
+    }
+
+    /**
+     * {@code mdx_callout_ticks_to_usec(ticks)}: the registered timer's converter.
+     *
+     * @param ticks ticks, in {@code [0, 0xffffffff]}
+     * @return microseconds
+     * @throws IllegalArgumentException if {@code ticks} is out of range
+     * @throws IllegalStateException    if no timer is registered, or it has no ticks-to-microseconds
+     *                                  converter (MDEPX leaves it NULL, and would crash, for a timer
+     *                                  that is not 1 MHz and gives none)
+     */
+    public long ticksToUsec(long ticks) {
+        checkUint32("mdx_callout_ticks_to_usec: ticks", ticks);
+        MdxTimer t = registered("mdx_callout_ticks_to_usec");
+        if (t.ticksToUsec == null) {
+            throw new IllegalStateException("mdx_callout_ticks_to_usec: the timer (" + t.frequency
+                    + " Hz) has no ticks_to_usec converter");
+        }
+        return checkResult("ticks_to_usec", t.ticksToUsec.convert(t.frequency, ticks));
+    }
+
+    /**
+     * {@code mdx_callout_ticks(c)}: ticks until {@code c} fires, 0 if it is not ACTIVE (or due).
+     * MDEPX builds it only without SMP support; so does this framework, for one CPU only.
+     *
+     * @param c the callout
+     * @return ticks until it fires
+     * @throws IllegalArgumentException if {@code c} is null
+     * @throws IllegalStateException    if no timer is registered or this framework has several CPUs
+     */
+    public long ticks(MdxCallout c) {
+        checkCallout("mdx_callout_ticks", c);
+        MdxTimer t = registered("mdx_callout_ticks");
+        if (cpus.length != 1) {
+            throw new IllegalStateException("mdx_callout_ticks exists only on a single-CPU system (MDEPX "
+                    + "builds it without MDX_SCHED_SMP); this one has " + cpus.length + " CPUs");
+        }
+        MdxCpu cc = cpus[0];
+        cc.lock.lock(); // reentrant: a handler may ask too
+        try {
+            return cc.remaining(t, c);
+        } finally {
+            cc.lock.unlock();
+        }
+    }
+
+    /**
+     * {@code mdx_callout_usec(c)}: {@link #ticksToUsec(long) ticksToUsec}{@code (}{@link #ticks
+     * ticks(c)}{@code )}.
+     *
+     * @param c the callout
+     * @return microseconds until it fires
+     * @throws IllegalArgumentException if {@code c} is null
+     * @throws IllegalStateException    as {@link #ticks} and {@link #ticksToUsec}
+     */
+    public long usec(MdxCallout c) {
+        return ticksToUsec(Math.min(ticks(c), UINT32_MAX));
+    }
+
+    /**
+     * {@code mi_tmr->state[cpu]}.
+     *
+     * @param cpu the CPU
+     * @return {@link #MI_TIMER_STATE_READY}, {@link #MI_TIMER_STATE_RUNNING} or
+     *         {@link #MI_TIMER_STATE_EXCEPTION}
+     * @throws IllegalArgumentException if {@code cpu} is out of range
+     */
+    public int timerState(int cpu) {
+        checkCpu("timerState", cpu);
+        return cpus[cpu].state;
+    }
+
+    /**
+     * {@code mi_tmr->count_saved[cpu]}: the count the head's delta is measured from.
+     *
+     * @param cpu the CPU
+     * @return the baseline count
+     * @throws IllegalArgumentException if {@code cpu} is out of range
+     */
+    public long countSaved(int cpu) {
+        checkCpu("countSaved", cpu);
+        return cpus[cpu].countSaved;
+    }
+
+    /**
+     * A snapshot of CPU {@code cpu}'s list, head first (each callout's {@link MdxCallout#ticks()} is
+     * its delta). Takes the CPU's lock, so from another thread it waits while a batch runs.
+     *
+     * @param cpu the CPU
+     * @return the queued callouts in firing order
+     * @throws IllegalArgumentException if {@code cpu} is out of range
+     */
+    public List<MdxCallout> queued(int cpu) {
+        checkCpu("queued", cpu);
+        MdxCpu cc = cpus[cpu];
+        List<MdxCallout> out = new ArrayList<>();
+        cc.lock.lock();
+        try {
+            for (MdxCallout c = cc.first(); c != null; c = cc.next(c)) {
+                out.add(c);
+            }
+        } finally {
+            cc.lock.unlock();
+        }
+        return out;
+    }
+
+    /** The CPU's state, for tests in this package. */
+    MdxCpu cpu(int cpu) {
+        return cpus[cpu];
+    }
+
+    /** True if the calling thread is running a callback batch of this framework. */
+    boolean inBatch() {
+        return batch.get() != null;
+    }
+
+    /* ---- checks ------------------------------------------------------------------------------ */
+
+    private MdxTimer registered(String fn) {
+        MdxTimer t = timer;
+        if (t == null) {
+            throw new IllegalStateException(fn + ": no mi_timer registered (call mdx_callout_register first)");
+        }
+        return t;
+    }
+
+    private void checkCpu(String fn, int cpu) {
+        if (cpu < 0 || cpu >= cpus.length) {
+            throw new IllegalArgumentException(fn + ": CPU " + cpu + " not in [0, " + cpus.length + ")");
+        }
+    }
+
+    private static void checkCallout(String fn, MdxCallout c) {
+        if (c == null) {
+            throw new IllegalArgumentException(fn + ": the callout must not be null");
+        }
+    }
+
+    private static long checkResult(String converter, long v) {
+        if (v < 0 || v > UINT32_MAX) {
+            throw new IllegalStateException("the timer's " + converter + " returned " + v + ", not a uint32_t");
+        }
+        return v;
+    }
+}

@@ -1,0 +1,259 @@
+package org.kcallout.mdx;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.kcallout.mdx.MdxCallouts.MDX_ERROR;
+import static org.kcallout.mdx.MdxCallouts.MDX_OK;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.kcallout.CalloutFunc;
+
+/**
+ * Calls that would deadlock MDEPX's non-recursive spinlock, assertions turned into exceptions
+ * (SPEC decision 3), failing handlers (decision 5), and arming one callout from two threads.
+ */
+final class MdxMisuseTest {
+    private final List<Probe> order = new ArrayList<>();
+    private MdxCallouts mdx;
+    private SimulatedMiTimer timer;
+
+    @BeforeEach
+    void setUp() {
+        mdx = new MdxCallouts(2);
+        timer = new SimulatedMiTimer(mdx, 0xffff_ffffL, 1_000_000);
+        mdx.register(timer);
+    }
+
+    private Probe probe(String name) {
+        Probe p = new Probe(name, timer::time, order);
+        p.mdx = mdx;
+        return p;
+    }
+
+    /** Runs {@code body} from a's handler on CPU 0 and returns what it threw. */
+    private Throwable fromHandler(Runnable body) {
+        AtomicReference<Throwable> thrown = new AtomicReference<>();
+        Probe a = probe("a");
+        a.action = () -> {
+            try {
+                body.run();
+            } catch (RuntimeException ex) {
+                thrown.set(ex);
+            }
+        };
+        mdx.setTicks(a.c, 5, Probe.FIRE, a);
+        timer.advance(5);
+        assertEquals(1, a.fired());
+        return thrown.get();
+    }
+
+    @Test
+    void setTicks_fromHandlerOfSameCpu_throwsInsteadOfDeadlocking() {
+        Probe b = probe("b");
+        Throwable t = fromHandler(() -> mdx.setTicks(b.c, 10, Probe.FIRE, b));
+        assertInstanceOf(IllegalStateException.class, t);
+        assertFalse(b.c.active(), "a rejected call changes nothing");
+        assertTrue(mdx.queued(0).isEmpty());
+    }
+
+    @Test
+    void set_usecFromHandler_throwsInsteadOfDeadlocking() {
+        Probe b = probe("b");
+        assertInstanceOf(IllegalStateException.class, fromHandler(() -> mdx.set(b.c, 10, Probe.FIRE, b)));
+    }
+
+    @Test
+    void cancel_fromHandlerOfSameCpu_throwsAndCalloutStillFires() {
+        Probe b = probe("b");
+        mdx.setTicks(b.c, 50, Probe.FIRE, b);
+        Throwable t = fromHandler(() -> mdx.cancel(b.c));
+        assertInstanceOf(IllegalStateException.class, t);
+        assertTrue(b.c.active());
+        timer.advance(100);
+        assertEquals(List.of(50L), b.firedAt);
+    }
+
+    @Test
+    void cancel_fromHandlerOfCalloutOnOtherCpu_cancels() {
+        Probe b = probe("b");
+        mdx.bindCurrentThread(1);
+        mdx.setTicks(b.c, 50, Probe.FIRE, b);
+        mdx.bindCurrentThread(0);
+        AtomicInteger result = new AtomicInteger(42);
+        assertNull(fromHandler(() -> result.set(mdx.cancel(b.c))));
+        assertEquals(MDX_OK, result.get());
+        timer.advance(100);
+        assertEquals(0, b.fired());
+    }
+
+    @Test
+    void setTicksLocked_fromHandler_armsOnHandlersCpu() {
+        Probe b = probe("b");
+        mdx.bindCurrentThread(1); // the arming thread's own binding does not matter inside a batch
+        AtomicInteger result = new AtomicInteger(42);
+        Probe a = probe("a");
+        a.action = () -> result.set(mdx.setTicksLocked(b.c, 10, Probe.FIRE, b));
+        mdx.bindCurrentThread(0);
+        mdx.setTicks(a.c, 5, Probe.FIRE, a);
+        mdx.bindCurrentThread(1);
+        timer.advance(15);
+        assertEquals(MDX_OK, result.get());
+        assertEquals(0, b.c.cpuid());
+        assertEquals(0, b.cpuAtEntry);
+        assertEquals(List.of(15L), b.firedAt);
+    }
+
+    @Test
+    void setTicksLocked_outsideHandler_throws() {
+        Probe b = probe("b");
+        assertThrows(IllegalStateException.class, () -> mdx.setTicksLocked(b.c, 10, Probe.FIRE, b));
+        assertThrows(IllegalStateException.class, () -> mdx.setLocked(b.c, 10, Probe.FIRE, b));
+        assertFalse(b.c.active());
+    }
+
+    @Test
+    void callback_fromHandler_throws() {
+        assertInstanceOf(IllegalStateException.class, fromHandler(() -> mdx.callback(1)));
+        assertInstanceOf(IllegalStateException.class, fromHandler(() -> timer.advance(1)));
+    }
+
+    @Test
+    void unregistered_setCancelCallback_throw() {
+        MdxCallouts fresh = new MdxCallouts(1);
+        MdxCallout c = new MdxCallout();
+        assertThrows(IllegalStateException.class, () -> fresh.setTicks(c, 1, Probe.FIRE, null));
+        assertThrows(IllegalStateException.class, () -> fresh.cancel(c));
+        assertThrows(IllegalStateException.class, () -> fresh.callback(0));
+        assertThrows(IllegalStateException.class, () -> fresh.usecToTicks(1));
+        fresh.init(c); // init needs no timer
+    }
+
+    @Test
+    void badArguments_throwIllegalArgument() {
+        MdxCallout c = new MdxCallout();
+        assertThrows(IllegalArgumentException.class, () -> mdx.setTicks(c, -1, Probe.FIRE, null));
+        assertThrows(IllegalArgumentException.class, () -> mdx.setTicks(c, 0x1_0000_0000L, Probe.FIRE, null));
+        assertThrows(IllegalArgumentException.class, () -> mdx.setTicks(null, 1, Probe.FIRE, null));
+        assertThrows(IllegalArgumentException.class, () -> mdx.callback(2));
+        assertThrows(IllegalArgumentException.class, () -> mdx.register(null));
+        assertThrows(IllegalArgumentException.class, () -> new MdxCallouts(0));
+        assertFalse(c.active());
+    }
+
+    @Test
+    void init_ofActiveCallout_throwsAndLeavesItQueued() {
+        Probe b = probe("b");
+        mdx.setTicks(b.c, 10, Probe.FIRE, b);
+        assertThrows(IllegalStateException.class, () -> mdx.init(b.c));
+        assertTrue(b.c.active());
+        timer.advance(10);
+        assertEquals(1, b.fired());
+        mdx.init(b.c);
+        assertEquals(MdxCallout.CALLOUT_STATE_READY, b.c.state());
+    }
+
+    @Test
+    void ticks_onSmpSystem_throws() {
+        Probe b = probe("b");
+        assertThrows(IllegalStateException.class, () -> mdx.ticks(b.c));
+    }
+
+    @Test
+    void curcpuSupplier_outOfRange_throwsAndBindingIsRefused() {
+        MdxCallouts s = new MdxCallouts(2, () -> 5);
+        assertThrows(IllegalStateException.class, s::curcpu);
+        assertThrows(IllegalStateException.class, () -> s.bindCurrentThread(1));
+    }
+
+    @Test
+    void throwingHandler_goesToHookAndBatchGoesOn() {
+        List<Throwable> failures = new ArrayList<>();
+        List<MdxCallout> failed = new ArrayList<>();
+        mdx.failureHook((c, t) -> {
+            failed.add(c);
+            failures.add(t);
+        });
+        MdxCallout bad = new MdxCallout();
+        CalloutFunc<String> boom = s -> {
+            throw new IllegalArgumentException(s);
+        };
+        Probe after = probe("after");
+        mdx.setTicks(bad, 10, boom, "boom");
+        mdx.setTicks(after.c, 10, Probe.FIRE, after);
+
+        timer.advance(10);
+
+        assertEquals(1, failures.size());
+        assertEquals("boom", failures.get(0).getMessage());
+        assertSame(bad, failed.get(0));
+        assertEquals(List.of(10L), after.firedAt);
+        assertFalse(mdx.cpu(0).lock.isLocked());
+    }
+
+    @Test
+    void nullHandler_firesWithoutCall() {
+        MdxCallout c = new MdxCallout();
+        assertEquals(MDX_OK, mdx.setTicks(c, 3, null, null));
+        timer.advance(3);
+        assertEquals(MdxCallout.CALLOUT_STATE_FIRED, c.state());
+        assertFalse(c.active());
+    }
+
+    /** Two threads on two CPUs arm one callout at once: exactly one wins, and it is on one list. */
+    @Test
+    @Timeout(60)
+    void setTicks_sameCalloutFromTwoCpusAtOnce_exactlyOneArms() throws Exception {
+        CyclicBarrier barrier = new CyclicBarrier(2);
+        int rounds = 2000;
+        int[][] results = new int[2][rounds];
+        MdxCallout[] callouts = new MdxCallout[rounds];
+        for (int i = 0; i < rounds; i++) {
+            callouts[i] = new MdxCallout();
+        }
+        AtomicReference<Throwable> error = new AtomicReference<>();
+        Thread[] threads = new Thread[2];
+        for (int cpu = 0; cpu < 2; cpu++) {
+            int me = cpu;
+            threads[cpu] = new Thread(() -> {
+                mdx.bindCurrentThread(me);
+                try {
+                    for (int i = 0; i < rounds; i++) {
+                        barrier.await();
+                        results[me][i] = mdx.setTicks(callouts[i], 1_000_000 + i, Probe.FIRE, null);
+                    }
+                } catch (Exception | Error e) {
+                    error.set(e);
+                }
+            });
+            threads[cpu].start();
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        assertNull(error.get());
+        List<MdxCallout> q0 = mdx.queued(0);
+        List<MdxCallout> q1 = mdx.queued(1);
+        for (int i = 0; i < rounds; i++) {
+            int ok = (results[0][i] == MDX_OK ? 1 : 0) + (results[1][i] == MDX_OK ? 1 : 0);
+            assertEquals(1, ok, "round " + i);
+            assertTrue(results[0][i] == MDX_ERROR || results[1][i] == MDX_ERROR);
+            int winner = results[0][i] == MDX_OK ? 0 : 1;
+            assertEquals(winner, callouts[i].cpuid());
+            assertTrue((winner == 0 ? q0 : q1).contains(callouts[i]));
+            assertFalse((winner == 0 ? q1 : q0).contains(callouts[i]));
+        }
+        assertEquals(rounds, q0.size() + q1.size());
+    }
+}
