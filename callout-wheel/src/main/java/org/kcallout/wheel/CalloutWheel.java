@@ -361,7 +361,7 @@ public final class CalloutWheel implements CalloutSystem {
         }
         long base;
         if ((flags & C_HARDCLOCK) != 0 || sbt >= tickThreshold) {
-            base = clock.hardclocktime(curcpu());
+            base = clock.hardclocktime(clock.hardclockPerCpu() ? curcpu() : defaultCpu);
             if (base == 0) {
                 base = clock.sbinuptime(); // early boot: no hardclock yet
             }

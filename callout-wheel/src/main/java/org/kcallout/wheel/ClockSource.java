@@ -23,6 +23,8 @@ public abstract class ClockSource {
 
     /** The system this clock drives; written once by {@link #attach}, before any other call. */
     CalloutWheel wheel;
+    /** The last hardclock slot computed by the default {@link #hardclocktime(int)}; racy cache. */
+    private volatile long hcCache = Long.MIN_VALUE / 2;
 
     ClockSource() {
     }
@@ -73,7 +75,28 @@ public abstract class ClockSource {
     public long hardclocktime(int cpu) {
         long now = sbinuptime();
         long tick = wheel.tickSbt();
-        return now - Math.floorMod(now, tick);
+        // Benign race: hcCache is written by any caller. A value is used only if it is the slot
+        // that contains now, so a stale or concurrent write can cost a recomputation, never a
+        // wrong answer (a slot computed from a slightly later reading is one a later call would
+        // have returned anyway). This saves a 64-bit division on every tick-based arm.
+        long cached = hcCache;
+        long d = now - cached;
+        if (d >= 0 && d < tick) {
+            return cached;
+        }
+        long slot = now - Math.floorMod(now, tick);
+        hcCache = slot;
+        return slot;
+    }
+
+    /**
+     * True if {@link #hardclocktime(int)} differs between CPUs, so that callout_when must ask for
+     * the current CPU's; false lets it skip computing {@code curcpu}.
+     *
+     * @return whether hardclock time is per CPU
+     */
+    boolean hardclockPerCpu() {
+        return false;
     }
 
     /**

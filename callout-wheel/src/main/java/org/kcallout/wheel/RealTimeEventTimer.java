@@ -29,9 +29,15 @@ public final class RealTimeEventTimer extends TicklessClock {
     public RealTimeEventTimer() {
     }
 
+    /** 2^64 * (2^32 / 10^9 - 4): the fractional part of the ns-to-sbt factor 4.294967296. */
+    private static final long NS_TO_SBT_FRACTION = 0x4B82FA09B5A52CB9L;
+
     @Override
     public long sbinuptime() {
-        return Sbt.nstosbt(System.nanoTime() - origin);
+        // ns * 2^32 / 10^9 as 4 ns plus a multiply-high by the fraction: no division on the arm
+        // path. Truncates (at most 1 sbt below nstosbt's rounding up), monotonic in ns.
+        long ns = System.nanoTime() - origin;
+        return (ns << 2) + Math.multiplyHigh(ns, NS_TO_SBT_FRACTION);
     }
 
     @Override

@@ -17,7 +17,7 @@ import org.kcallout.Sbt;
  * <p>Only one thread advances time at a time; a second caller waits. Advancing from inside a
  * handler is refused with {@link IllegalStateException}.
  */
-public final class VirtualEventTimer extends TicklessClock {
+public final class VirtualEventTimer extends TicklessClock implements VirtualClock {
     /* Implementation notes: now is written only by the advancing thread (holding advanceLock) and
      * read by any thread (volatile). Interrupts are delivered at each CPU's nextcall, the hard
      * deadline the wheel reported, which models a one-shot (tickless) event timer exactly. */

@@ -1,0 +1,295 @@
+package org.kcallout.wheel;
+
+import static org.kcallout.Sbt.SBT_MAX;
+
+import java.util.Objects;
+import org.kcallout.Sbt;
+import org.kcallout.et.EventTimer;
+import org.kcallout.et.EventTimers;
+
+/**
+ * A deterministic event timer on a {@link VirtualTimebase}, for tests and for users' tests: it
+ * raises its events when the time base is advanced past them, and it can be made to misbehave.
+ *
+ * <p>One-shot and periodic, as its flags say. With a non-zero {@linkplain #frequency() frequency}
+ * it programs whole counts of its oscillator (a delay is rounded up to the next count), so
+ * {@code round_freq} and {@code et_change_frequency} have the effect they have on hardware; with
+ * frequency 0 it is exact.
+ *
+ * <h2>Fault injection</h2>
+ * Each fault is a small call that applies to the <em>next</em> event the timer raises:
+ * <ul>
+ *   <li>{@link #lateNextInterrupt(long)}: deliver it that much after its programmed time (a
+ *       periodic timer keeps its grid; periods that pass meanwhile collapse into this one);</li>
+ *   <li>{@link #earlyNextInterrupt(long)}: deliver it that much before its programmed time (never
+ *       before the present);</li>
+ *   <li>{@link #dropNextInterrupt()}: lose it. A periodic timer goes on with the next period; a
+ *       one-shot timer stays disarmed until it is programmed again, as hardware would;</li>
+ *   <li>{@link #enterDeepSleep()} / {@link #exitDeepSleep()}: a {@code C3STOP}-like stop: while
+ *       "in deep sleep" the timer neither counts nor delivers; on exit it resumes where it stopped,
+ *       so its events come late by the length of the sleep;</li>
+ *   <li>{@link #changeFrequency(EventTimers, long)}: {@code et_change_frequency}; the clock source
+ *       stops and restarts the timer in use.</li>
+ * </ul>
+ *
+ * <p>Thread safety: every method may be called from any thread; {@code start} and {@code stop}
+ * come from the clock source (under its hardware lock), events are delivered on the thread that
+ * advances the time base.
+ */
+public final class VirtualTimerDriver extends EventTimer implements VirtualTimebase.Device {
+    /* Implementation notes: all mutable state is guarded by this object's monitor. The monitor is
+     * never held while the consumer's callback runs (fire), because that callback re-programs this
+     * timer (start) on the same thread and may arm callouts from other threads. The driver joins its
+     * time base on its first start, so a Mockito spy made from an instance joins as itself.
+     *
+     * State: armed/deadline/period describe the programmed hardware (deadline = the programmed
+     * time of the next event, on the periodic grid); offset is a pending late (+) or early (-)
+     * fault for the next event; dropNext counts events to lose; asleep/sleepStart the deep sleep. */
+
+    private final VirtualTimebase timebase;
+
+    private boolean joined;       // guarded by this
+    private boolean armed;        // guarded by this
+    private long deadline;        // guarded by this
+    private long period;          // guarded by this; 0 = one-shot
+    private int cpu = NOCPU;      // guarded by this
+    private long offset;          // guarded by this
+    private int dropNext;         // guarded by this
+    private boolean asleep;       // guarded by this
+    private long sleepStart;      // guarded by this
+    private long delivered;       // guarded by this
+    private long dropped;         // guarded by this
+    private long starts;          // guarded by this
+    private long stops;           // guarded by this
+
+    /**
+     * An exact timer (frequency 0, any period from 0 to {@code SBT_MAX}).
+     *
+     * @param timebase the time it runs on
+     * @param name     its name
+     * @param flags    {@code ET_FLAGS_*}: PERIODIC and/or ONESHOT, optionally C3STOP, POW2DIV
+     * @param quality  its quality
+     */
+    public VirtualTimerDriver(VirtualTimebase timebase, String name, int flags, int quality) {
+        this(timebase, name, flags, quality, 0, 0, SBT_MAX);
+    }
+
+    /**
+     * A timer with the given oscillator and programmable range.
+     *
+     * @param timebase  the time it runs on
+     * @param name      its name
+     * @param flags     {@code ET_FLAGS_*}
+     * @param quality   its quality
+     * @param frequency Hz, 0 (exact) or in [1, 2^31)
+     * @param minPeriod shortest programmable delay, sbintime
+     * @param maxPeriod longest programmable delay, sbintime
+     */
+    public VirtualTimerDriver(VirtualTimebase timebase, String name, int flags, int quality, long frequency,
+                              long minPeriod, long maxPeriod) {
+        super(name, flags, quality, checkFrequency(name, frequency), minPeriod, maxPeriod);
+        this.timebase = Objects.requireNonNull(timebase, "timebase");
+    }
+
+    private static long checkFrequency(String name, long f) {
+        if (f != 0) {
+            TimerCounts.checkFrequency("VirtualTimerDriver " + name, f);
+        }
+        return f;
+    }
+
+    /* ---------------------------------------------------------------------------------------- */
+    /* Driver methods                                                                            */
+
+    @Override
+    protected synchronized int start(int cpu, long first, long period) {
+        if (!joined) {
+            timebase.attach(this);
+            joined = true;
+        }
+        long q = quantizedPeriod(period);
+        long f = first <= 0 ? 0 : quantize(first);
+        if (q != 0 && f == 0) {
+            f = q; // first event after one period
+        }
+        long base = asleep ? sleepStart : timebase.now(); // asleep: the counter starts when it wakes
+        this.deadline = Sbt.add(base, f);
+        this.period = q;
+        this.cpu = cpu;
+        this.armed = true;
+        starts++;
+        return 0;
+    }
+
+    @Override
+    protected synchronized int stop(int cpu) {
+        armed = false;
+        stops++;
+        return 0;
+    }
+
+    private long quantizedPeriod(long p) {
+        return p <= 0 ? 0 : Math.max(quantize(p), 1);
+    }
+
+    /** A delay as the hardware can program it: whole counts, rounded up. Called under this. */
+    private long quantize(long sbt) {
+        long f = frequency();
+        if (f <= 0 || f >= TimerCounts.MAX_FREQUENCY) {
+            return sbt;
+        }
+        return TimerCounts.countsToSbtCeil(TimerCounts.sbtToCountsCeil(sbt, f), f);
+    }
+
+    /* ---------------------------------------------------------------------------------------- */
+    /* The time base's side                                                                      */
+
+    @Override
+    public synchronized long nextEventTime() {
+        if (!armed || asleep) {
+            return SBT_MAX;
+        }
+        return offset >= 0 ? Sbt.add(deadline, offset) : Math.max(deadline + offset, 0);
+    }
+
+    @Override
+    public boolean expire(long now) {
+        int target;
+        synchronized (this) {
+            if (!armed || asleep || nextEventTime() > now) {
+                return false; // re-programmed meanwhile by another thread
+            }
+            long programmed = deadline;
+            offset = 0;
+            if (period == 0) {
+                armed = false;
+            } else {
+                // Keep the grid; periods that passed during a late delivery collapse into this one.
+                long next = Sbt.add(programmed, period);
+                if (next <= now) {
+                    next = Sbt.add(next, ((now - next) / period + 1) * period);
+                }
+                deadline = next;
+            }
+            if (dropNext > 0) {
+                dropNext--;
+                dropped++;
+                return false;
+            }
+            delivered++;
+            target = cpu;
+        }
+        return fire(target);
+    }
+
+    /* ---------------------------------------------------------------------------------------- */
+    /* Faults                                                                                    */
+
+    /**
+     * Delivers the next event {@code by} after its programmed time.
+     *
+     * @param by sbintime, {@code > 0}
+     */
+    public synchronized void lateNextInterrupt(long by) {
+        if (by <= 0) {
+            throw new IllegalArgumentException("lateNextInterrupt: delay must be > 0, got " + by);
+        }
+        offset = by;
+    }
+
+    /**
+     * Delivers the next event {@code by} before its programmed time (at the present if that is
+     * already past).
+     *
+     * @param by sbintime, {@code > 0}
+     */
+    public synchronized void earlyNextInterrupt(long by) {
+        if (by <= 0) {
+            throw new IllegalArgumentException("earlyNextInterrupt: advance must be > 0, got " + by);
+        }
+        offset = -by;
+    }
+
+    /** Loses the next event (another call loses one more). */
+    public synchronized void dropNextInterrupt() {
+        dropNext++;
+    }
+
+    /** Stops counting and delivering, as a {@code C3STOP} timer in a deep C-state; idempotent. */
+    public synchronized void enterDeepSleep() {
+        if (!asleep) {
+            asleep = true;
+            sleepStart = timebase.now();
+        }
+    }
+
+    /** Resumes counting where it stopped: pending events move later by the time asleep; idempotent. */
+    public synchronized void exitDeepSleep() {
+        if (asleep) {
+            asleep = false;
+            if (armed) {
+                deadline = Sbt.add(deadline, timebase.now() - sleepStart);
+            }
+        }
+    }
+
+    /**
+     * Changes the oscillator's frequency through {@code et_change_frequency}, which makes the
+     * clock source stop and restart the timer if it is in use.
+     *
+     * @param registry the registry the timer is registered with
+     * @param hz       the new frequency, 0 or in [1, 2^31)
+     */
+    public void changeFrequency(EventTimers registry, long hz) {
+        checkFrequency(name(), hz);
+        registry.et_change_frequency(this, hz);
+    }
+
+    /* ---------------------------------------------------------------------------------------- */
+    /* Observers                                                                                 */
+
+    /** {@return the time base this timer counts on} */
+    public VirtualTimebase timebase() {
+        return timebase;
+    }
+
+    /** {@return true if an event is programmed} */
+    public synchronized boolean armed() {
+        return armed;
+    }
+
+    /** {@return the programmed time of the next event (without faults), or SBT_MAX if disarmed} */
+    public synchronized long programmedTime() {
+        return armed ? deadline : SBT_MAX;
+    }
+
+    /** {@return the programmed period, 0 in one-shot operation} */
+    public synchronized long programmedPeriod() {
+        return period;
+    }
+
+    /** {@return true while in deep sleep} */
+    public synchronized boolean asleep() {
+        return asleep;
+    }
+
+    /** {@return the number of events delivered} */
+    public synchronized long interrupts() {
+        return delivered;
+    }
+
+    /** {@return the number of events lost by {@link #dropNextInterrupt()}} */
+    public synchronized long droppedInterrupts() {
+        return dropped;
+    }
+
+    /** {@return the number of start calls} */
+    public synchronized long starts() {
+        return starts;
+    }
+
+    /** {@return the number of stop calls} */
+    public synchronized long stops() {
+        return stops;
+    }
+}
