@@ -1,17 +1,12 @@
 package org.kcallout.wheel;
 
-import static org.kcallout.Sbt.SBT_1S;
-import static org.kcallout.Sbt.SBT_MAX;
 import static org.kcallout.et.EventTimer.ET_FLAGS_C3STOP;
 import static org.kcallout.et.EventTimer.ET_FLAGS_ONESHOT;
 import static org.kcallout.et.EventTimer.ET_FLAGS_PERCPU;
 import static org.kcallout.et.EventTimer.ET_FLAGS_PERIODIC;
 
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
-import org.kcallout.Sbt;
 import org.kcallout.et.EtDeregisterCb;
 import org.kcallout.et.EtEventCb;
 import org.kcallout.et.EventTimer;
@@ -57,8 +52,9 @@ import org.kcallout.et.KernEt;
  *       idle CPUs skip ticks ({@link #cpuIdleclock}). With {@code autoIdle} (the default) each CPU
  *       goes idle after every interrupt once it has nothing left to run, as FreeBSD's idle thread
  *       does.</li>
- *   <li>A one-shot timer that loses an interrupt is not re-armed until something reprograms it (an
- *       earlier callout, {@link #cpuActiveclock}, a timer switch): FreeBSD behaves the same.</li>
+ *   <li>A one-shot timer that loses an interrupt is not re-armed until something reprograms it: an
+ *       earlier callout, a CPU passing through the idle loop ({@link #cpuIdleclock} then
+ *       {@link #cpuActiveclock}), a timer switch. FreeBSD behaves the same.</li>
  *   <li>The clock claims the registry's {@linkplain EventTimers#setClockSource clock source} slot;
  *       one registry serves one clock source at a time.</li>
  * </ul>
@@ -70,46 +66,29 @@ import org.kcallout.et.KernEt;
 public final class EventTimerClock extends ClockSource implements EventTimerConsumer {
     /* Implementation notes.
      *
-     * Ports kern_clocksource.c of the KCS/V11 era: cpu_initclocks_bsp (onAttach + configureHz +
-     * start), setuptimer, configtimer, loadtimer, round_freq (ClockRates), timercb, hardclockintr
-     * (the "IPI" half of timercb), handleevents, getnextcpuevent, getnextevent, cpu_new_callout,
-     * cpu_idleclock, cpu_activeclock, cpu_startprofclock/cpu_stopprofclock, cpu_et_frequency
-     * (EventTimerConsumer) and the two sysctl handlers (setTimer, setPeriodic). hardclock's tick
-     * bookkeeping (kern_clock.c: per-CPU pcputicks, global ticks advanced by CAS) is in
-     * hardclockLocked. The per-CPU state and its field table are in ClockPcpu.
+     * Ports kern_clocksource.c of the KCS/V11 era, in two halves as the file itself is: this class
+     * is the control side (cpu_initclocks_bsp as onAttach + configureHz + start, the sysctl
+     * handlers setTimer and setPeriodic, cpu_startprofclock/cpu_stopprofclock, cpu_et_frequency
+     * as EventTimerConsumer, and the deregister callback); ClockEvents is the interrupt side
+     * (setuptimer, configtimer, loadtimer, timercb, handleevents, getnextcpuevent, getnextevent,
+     * cpu_new_callout, cpu_idleclock, cpu_activeclock, hardclock's tick bookkeeping), with the
+     * per-CPU state of ClockPcpu; round_freq and the rates are ClockRates. The lock order of the
+     * whole clock source is written down in ClockEvents.
      *
-     * Locks, in acquisition order:
-     *   1. ClockPcpu.intrLock (per CPU): "interrupts disabled" while handleevents runs for it.
-     *   2. ET_LOCK (the registry's mutex), or a CPU's callout lock: never both at once here.
-     *      ET_LOCK guards timer selection and switching, wantPeriodic, profiling's reference count,
-     *      c3Disabled and closed; the wheel calls cpuNewCallout with a CPU lock held.
-     *   3. hwLock: et_hw_mtx (global: PERCPU timers are not supported). Guards every ClockPcpu field
-     *      it names, nexttick, timerperiod, the interrupt count, and every et_start/et_stop (the
-     *      registry requires the consumer to serialise them). Writes of timer, periodic, busy and
-     *      profiling happen under it as well as under ET_LOCK, so a reader holding either sees a
-     *      stable value.
-     *   4. the driver's own monitor, inside et_start/et_stop.
-     * Nothing calls into the wheel (calloutProcess, softclock) with hwLock or ET_LOCK held, and
-     * handlers run without any of these locks (inline softclock runs after intrLock is released;
-     * direct handlers run inside calloutProcess, under intrLock only, and must not block).
+     * Field ownership here: registry, timerName, singlemulTunable, inlineSoftclock and ev are
+     * final; wantPeriodic and c3Disabled are guarded by ET_LOCK; closed is written under ET_LOCK
+     * and volatile. Every control operation runs under ET_LOCK (the registry's recursive mutex),
+     * which serialises it against timer selection in the registry, against et_change_frequency,
+     * and against the others; the interrupt side never takes ET_LOCK.
      *
-     * Unlocked reads, as C makes them: busy and timer are volatile and read once at the entry of
-     * timercb and cpuNewCallout, then re-checked under hwLock (C does not re-check; doing so closes
-     * the window where a callout arm reprograms a timer that configtimer(0) just stopped).
-     *
-     * Differences from FreeBSD, each deliberate:
-     *  - no IPIs: a global timer's interrupt handles the CPUs it marks on the same thread, one after
-     *    the other (hardclockintr's work without the interrupt);
-     *  - the deregister callback moves to the next best timer (KCS passes none);
-     *  - events of a timer the clock no longer uses are ignored (C cannot get them);
-     *  - the hardclock catch-up loops are closed-form (same result, O(1) after a long gap);
-     *  - hardclocktime() and ticks() of an idle CPU report what cpu_activeclock would set, because
-     *    a thread that reads them here is not running on that CPU and did not wake it. */
+     * Differences from FreeBSD at this level: the deregister callback moves to the next best
+     * timer (KCS passes none); per-CPU timers are refused (automatic selection skips them, naming
+     * one throws); a missing rate (hz out of range) fails the build instead of panicking. */
 
     private static final System.Logger LOG = System.getLogger(EventTimerClock.class.getName());
 
     /** timercb, bound once: the registry passes the clock back as the argument. */
-    private static final EtEventCb<EventTimerClock> TIMERCB = (et, cpu, clk) -> clk.timercb(et, cpu);
+    private static final EtEventCb<EventTimerClock> TIMERCB = (et, cpu, clk) -> clk.ev.timercb(et, cpu);
     /** The deregister callback: moves to the next best timer, or refuses with EBUSY. */
     private static final EtDeregisterCb<EventTimerClock> DEREGISTER = (et, clk) -> clk.deregisterCb(et);
 
@@ -170,50 +149,26 @@ public final class EventTimerClock extends ClockSource implements EventTimerCons
                            long hardclockRuns, long statclockRuns, long profclockRuns, long calloutScans) {
     }
 
-    /* Configuration, final. */
     private final EventTimers registry;
-    private final String timerName;
-    private final LongSupplier timecounter;
+    private final String timerName;            // kern.eventtimer.timer, or null
+    private final int singlemulTunable;        // kern.eventtimer.singlemul, 0 = choose
     private final boolean inlineSoftclock;
-    private final boolean autoIdle;
-    private final int singlemulTunable;
-    private final int tcMinTicktockFreq;
-    private final Hooks hooks;
+    /** The interrupt side: hardware lock, per-CPU state, timercb and friends. */
+    private final ClockEvents ev;
 
-    private final ReentrantLock hwLock = new ReentrantLock();
-    private final AtomicInteger ticks;
-
-    private volatile EventTimer timer;      // ET_LOCK + hwLock for writes
-    private volatile boolean periodic;      // ET_LOCK + hwLock for writes
-    private volatile boolean busy = true;   // hwLock for writes; true until configtimer(1)
-    private volatile boolean idletick;      // sysctl: written by anyone, read racily as in C
-    private volatile ClockRates.Rates rates; // configureHz, once, before start
-    private volatile long tickSbt;           // configureHz, once, before start
-    private boolean wantPeriodic;           // ET_LOCK
-    private int profiling;                  // ET_LOCK + hwLock for writes
-    private int c3Disabled;                 // ET_LOCK: cpu_disable_c3_sleep
-    private volatile boolean closed;        // ET_LOCK for writes
-    private boolean started;                // hwLock
-    private long timerperiod;               // hwLock
-    private long statperiod;                // hwLock
-    private long profperiod;                // hwLock
-    private long nexttick = -1;             // hwLock: the global timer's programmed event, -1 none
-    private long interrupts;                // hwLock
-    private ClockPcpu[] pcpu;               // onAttach, once
+    private boolean wantPeriodic;              // ET_LOCK: want_periodic
+    private int c3Disabled;                    // ET_LOCK: cpu_disable_c3_sleep
+    private volatile boolean closed;           // ET_LOCK for writes; volatile for live() and currentTimer()
 
     private EventTimerClock(Builder b) {
         this.registry = b.registry;
         this.timerName = b.timerName;
         this.wantPeriodic = b.periodic;
-        this.periodic = b.periodic;
         this.singlemulTunable = b.singlemul;
-        this.idletick = b.idletick;
-        this.autoIdle = b.autoIdle;
-        this.tcMinTicktockFreq = b.tcMinTicktockFreq;
-        this.hooks = b.hooks;
-        this.ticks = new AtomicInteger(b.ticksAtStart);
-        this.timecounter = b.timecounter != null ? b.timecounter : RealTimeTimerDriver.timecounter();
         this.inlineSoftclock = b.inlineSoftclock != null ? b.inlineSoftclock : b.timebase != null;
+        LongSupplier tc = b.timecounter != null ? b.timecounter : RealTimeTimerDriver.timecounter();
+        this.ev = new ClockEvents(b.registry, tc, inlineSoftclock, b.autoIdle, b.tcMinTicktockFreq, b.hooks,
+                b.ticksAtStart, b.idletick);
     }
 
     /** {@return a builder: default registry, automatic timer, one-shot, real time, autoIdle on} */
@@ -226,40 +181,43 @@ public final class EventTimerClock extends ClockSource implements EventTimerCons
 
     @Override
     void onAttach(int ncpus) {
-        ClockPcpu[] states = new ClockPcpu[ncpus];
-        for (int i = 0; i < ncpus; i++) {
-            states[i] = new ClockPcpu(i, SBT_MAX);
-        }
         registry.ET_LOCK();
         try {
-            EventTimerConsumer other = registry.clockSource();
-            if (other != null && other != this) {
-                throw new IllegalStateException("cpu_initclocks: registry " + registry
-                        + " already serves another clock source: " + other);
-            }
-            EventTimer et = selectTimer(timerName, wantPeriodic);
-            if (et == null) {
-                throw new IllegalStateException("cpu_initclocks: no usable event timer found in registry ["
-                        + registry.choice() + "] (want " + (wantPeriodic ? "periodic" : "one-shot") + ")");
-            }
-            registry.init(et, TIMERCB, DEREGISTER, this);
-            hwLock.lock();
-            try {
-                pcpu = states;
-                timer = et;
-                periodic = adaptMode(et, wantPeriodic);
-            } finally {
-                hwLock.unlock();
-            }
-            if ((et.flags() & ET_FLAGS_C3STOP) != 0) {
-                c3Disabled++;
-            }
-            registry.setClockSource(this);
-            LOG.log(System.Logger.Level.DEBUG, () -> "eventtimer: using " + et + " in "
-                    + (periodic ? "periodic" : "one-shot") + " mode");
+            attachLocked(ncpus);
+        } catch (RuntimeException e) {
+            closed = true; // the system will not be built; this clock is spent
+            throw e;
         } finally {
             registry.ET_UNLOCK();
         }
+    }
+
+    /** onAttach under ET_LOCK: selection, et_init, mode, C3 accounting, the consumer slot. */
+    private void attachLocked(int ncpus) {
+        EventTimerConsumer other = registry.clockSource();
+        if (other != null && other != this) {
+            throw new IllegalStateException("cpu_initclocks: registry " + registry
+                    + " already serves another clock source: " + other);
+        }
+        EventTimer et = selectTimer(timerName, wantPeriodic);
+        if (et == null) {
+            throw new IllegalStateException("cpu_initclocks: no usable event timer found in registry ["
+                    + registry.choice() + "] (want " + (wantPeriodic ? "periodic" : "one-shot") + ")");
+        }
+        registry.init(et, TIMERCB, DEREGISTER, this);
+        boolean mode = ClockEvents.adaptMode(et, wantPeriodic);
+        ev.attach(wheel, ncpus, et, mode);
+        if ((et.flags() & ET_FLAGS_C3STOP) != 0) {
+            c3Disabled++;
+        }
+        registry.setClockSource(this);
+        LOG.log(System.Logger.Level.DEBUG, () -> "eventtimer: using " + et + " in "
+                + (mode ? "periodic" : "one-shot") + " mode");
+    }
+
+    /** True while this clock drives a system: attached and not stopped. */
+    boolean live() {
+        return wheel != null && !closed;
     }
 
     /**
@@ -298,24 +256,14 @@ public final class EventTimerClock extends ClockSource implements EventTimerCons
         }
     }
 
-    /** "Adapt to timer capabilities": the mode {@code et} can actually run. */
-    private static boolean adaptMode(EventTimer et, boolean periodicMode) {
-        if (periodicMode && (et.flags() & ET_FLAGS_PERIODIC) == 0) {
-            return false;
-        }
-        if (!periodicMode && (et.flags() & ET_FLAGS_ONESHOT) == 0) {
-            return true;
-        }
-        return periodicMode;
-    }
-
     @Override
     int configureHz(int requestedHz) {
         ClockRates.Rates r;
         try {
-            r = ClockRates.initialRates(timer, requestedHz, singlemulTunable, periodic);
+            EventTimer et = ev.timer();
+            r = ClockRates.initialRates(et, requestedHz, singlemulTunable, ev.periodic());
             if (r.hz() < 1 || r.hz() > 1_000_000 || r.stathz() < 1 || r.profhz() < 1) {
-                throw new IllegalStateException("cpu_initclocks: timer " + timer.name() + " yields hz " + r.hz()
+                throw new IllegalStateException("cpu_initclocks: timer " + et.name() + " yields hz " + r.hz()
                         + ", stathz " + r.stathz() + ", profhz " + r.profhz() + " for requested hz " + requestedHz
                         + "; hz must be in [1, 1000000] and the others >= 1");
             }
@@ -323,15 +271,7 @@ public final class EventTimerClock extends ClockSource implements EventTimerCons
             stop(); // release the timer claimed by onAttach: the system will not be built
             throw e;
         }
-        hwLock.lock();
-        try {
-            rates = r;
-            tickSbt = SBT_1S / r.hz();
-            statperiod = SBT_1S / r.stathz();
-            profperiod = SBT_1S / r.profhz();
-        } finally {
-            hwLock.unlock();
-        }
+        ev.setRates(r);
         return r.hz();
     }
 
@@ -342,7 +282,7 @@ public final class EventTimerClock extends ClockSource implements EventTimerCons
             if (closed) {
                 throw new IllegalStateException("eventtimer clock: already stopped");
             }
-            configtimer(true);
+            ev.configtimer(true);
         } finally {
             registry.ET_UNLOCK();
         }
@@ -356,9 +296,9 @@ public final class EventTimerClock extends ClockSource implements EventTimerCons
                 return;
             }
             closed = true;
-            EventTimer et = timer;
+            EventTimer et = ev.timer();
             if (et != null) {
-                configtimer(false);
+                ev.configtimer(false);
                 registry.et_free(et);
                 if ((et.flags() & ET_FLAGS_C3STOP) != 0) {
                     c3Disabled--;
@@ -373,415 +313,26 @@ public final class EventTimerClock extends ClockSource implements EventTimerCons
     }
 
     /* ---------------------------------------------------------------------------------------- */
-    /* setuptimer, configtimer, loadtimer                                                        */
-
-    /** {@code setuptimer}: adapts the mode to the timer and computes {@code timerperiod}. hwLock held. */
-    private void setuptimer() {
-        assert hwLock.isHeldByCurrentThread();
-        EventTimer et = timer;
-        periodic = adaptMode(et, periodic);
-        timerperiod = SBT_1S / ClockRates.timerFrequency(et, rates, profiling > 0);
-    }
-
-    /**
-     * {@code configtimer(start)}: start initialises every CPU's schedule one timer period from now
-     * (so the first interrupt scans the callouts whatever was reported while busy), clears busy and
-     * loads the timer; stop sets busy and stops the timer. Called with ET_LOCK held.
-     */
-    private void configtimer(boolean start) {
-        assert registry.etLock().owned();
-        long now = start ? sbinuptime() : 0;
-        hwLock.lock();
-        try {
-            if (start) {
-                setuptimer();
-                long next = Sbt.add(now, timerperiod);
-                nexttick = periodic ? next : -1;
-                int t = ticks.get();
-                for (ClockPcpu st : pcpu) {
-                    st.now = now;
-                    st.nextevent = next;
-                    st.nexttick = periodic ? next : -1;
-                    st.nexthard = next;
-                    st.nextstat = next;
-                    st.nextprof = next;
-                    st.nextcall = next;
-                    st.nextcallopt = next;
-                    st.pcputicks = t; // hardclock_sync
-                }
-                busy = false;
-                started = true;
-                loadtimer(now, true);
-            } else {
-                busy = true;
-                registry.et_stop(timer, EventTimer.NOCPU); // result ignored, as configtimer does
-            }
-        } finally {
-            hwLock.unlock();
-        }
-    }
-
-    /**
-     * {@code loadtimer(now, start)}: periodic mode programs the timer only when starting, aligned to
-     * the period ({@code first = period - now % period}, one more period if less than that is left
-     * than has passed); one-shot mode programs it for the earliest {@code nextevent} of all CPUs when
-     * that differs from what is programmed. hwLock held.
-     */
-    private void loadtimer(long now, boolean start) {
-        assert hwLock.isHeldByCurrentThread();
-        if (periodic) {
-            if (start) {
-                long tmp = Math.floorMod(now, timerperiod);
-                long first = timerperiod - tmp;
-                if (first < tmp) {
-                    first += timerperiod; // less is left than has passed
-                }
-                nexttick = Sbt.add(now, first);
-                registry.et_start(timer, EventTimer.NOCPU, first, timerperiod);
-            }
-        } else {
-            long next = getnextevent();
-            if (next != nexttick) {
-                nexttick = next;
-                // next - now may be <= 0 (an event already due): et_start raises it to the
-                // timer's minimum period and the driver fires as soon as it can.
-                registry.et_start(timer, EventTimer.NOCPU, next - now, 0);
-            }
-        }
-    }
-
-    /** {@code getnextevent}: for a global timer, the earliest {@code nextevent} of all CPUs. hwLock held. */
-    private long getnextevent() {
-        long event = SBT_MAX;
-        for (ClockPcpu st : pcpu) {
-            if (st.nextevent < event) {
-                event = st.nextevent;
-            }
-        }
-        return event;
-    }
-
-    /**
-     * {@code getnextcpuevent(idle)}: the next hardclock slot (an idle CPU skips {@code hz/2 - 1} of
-     * them, or {@code hz / tc_min_ticktock_freq - 1} on the first CPU when that frequency is above
-     * 2), not after the callout deadline; an active CPU also wakes for statclock and profclock.
-     * {@code nextcallopt} never programs the hardware. hwLock held.
-     */
-    private long getnextcpuevent(ClockPcpu st, boolean idle) {
-        assert hwLock.isHeldByCurrentThread();
-        long event = st.nexthard;
-        if (idle) {
-            int hz = rates.hz();
-            int hardfreq = hz / 2;
-            if (tcMinTicktockFreq > 2 && st.cpu == 0) {
-                hardfreq = hz / tcMinTicktockFreq;
-            }
-            if (hardfreq > 1) {
-                event = Sbt.add(event, tickSbt * (hardfreq - 1));
-            }
-        }
-        if (event > st.nextcall) {
-            event = st.nextcall;
-        }
-        if (!idle) {
-            if (event > st.nextstat) {
-                event = st.nextstat;
-            }
-            if (profiling > 0 && event > st.nextprof) {
-                event = st.nextprof;
-            }
-        }
-        return event;
-    }
-
-    /** {@link #getnextcpuevent(ClockPcpu, boolean)} for tests (SPEC case 85). */
-    long getnextcpuevent(int cpu, boolean idle) {
-        hwLock.lock();
-        try {
-            return getnextcpuevent(pcpu[checkCpu("getnextcpuevent", cpu)], idle);
-        } finally {
-            hwLock.unlock();
-        }
-    }
-
-    /* ---------------------------------------------------------------------------------------- */
-    /* timercb, handleevents                                                                     */
-
-    /**
-     * {@code timercb}: the driver's event. Ignored while busy or if it comes from a timer no longer
-     * in use. Marks every CPU whose {@code nextevent} has passed (pushing it one second ahead so
-     * that it cannot storm), handles the interrupted CPU, then the marked ones (what their
-     * {@code IPI_HARDCLOCK} handlers would do), each followed by inline softclock and, with
-     * autoIdle, a return to idle.
-     */
-    private void timercb(EventTimer et, int cpu) {
-        if (busy || et != timer) {
-            return;
-        }
-        int cur = cpu >= 0 && cpu < pcpu.length ? cpu : 0;
-        long now = sbinuptime();
-        boolean bcast = false;
-        hwLock.lock();
-        try {
-            if (busy || et != timer) {
-                return;
-            }
-            interrupts++;
-            nexttick = periodic ? Sbt.add(now, timerperiod) : -1;
-            for (ClockPcpu st : pcpu) {
-                st.now = now;
-                if (now >= st.nextevent) {
-                    st.nextevent = Sbt.add(st.nextevent, SBT_1S);
-                    if (st.cpu != cur) {
-                        st.ipi = true;
-                        bcast = true;
-                    }
-                }
-            }
-        } finally {
-            hwLock.unlock();
-        }
-        interruptCpu(cur, now);
-        if (bcast) {
-            for (ClockPcpu st : pcpu) {
-                if (st.cpu == cur) {
-                    continue;
-                }
-                long ipiNow;
-                hwLock.lock();
-                try {
-                    if (!st.ipi || busy) { // hardclockintr does nothing while busy
-                        st.ipi = false;
-                        continue;
-                    }
-                    st.ipi = false;
-                    ipiNow = st.now;
-                } finally {
-                    hwLock.unlock();
-                }
-                interruptCpu(st.cpu, ipiNow);
-            }
-        }
-    }
-
-    /** One CPU's share of an interrupt: handleevents, inline softclock, back to idle. */
-    private void interruptCpu(int cpu, long now) {
-        boolean work = handleevents(cpu, now, 0);
-        if (inlineSoftclock) {
-            runSoftclock(cpu);
-        }
-        if (autoIdle && (inlineSoftclock || !work)) {
-            cpuIdleclock(cpu); // FreeBSD's idle thread: nothing left to run on this CPU
-        }
-    }
-
-    /**
-     * {@code handleevents(now, fake)} on {@code cpu}: hardclock, statclock and profclock for the
-     * slots that have passed, {@code callout_process} if the callout window opened or closed, then
-     * the next event and the timer. {@code fake}: 0 a real interrupt, 1 leaving idle, 2 AP start
-     * (no clock ticks run, only the state catches up).
-     *
-     * @return true if callouts wait for softclock
-     */
-    boolean handleevents(int cpu, long now, int fake) {
-        ClockPcpu st = pcpu[checkCpu("handleevents", cpu)];
-        st.intrLock.lock();
-        try {
-            if (now < st.lastHandled) {
-                // Another thread handled this CPU at a later time meanwhile: time never goes
-                // backwards for callout_process.
-                now = st.lastHandled;
-            }
-            st.lastHandled = now;
-            long hardRuns;
-            long statRuns;
-            long profRuns = 0;
-            boolean callouts;
-            hwLock.lock();
-            try {
-                long tick = tickSbt;
-                hardRuns = runs(now, st.nexthard, tick);
-                if (hardRuns > 0) {
-                    st.nexthard += hardRuns * tick;
-                    st.hardclocktime = st.nexthard - tick;
-                    if (fake < 2) {
-                        hardclockLocked(st, hardRuns);
-                    }
-                }
-                statRuns = runs(now, st.nextstat, statperiod);
-                st.nextstat += statRuns * statperiod;
-                if (statRuns > 0 && fake < 2) {
-                    st.statclockRuns += statRuns;
-                } else {
-                    statRuns = 0;
-                }
-                if (profiling > 0) {
-                    profRuns = runs(now, st.nextprof, profperiod);
-                    st.nextprof += profRuns * profperiod;
-                    if (profRuns > 0 && fake == 0) {
-                        st.profclockRuns += profRuns;
-                    } else {
-                        profRuns = 0;
-                    }
-                } else {
-                    st.nextprof = st.nextstat;
-                }
-                callouts = now >= st.nextcallopt || now >= st.nextcall;
-                if (callouts) {
-                    st.nextcall = SBT_MAX;
-                    st.nextcallopt = SBT_MAX;
-                    st.calloutScans++;
-                }
-            } finally {
-                hwLock.unlock();
-            }
-            if (hardRuns > 0 && fake < 2) {
-                hooks.hardclock(cpu, saturatedInt(hardRuns));
-            }
-            if (statRuns > 0) {
-                hooks.statclock(cpu, saturatedInt(statRuns));
-            }
-            if (profRuns > 0) {
-                hooks.profclock(cpu, saturatedInt(profRuns));
-            }
-            // callout_process reports the next window back through cpuNewCallout.
-            boolean work = callouts && wheel.calloutProcess(cpu, now);
-            hwLock.lock();
-            try {
-                long t = getnextcpuevent(st, false);
-                if (!busy) {
-                    st.idle = false;
-                    st.nextevent = t;
-                    loadtimer(now, false); // start only for an AP's PERCPU timer (fake == 2)
-                }
-            } finally {
-                hwLock.unlock();
-            }
-            return work;
-        } finally {
-            st.intrLock.unlock();
-        }
-    }
-
-    /** Slots of {@code period} from {@code next} that have passed at {@code now}: C's catch-up loop, closed-form. */
-    private static long runs(long now, long next, long period) {
-        return now < next ? 0 : (now - next) / period + 1;
-    }
-
-    private static int saturatedInt(long v) {
-        return (int) Math.min(v, Integer.MAX_VALUE);
-    }
-
-    /**
-     * kern_clock.c's {@code hardclock} tick bookkeeping: the CPU's private counter advances by
-     * {@code cnt}; the global {@code ticks} is moved up to it by CAS only if the CPU got ahead, and a
-     * CPU that fell more than one tick behind is pulled up to just behind the global. All counters
-     * wrap as C ints. hwLock held.
-     */
-    private void hardclockLocked(ClockPcpu st, long cnt) {
-        st.hardclockCalls++;
-        st.hardclockRuns += cnt;
-        st.pcputicks += (int) cnt; // wraps, as C's int
-        int global = ticks.get();
-        for (;;) {
-            int newticks = st.pcputicks - global;
-            if (newticks <= 0) {
-                if (newticks < -1) {
-                    st.pcputicks = global - 1;
-                }
-                return;
-            }
-            if (ticks.compareAndSet(global, st.pcputicks)) {
-                return;
-            }
-            global = ticks.get();
-        }
-    }
-
-    /**
-     * Runs {@code cpu}'s expire queue on this thread (inline softclock). If another thread is
-     * running it, asks that thread to run it once more and returns; a handler that ends up here on
-     * its own thread likewise leaves the work to the run it is part of.
-     */
-    private void runSoftclock(int cpu) {
-        ClockPcpu st = pcpu[cpu];
-        st.softPending = true;
-        if (st.softLock.isHeldByCurrentThread()) {
-            return; // inside a handler of this very run: the loop below picks the work up
-        }
-        for (;;) {
-            if (!st.softLock.tryLock()) {
-                return; // the holder re-checks softPending after it unlocks
-            }
-            try {
-                while (st.softPending) {
-                    st.softPending = false;
-                    wheel.softclock(cpu);
-                }
-            } finally {
-                st.softLock.unlock();
-            }
-            if (!st.softPending) {
-                return;
-            }
-        }
-    }
-
-    /* ---------------------------------------------------------------------------------------- */
-    /* cpu_new_callout and the wheel's view                                                      */
+    /* The seam: the wheel's view, delegated to the interrupt side                               */
 
     @Override
     void cpuNewCallout(int cpu, long bt, long btOpt) {
-        if (busy) {
-            return; // reconfiguring: configtimer(1) makes the first interrupt rescan
-        }
-        ClockPcpu st = pcpu[cpu];
-        hwLock.lock();
-        try {
-            if (busy) {
-                return;
-            }
-            st.nextcallopt = btOpt; // always: only lets a scan piggy-back on an interrupt
-            if (bt >= st.nextcall) {
-                return;
-            }
-            st.nextcall = bt;
-            if (bt >= st.nextevent) {
-                return;
-            }
-            st.nextevent = bt;
-            if (periodic) {
-                return; // never reprogram: the next periodic interrupt at or after nextcallopt scans
-            }
-            loadtimer(sbinuptime(), false); // a global timer: reprogram from here
-        } finally {
-            hwLock.unlock();
-        }
+        ev.cpuNewCallout(cpu, bt, btOpt);
     }
 
     @Override
     public long nextcall(int cpu) {
-        hwLock.lock();
-        try {
-            return pcpu[checkCpu("nextcall", cpu)].nextcall;
-        } finally {
-            hwLock.unlock();
-        }
+        return ev.nextcall(cpu);
     }
 
     @Override
     public long nextcallopt(int cpu) {
-        hwLock.lock();
-        try {
-            return pcpu[checkCpu("nextcallopt", cpu)].nextcallopt;
-        } finally {
-            hwLock.unlock();
-        }
+        return ev.nextcallopt(cpu);
     }
 
     @Override
     public long sbinuptime() {
-        return timecounter.getAsLong();
+        return ev.sbinuptime();
     }
 
     /**
@@ -790,17 +341,13 @@ public final class EventTimerClock extends ClockSource implements EventTimerCons
      */
     @Override
     public long hardclocktime(int cpu) {
-        ClockPcpu st = pcpu[checkCpu("hardclocktime", cpu)];
-        if (!st.idle) {
-            return st.hardclocktime; // volatile; may lag the current slot by one interrupt, as in C
-        }
-        hwLock.lock();
-        try {
-            long r = busy ? 0 : runs(idleNow(st), st.nexthard, tickSbt);
-            return r == 0 ? st.hardclocktime : st.nexthard + (r - 1) * tickSbt;
-        } finally {
-            hwLock.unlock();
-        }
+        return ev.hardclocktime(cpu);
+    }
+
+    /** hardclocktime is DPCPU: callout_when reads the arming CPU's, as FreeBSD does. */
+    @Override
+    boolean hardclockPerCpu() {
+        return true;
     }
 
     /**
@@ -809,30 +356,7 @@ public final class EventTimerClock extends ClockSource implements EventTimerCons
      */
     @Override
     public int ticks() {
-        hwLock.lock();
-        try {
-            int g = ticks.get();
-            if (!started || busy) {
-                return g;
-            }
-            for (ClockPcpu st : pcpu) {
-                if (st.idle) {
-                    long r = runs(idleNow(st), st.nexthard, tickSbt);
-                    int candidate = st.pcputicks + (int) r;
-                    if (candidate - g > 0) { // by subtraction: ticks wrap
-                        g = candidate;
-                    }
-                }
-            }
-            return g;
-        } finally {
-            hwLock.unlock();
-        }
-    }
-
-    /** The time cpu_activeclock would use. hwLock held. */
-    private long idleNow(ClockPcpu st) {
-        return periodic ? st.now : sbinuptime();
+        return ev.ticks();
     }
 
     @Override
@@ -844,35 +368,16 @@ public final class EventTimerClock extends ClockSource implements EventTimerCons
     /* Idle, profiling                                                                           */
 
     /**
-     * {@code cpu_idleclock()}: {@code cpu} is about to idle, so it may skip hardclock ticks
-     * ({@link #getnextcpuevent}) until {@link #cpuActiveclock} or its next event. In one-shot mode
-     * the timer is reprogrammed for the later event.
+     * {@code cpu_idleclock()}: {@code cpu} is about to idle, so it may skip hardclock ticks until
+     * {@link #cpuActiveclock} or its next event (an idle CPU wakes every {@code hz/2} ticks, or
+     * earlier for a callout). In one-shot mode the timer is reprogrammed for the later event.
      *
      * @param cpu the CPU
      * @return -1 if ticks may not be skipped ({@code idletick}, reconfiguring); else the time until
      *         the CPU's next event, {@code >= 0}
      */
     public long cpuIdleclock(int cpu) {
-        ClockPcpu st = pcpu[checkCpu("cpu_idleclock", cpu)];
-        if (idletick || busy) {
-            return -1;
-        }
-        hwLock.lock();
-        try {
-            if (busy) {
-                return -1;
-            }
-            long now = idleNow(st);
-            long t = getnextcpuevent(st, true);
-            st.idle = true;
-            st.nextevent = t;
-            if (!periodic) {
-                loadtimer(now, false);
-            }
-            return Math.max(t - now, 0);
-        } finally {
-            hwLock.unlock();
-        }
+        return ev.cpuIdleclock(cpu);
     }
 
     /**
@@ -883,29 +388,7 @@ public final class EventTimerClock extends ClockSource implements EventTimerCons
      * @param cpu the CPU
      */
     public void cpuActiveclock(int cpu) {
-        ClockPcpu st = pcpu[checkCpu("cpu_activeclock", cpu)];
-        if (!st.idle || busy) {
-            return;
-        }
-        st.intrLock.lock();
-        try {
-            long now;
-            hwLock.lock();
-            try {
-                if (!st.idle || busy) {
-                    return;
-                }
-                now = idleNow(st);
-            } finally {
-                hwLock.unlock();
-            }
-            handleevents(cpu, now, 1);
-        } finally {
-            st.intrLock.unlock();
-        }
-        if (inlineSoftclock) {
-            runSoftclock(cpu);
-        }
+        ev.cpuActiveclock(cpu);
     }
 
     /**
@@ -916,12 +399,13 @@ public final class EventTimerClock extends ClockSource implements EventTimerCons
         registry.ET_LOCK();
         try {
             checkRunning("cpu_startprofclock");
-            if (profiling == 0 && periodic) {
-                configtimer(false);
-                setProfiling(1);
-                configtimer(true);
+            int profiling = ev.profiling();
+            if (profiling == 0 && ev.periodic()) {
+                ev.configtimer(false);
+                ev.setProfiling(1);
+                ev.configtimer(true);
             } else {
-                setProfiling(profiling + 1);
+                ev.setProfiling(profiling + 1);
             }
         } finally {
             registry.ET_UNLOCK();
@@ -933,27 +417,19 @@ public final class EventTimerClock extends ClockSource implements EventTimerCons
         registry.ET_LOCK();
         try {
             checkRunning("cpu_stopprofclock");
+            int profiling = ev.profiling();
             if (profiling == 0) {
                 throw new IllegalStateException("cpu_stopprofclock: profiling is not on");
             }
-            if (profiling == 1 && periodic) {
-                configtimer(false);
-                setProfiling(0);
-                configtimer(true);
+            if (profiling == 1 && ev.periodic()) {
+                ev.configtimer(false);
+                ev.setProfiling(0);
+                ev.configtimer(true);
             } else {
-                setProfiling(profiling - 1);
+                ev.setProfiling(profiling - 1);
             }
         } finally {
             registry.ET_UNLOCK();
-        }
-    }
-
-    private void setProfiling(int n) {
-        hwLock.lock();
-        try {
-            profiling = n;
-        } finally {
-            hwLock.unlock();
         }
     }
 
@@ -979,7 +455,7 @@ public final class EventTimerClock extends ClockSource implements EventTimerCons
         registry.ET_LOCK();
         try {
             checkRunning("kern.eventtimer.timer");
-            if (name.equalsIgnoreCase(timer.name())) {
+            if (name.equalsIgnoreCase(ev.timer().name())) {
                 return 0;
             }
             EventTimer et = registry.et_find(name, 0, 0);
@@ -1004,15 +480,10 @@ public final class EventTimerClock extends ClockSource implements EventTimerCons
         registry.ET_LOCK();
         try {
             checkRunning("kern.eventtimer.periodic");
-            configtimer(false);
+            ev.configtimer(false);
             wantPeriodic = wanted;
-            hwLock.lock();
-            try {
-                periodic = wanted; // setuptimer adapts it to the timer
-            } finally {
-                hwLock.unlock();
-            }
-            configtimer(true);
+            ev.install(ev.timer(), wanted); // setuptimer adapts the mode to the timer
+            ev.configtimer(true);
         } finally {
             registry.ET_UNLOCK();
         }
@@ -1020,8 +491,8 @@ public final class EventTimerClock extends ClockSource implements EventTimerCons
 
     /** The switch of the {@code kern.eventtimer.timer} sysctl, also used by deregistration. ET_LOCK held. */
     private void switchTo(EventTimer et) {
-        EventTimer old = timer;
-        configtimer(false);
+        EventTimer old = ev.timer();
+        ev.configtimer(false);
         registry.et_free(old);
         if ((et.flags() & ET_FLAGS_C3STOP) != 0) {
             c3Disabled++;
@@ -1029,15 +500,9 @@ public final class EventTimerClock extends ClockSource implements EventTimerCons
         if ((old.flags() & ET_FLAGS_C3STOP) != 0) {
             c3Disabled--;
         }
-        hwLock.lock();
-        try {
-            periodic = wantPeriodic;
-            timer = et;
-        } finally {
-            hwLock.unlock();
-        }
+        ev.install(et, wantPeriodic);
         registry.init(et, TIMERCB, DEREGISTER, this);
-        configtimer(true);
+        ev.configtimer(true);
         LOG.log(System.Logger.Level.DEBUG, () -> "eventtimer: switched from " + old + " to " + et);
     }
 
@@ -1049,7 +514,7 @@ public final class EventTimerClock extends ClockSource implements EventTimerCons
     private int deregisterCb(EventTimer et) {
         registry.ET_LOCK();
         try {
-            if (closed || et != timer) {
+            if (closed || et != ev.timer()) {
                 return 0; // not in use any more
             }
             EventTimer next = selectTimer(null, wantPeriodic);
@@ -1065,22 +530,22 @@ public final class EventTimerClock extends ClockSource implements EventTimerCons
 
     @Override
     public EventTimer currentTimer() {
-        return closed ? null : timer;
+        return closed ? null : ev.timer();
     }
 
     /** {@code cpu_et_frequency}, first half: {@code configtimer(0)}. ET_LOCK held by the registry. */
     @Override
     public void frequencyChanging(EventTimer et, long oldFrequency, long newFrequency) {
-        if (!closed && et == timer) {
-            configtimer(false);
+        if (!closed && et == ev.timer()) {
+            ev.configtimer(false);
         }
     }
 
     /** {@code cpu_et_frequency}, second half: {@code configtimer(1)} with the new frequency. */
     @Override
     public void frequencyChanged(EventTimer et, long oldFrequency, long newFrequency) {
-        if (!closed && et == timer) {
-            configtimer(true);
+        if (!closed && et == ev.timer()) {
+            ev.configtimer(true);
         }
     }
 
@@ -1090,7 +555,7 @@ public final class EventTimerClock extends ClockSource implements EventTimerCons
      * @param on the new value
      */
     public void setIdletick(boolean on) {
-        idletick = on;
+        ev.setIdletick(on);
     }
 
     /* ---------------------------------------------------------------------------------------- */
@@ -1098,91 +563,66 @@ public final class EventTimerClock extends ClockSource implements EventTimerCons
 
     /** {@return the timer in use ({@code timer}), or null before the system is built} */
     public EventTimer timer() {
-        return timer;
+        return ev.timer();
     }
 
     /** {@return true in periodic mode, false in one-shot mode} */
     public boolean periodic() {
-        return periodic;
+        return ev.periodic();
     }
 
     /** {@return the hardclock rate in use ({@code hz}); 0 before the system is built} */
     public int hz() {
-        ClockRates.Rates r = rates;
+        ClockRates.Rates r = ev.rates();
         return r == null ? 0 : r.hz();
     }
 
     /** {@return {@code stathz}; 0 before the system is built} */
     public int stathz() {
-        ClockRates.Rates r = rates;
+        ClockRates.Rates r = ev.rates();
         return r == null ? 0 : r.stathz();
     }
 
     /** {@return {@code profhz}; 0 before the system is built} */
     public int profhz() {
-        ClockRates.Rates r = rates;
+        ClockRates.Rates r = ev.rates();
         return r == null ? 0 : r.profhz();
     }
 
     /** {@return {@code singlemul}: timer interrupts per hardclock in periodic mode; 0 before start} */
     public int singlemul() {
-        ClockRates.Rates r = rates;
+        ClockRates.Rates r = ev.rates();
         return r == null ? 0 : r.singlemul();
     }
 
     /** {@return {@code tick_sbt}, {@code SBT_1S / hz}; 0 before the system is built} */
     public long tickSbt() {
-        return tickSbt;
+        return ev.tickSbt();
     }
 
     /** {@return {@code timerperiod}: the timer's period in periodic mode, sbintime} */
     public long timerperiod() {
-        hwLock.lock();
-        try {
-            return timerperiod;
-        } finally {
-            hwLock.unlock();
-        }
+        return ev.timerperiod();
     }
 
     /** {@return {@code statperiod}, sbintime} */
     public long statperiod() {
-        hwLock.lock();
-        try {
-            return statperiod;
-        } finally {
-            hwLock.unlock();
-        }
+        return ev.statperiod();
     }
 
     /** {@return the global timer's programmed event ({@code nexttick}), -1 if none} */
     public long nexttick() {
-        hwLock.lock();
-        try {
-            return nexttick;
-        } finally {
-            hwLock.unlock();
-        }
+        return ev.nexttick();
     }
 
     /** {@return the number of interrupts taken (events of the timer in use, outside reconfiguration)} */
     public long interrupts() {
-        hwLock.lock();
-        try {
-            return interrupts;
-        } finally {
-            hwLock.unlock();
-        }
+        return ev.interrupts();
     }
 
     /** {@return the profiling reference count} */
     public int profiling() {
-        hwLock.lock();
-        try {
-            return profiling;
-        } finally {
-            hwLock.unlock();
-        }
+        return ev.profiling();
     }
 
     /**
@@ -1207,39 +647,30 @@ public final class EventTimerClock extends ClockSource implements EventTimerCons
      * @return the snapshot
      */
     public CpuState state(int cpu) {
-        hwLock.lock();
-        try {
-            ClockPcpu st = pcpu[checkCpu("state", cpu)];
-            return new CpuState(st.now, st.nextevent, st.nexthard, st.nextstat, st.nextprof, st.nextcall,
-                    st.nextcallopt, st.idle, st.hardclocktime, st.hardclockCalls, st.hardclockRuns,
-                    st.statclockRuns, st.profclockRuns, st.calloutScans);
-        } finally {
-            hwLock.unlock();
-        }
+        return ev.state(cpu);
     }
 
-    private int checkCpu(String fn, int cpu) {
-        ClockPcpu[] p = pcpu;
-        if (p == null) {
-            throw new IllegalStateException(fn + ": the clock drives no callout system yet");
-        }
-        if (cpu < 0 || cpu >= p.length) {
-            throw new IllegalArgumentException(fn + ": cpu must be in [0, " + p.length + "), got " + cpu);
-        }
-        return cpu;
+    /** {@link ClockEvents#handleevents} for tests (SPEC case 82). */
+    boolean handleevents(int cpu, long now, int fake) {
+        return ev.handleevents(cpu, now, fake);
+    }
+
+    /** {@link ClockEvents#getnextcpuevent(int, boolean)} for tests (SPEC case 85). */
+    long getnextcpuevent(int cpu, boolean idle) {
+        return ev.getnextcpuevent(cpu, idle);
     }
 
     private void checkRunning(String fn) {
-        if (timer == null || closed) {
+        if (ev.timer() == null || closed) {
             throw new IllegalStateException(fn + ": the clock is " + (closed ? "stopped" : "not attached yet"));
         }
     }
 
     @Override
     public String toString() {
-        EventTimer et = timer;
+        EventTimer et = ev.timer();
         return "EventTimerClock[" + (et == null ? "unattached" : et.name()) + ", "
-                + (periodic ? "periodic" : "one-shot") + (closed ? ", stopped" : "") + "]";
+                + (ev.periodic() ? "periodic" : "one-shot") + (closed ? ", stopped" : "") + "]";
     }
 
     /* ---------------------------------------------------------------------------------------- */
@@ -1309,7 +740,7 @@ public final class EventTimerClock extends ClockSource implements EventTimerCons
         }
 
         /**
-         * Whether each CPU calls {@link #cpuIdleclock} by itself after every interrupt once it has
+         * Whether each CPU calls {@link EventTimerClock#cpuIdleclock} by itself after every interrupt once it has
          * nothing left to run, as FreeBSD's idle thread does (default true). Without it, CPUs are
          * active (every tick taken) until a test calls {@code cpuIdleclock}.
          *

@@ -24,7 +24,7 @@ import org.kcallout.Sbt;
  * }</pre>
  *
  * <p>Several devices may share one time base (a test can switch the clock source between them);
- * one time base serves one {@link EventTimerClock}. Events at the same instant are delivered in
+ * one time base serves one live {@link EventTimerClock} at a time. Events at the same instant are delivered in
  * the order the devices were first armed. Only one thread moves time at a time (a second waits);
  * moving time from inside a handler is refused.
  */
@@ -83,10 +83,15 @@ public final class VirtualTimebase implements VirtualClock, LongSupplier {
         devices.addIfAbsent(d);
     }
 
-    /** Records the clock whose tick {@link #advanceTicks} uses. */
+    /**
+     * Records the clock whose tick {@link #advanceTicks} uses: the latest one built on this time
+     * base, unless the previous one still drives a system.
+     */
     synchronized void bind(EventTimerClock c) {
-        if (clock != null && clock != c) {
-            throw new IllegalStateException("VirtualTimebase: already the timecounter of " + clock);
+        EventTimerClock previous = clock;
+        if (previous != null && previous != c && previous.live()) {
+            throw new IllegalStateException("VirtualTimebase: already the timecounter of " + previous
+                    + ", which drives a callout system; close that first");
         }
         clock = c;
     }
