@@ -386,10 +386,15 @@ final class CalloutCpu extends CpuRef {
             }
         }
         if (ent.waiting) {
-            // Someone drains this callout: a recorded migration is cancelled.
+            // Someone drains this callout: a recorded migration is cancelled, with the PENDING
+            // that only the record justified (it is on no list; see CalloutStop.discardMigration).
             if (ent.migrating()) {
                 ent.clearMigration();
-                c.setIflagsRelease(c.iflags & ~CALLOUT_DFRMIGRATION);
+                int iflags = c.iflags;
+                if ((iflags & CALLOUT_DFRMIGRATION) != 0) {
+                    iflags &= ~(CALLOUT_DFRMIGRATION | CALLOUT_PENDING);
+                }
+                c.setIflagsRelease(iflags);
             }
             ent.waiting = false;
             drainCv.signalAll();
