@@ -12,7 +12,6 @@ import static org.kcallout.Sbt.SBT_MAX;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 import org.kcallout.Callout;
 import org.kcallout.CalloutFunc;
 import org.kcallout.CalloutLock;
@@ -67,7 +66,7 @@ final class CalloutCpu extends CpuRef {
     static final long BUCKET_MASK = -1L << HASH_SHIFT;
 
     final CalloutWheel wheel;
-    final ReentrantLock lock = new ReentrantLock();
+    final CcLock lock = new CcLock();
     final Condition drainCv = lock.newCondition();
     final Condition workCv = lock.newCondition();
     final Link[] callwheel;
