@@ -1,7 +1,9 @@
 /**
  * MDEPX's {@code mdx_callout} framework: callouts kept in per-CPU delta lists and driven by a
- * free-running, up-counting hardware timer with a compare register ({@code struct mi_timer}).
- * Depends on the API module (for {@link org.kcallout.CalloutFunc}) and {@code java.base} only.
+ * free-running, up-counting hardware timer with a compare register ({@code struct mi_timer}), and
+ * an eventtimers(9) driver for that hardware ({@link org.kcallout.mdx.CounterCompareTimer}).
+ * Depends on the API module (for {@link org.kcallout.CalloutFunc} and the event-timer SPI) and
+ * {@code java.base} only.
  */
 module org.kcallout.mdx {
     requires transitive org.kcallout.api;

@@ -8,25 +8,40 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongSupplier;
 import org.kcallout.KernTimeout;
+import org.kcallout.et.EventTimers;
 import org.kcallout.wheel.CalloutWheel;
+import org.kcallout.wheel.ClockSource;
+import org.kcallout.wheel.EventTimerClock;
+import org.kcallout.wheel.RealTimeEventTimer;
+import org.kcallout.wheel.RealTimeTimerDriver;
 
 /**
- * The demo's entry point: runs a {@link Simulation} on the real-time event timer.
+ * The demo's entry point: runs a {@link Simulation} on a real-time event timer.
  *
  * <pre>
  * mvn -q -DskipTests package exec:java -pl callout-demo -am
  * mvn -q -DskipTests package exec:java -pl callout-demo -am -Dexec.args="--seconds 3 --threads 4"
+ * mvn -q -DskipTests package exec:java -pl callout-demo -am -Dexec.args="--idle --driver realtime --mode periodic"
  * </pre>
  *
  * <p>It builds a {@link CalloutWheel} (one CPU, {@code hz} 1000, the wheel sized as FreeBSD sizes
- * it, real-time clock), installs it with {@link KernTimeout#setSystem}, opens the connections,
- * starts the driver threads, prints progress once a second, then stops the drivers, closes
- * (stops and drains) every connection, and prints one final line:
+ * it, a real-time clock chosen by {@code --driver} and {@code --mode}), installs it with
+ * {@link KernTimeout#setSystem}, opens the connections, starts the driver threads (with
+ * {@code --idle}, only arms each connection's keepalive instead), prints progress once a second,
+ * then stops the drivers, closes (stops and drains) every connection, and prints one final line:
  *
  * <pre>
- * kcallout demo: armed=A fired=F cancelled=C lost=0 p50_late_us=X p99_late_us=Y
+ * kcallout demo: armed=A fired=F cancelled=C lost=0 p50_late_us=X p99_late_us=Y interrupts=N
  * </pre>
+ *
+ * where {@code interrupts} counts the event-timer interrupts taken from the start of the system to
+ * its close: {@link EventTimerClock#interrupts()} for {@code --driver realtime},
+ * {@link RealTimeEventTimer#interrupts()} (deadline wake-ups of its thread) for
+ * {@code --driver tickless}. In periodic mode the timer interrupts at its period whatever is
+ * pending; in one-shot mode only when a callout window closes or a hardclock tick is due, and an
+ * idle CPU skips ticks, so an idle wheel takes far fewer interrupts.
  *
  * Exit status: 0 when every arm was accounted for exactly once; 1 if any was lost, fired twice or a
  * handler or driver failed (a diagnostic goes to standard error); 2 for bad options.
@@ -87,11 +102,46 @@ public final class Demo {
         return runRealTime(opt, out, err);
     }
 
+    /**
+     * The clock source the options ask for, and its interrupt counter.
+     *
+     * @param source     for {@link CalloutWheel.Builder#clock}
+     * @param interrupts reads the event-timer interrupts taken so far
+     */
+    record Clock(ClockSource source, LongSupplier interrupts) {
+    }
+
+    /**
+     * Builds the clock of {@code --driver} in the mode of {@code --mode}.
+     *
+     * @param opt the options (their driver and mode were checked by {@link Options#parse})
+     * @return a fresh clock, not yet driving a system
+     */
+    static Clock clockFor(Options opt) {
+        switch (opt.driver()) {
+            case TICKLESS: {
+                RealTimeEventTimer t = new RealTimeEventTimer(); // the library's default clock
+                return new Clock(t, t::interrupts);
+            }
+            case REALTIME: {
+                EventTimers ets = new EventTimers();               // a registry of its own
+                ets.register(new RealTimeTimerDriver());
+                EventTimerClock c = EventTimerClock.builder().registry(ets)
+                        .periodic(opt.mode() == Options.Mode.PERIODIC).build();
+                return new Clock(c, c::interrupts);
+            }
+            default:
+                throw new IllegalStateException("no clock for driver " + opt.driver());
+        }
+    }
+
     private static int runRealTime(Options opt, PrintStream out, PrintStream err) {
         LongAdder handlerFailures = new LongAdder();
         int ncallout = (int) Math.min(16L + (long) Conn.TT_N * opt.connections(), NCALLOUT_MAX);
+        Clock clock = clockFor(opt);
         // One CPU: one softclock thread runs every handler (Simulation's histogram relies on it).
         CalloutWheel sys = CalloutWheel.builder()
+                .clock(clock.source())
                 .ncpus(1)
                 .hz(HZ)
                 .ncallout(ncallout)
@@ -105,17 +155,25 @@ public final class Demo {
         Simulation sim;
         try {
             sim = new Simulation(opt.connections());
-            out.println("kcallout demo config: connections=" + opt.connections() + " threads=" + opt.threads()
-                    + " rate=" + opt.rate() + "/s seconds=" + opt.seconds() + " seed=" + opt.seed()
-                    + " hz=" + sys.hz() + " callwheelsize=" + sys.callwheelSize());
+            out.println("kcallout demo config: connections=" + opt.connections()
+                    + (opt.idle() ? " traffic=idle" : " threads=" + opt.threads() + " rate=" + opt.rate() + "/s")
+                    + " seconds=" + opt.seconds() + " seed=" + opt.seed()
+                    + " hz=" + sys.hz() + " callwheelsize=" + sys.callwheelSize()
+                    + " mode=" + opt.mode().label() + " driver=" + opt.driver().label());
             AtomicBoolean running = new AtomicBoolean(true);
-            Thread[] drivers = startDrivers(sim, opt, running, driverFailure);
+            Thread[] drivers;
+            if (opt.idle()) {
+                sim.armKeepalives(new SplittableRandom(opt.seed())); // then only the keepalives run
+                drivers = new Thread[0];
+            } else {
+                drivers = startDrivers(sim, opt, running, driverFailure);
+            }
             long start = System.nanoTime();
             for (int s = 1; s <= opt.seconds(); s++) {
                 parkUntil(start + TimeUnit.SECONDS.toNanos(s));
                 out.println("t=" + s + "s armed=" + sim.armed() + " fired=" + sim.fired()
                         + " cancelled=" + sim.cancelled() + " events=" + sim.events()
-                        + " closes=" + sim.closes());
+                        + " closes=" + sim.closes() + " interrupts=" + clock.interrupts().getAsLong());
             }
             running.set(false);
             joinAll(drivers);
@@ -124,7 +182,7 @@ public final class Demo {
             sys.close();
         }
         Result r = sim.result();
-        out.println(r.line());
+        out.println(r.line(clock.interrupts().getAsLong()));
         boolean ok = r.ok() && handlerFailures.sum() == 0 && driverFailure.get() == null;
         if (!ok) {
             err.println("kcallout demo: FAILED: " + r + ", handler failures=" + handlerFailures.sum()

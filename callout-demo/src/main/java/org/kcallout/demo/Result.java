@@ -26,9 +26,15 @@ record Result(long armed, long fired, long cancelled, long outstanding, long los
         return lost == 0 && duplicates == 0 && outstanding == 0;
     }
 
-    /** @return the demo's final line */
-    String line() {
+    /**
+     * The demo's final line.
+     *
+     * @param interrupts event-timer interrupts taken during the run
+     * @return {@code kcallout demo: armed=A fired=F cancelled=C lost=L p50_late_us=X p99_late_us=Y interrupts=N}
+     */
+    String line(long interrupts) {
         return "kcallout demo: armed=" + armed + " fired=" + fired + " cancelled=" + cancelled
-                + " lost=" + lost + " p50_late_us=" + p50LateUs + " p99_late_us=" + p99LateUs;
+                + " lost=" + lost + " p50_late_us=" + p50LateUs + " p99_late_us=" + p99LateUs
+                + " interrupts=" + interrupts;
     }
 }

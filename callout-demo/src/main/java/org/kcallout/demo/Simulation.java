@@ -224,6 +224,25 @@ final class Simulation {
     }
 
     /**
+     * Idle traffic: arms the keepalive of every open connection once, as a last "activity" would,
+     * and nothing else. The keepalive handler then probes every {@link #KEEPINTVL_MS} ms.
+     *
+     * @param rng the caller's generator, for the keepalive idle times
+     */
+    void armKeepalives(SplittableRandom rng) {
+        for (Conn tp : conns) {
+            tp.mtx.lock();
+            try {
+                if (tp.state == TCPS_OPEN) {
+                    tcpActivity(tp, rng);
+                }
+            } finally {
+                tp.mtx.unlock();
+            }
+        }
+    }
+
+    /**
      * Closes {@code tp}: stops its timers under its mutex, drains them without it, then re-opens it
      * (re-initialising the same callouts) or marks it closed. Does nothing if it is not open.
      *

@@ -3,6 +3,7 @@ package org.kcallout.mdx;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.IntConsumer;
 
 /**
  * A simulated counter-compare timer for tests and for users' tests: a free-running up-counter that
@@ -31,6 +32,18 @@ import java.util.concurrent.locks.ReentrantLock;
  * shares its state with the original (all mutable state is in one shared holder); register the
  * spy, so that the framework's calls are seen by it.
  *
+ * <p><b>Other interrupt handlers.</b> {@link #setInterruptHandler(IntConsumer)} connects the
+ * compare interrupt to something else than {@code mdx_callout_callback}: a driver's interrupt entry,
+ * such as {@link CounterCompareTimer#interrupt()}. The {@linkplain #SimulatedMiTimer(long, long, long)
+ * stand-alone constructor} builds a timer with one compare register (CPU 0) and no framework, for
+ * that use:
+ *
+ * <pre>{@code
+ * SimulatedMiTimer hw = new SimulatedMiTimer(0xffff, 1_000_000, 0);    // 16-bit, 1 MHz
+ * CounterCompareTimer et = new CounterCompareTimer("mdx", 100, hw);
+ * hw.setInterruptHandler(cpu -> et.interrupt());
+ * }</pre>
+ *
  * <p>Thread safety: every method may be called from any thread; advances are serialised.
  * {@link #advance} and {@link #unmaskInterrupts()} must not be called from a handler (interrupts do
  * not nest).
@@ -40,7 +53,8 @@ public final class SimulatedMiTimer implements MiTimer {
      * copy) and the original stay one timer. untilMatch[cpu] counts down the counts left until that
      * CPU's compare matches (1..period while armed), which handles the wrap without comparing
      * counts. Lock order: advanceLock, then a framework CPU lock (inside callback), then lock; the
-     * callback is called with lock released, because it calls start() back. */
+     * callback is called with lock released, because it calls start() back. The interrupt line
+     * (handler) is in State too; null means the framework's callback, or, stand-alone, nobody. */
 
     /** What the framework asked of the timer. */
     public enum OpKind {
@@ -71,6 +85,7 @@ public final class SimulatedMiTimer implements MiTimer {
         final boolean[] pending;      // guarded by lock; latched while masked
         boolean masked;               // guarded by lock
         long interrupts;              // guarded by lock
+        IntConsumer handler;          // guarded by lock; null: the default (see interruptLine)
         final List<Op> ops = new ArrayList<>(); // guarded by lock
 
         State(int ncpu, long count) {
@@ -81,7 +96,7 @@ public final class SimulatedMiTimer implements MiTimer {
         }
     }
 
-    private final MdxCallouts mdx;
+    private final MdxCallouts mdx;     // null for a stand-alone timer
     private final long maxcnt;
     private final long period;
     private final long frequency;
@@ -111,6 +126,34 @@ public final class SimulatedMiTimer implements MiTimer {
         if (mdx == null) {
             throw new IllegalArgumentException("SimulatedMiTimer: the framework must not be null");
         }
+        checkArgs(maxcnt, frequency, initialCount);
+        this.mdx = mdx;
+        this.maxcnt = maxcnt;
+        this.period = maxcnt + 1;
+        this.frequency = frequency;
+        this.s = new State(mdx.ncpu(), initialCount);
+    }
+
+    /**
+     * A stand-alone timer with one compare register (CPU 0) and no framework: its compare interrupt
+     * reaches whatever {@link #setInterruptHandler(IntConsumer)} connects (nothing until then), and
+     * {@code start} and {@code stop} always program CPU 0's compare register.
+     *
+     * @param maxcnt       the largest count, in {@code [1, 0xffffffff]}
+     * @param frequency    counts per second, in {@code [1, 0xffffffff]}
+     * @param initialCount the first count, in {@code [0, maxcnt]}
+     * @throws IllegalArgumentException if an argument is out of range
+     */
+    public SimulatedMiTimer(long maxcnt, long frequency, long initialCount) {
+        checkArgs(maxcnt, frequency, initialCount);
+        this.mdx = null;
+        this.maxcnt = maxcnt;
+        this.period = maxcnt + 1;
+        this.frequency = frequency;
+        this.s = new State(1, initialCount);
+    }
+
+    private static void checkArgs(long maxcnt, long frequency, long initialCount) {
         if (maxcnt < 1 || maxcnt > MdxCputime.UINT32_MAX) {
             throw new IllegalArgumentException("SimulatedMiTimer: maxcnt must be in [1, 0xffffffff], got " + maxcnt);
         }
@@ -122,11 +165,29 @@ public final class SimulatedMiTimer implements MiTimer {
             throw new IllegalArgumentException("SimulatedMiTimer: initialCount must be in [0, maxcnt = " + maxcnt
                     + "], got " + initialCount);
         }
-        this.mdx = mdx;
-        this.maxcnt = maxcnt;
-        this.period = maxcnt + 1;
-        this.frequency = frequency;
-        this.s = new State(mdx.ncpu(), initialCount);
+    }
+
+    /**
+     * Connects the compare interrupt: from now on a match of CPU {@code k}'s compare register calls
+     * {@code handler.accept(k)} (on the advancing thread, with no lock of this timer held) instead
+     * of {@code mdx_callout_callback}.
+     *
+     * @param handler the interrupt handler, or null for the default: the framework's
+     *                {@link MdxCallouts#callback(int)}, or, for a stand-alone timer, none (matches
+     *                are then counted and dropped)
+     */
+    public void setInterruptHandler(IntConsumer handler) {
+        s.lock.lock();
+        try {
+            s.handler = handler;
+        } finally {
+            s.lock.unlock();
+        }
+    }
+
+    /** {@code PCPU_GET(cpuid)} of the framework, or CPU 0 stand-alone. */
+    private int curcpu() {
+        return mdx == null ? 0 : mdx.curcpu();
     }
 
     /* ---- MiTimer ----------------------------------------------------------------------------- */
@@ -142,7 +203,7 @@ public final class SimulatedMiTimer implements MiTimer {
             throw new IllegalArgumentException("SimulatedMiTimer.start: ticks must be in [1, maxcnt = " + maxcnt
                     + "], got " + ticks);
         }
-        int cpu = mdx.curcpu();
+        int cpu = curcpu();
         s.lock.lock();
         try {
             s.armed[cpu] = true;
@@ -156,7 +217,7 @@ public final class SimulatedMiTimer implements MiTimer {
     /** Disarms the current CPU's compare register and drops its latched interrupt, if any. */
     @Override
     public void stop() {
-        int cpu = mdx.curcpu();
+        int cpu = curcpu();
         s.lock.lock();
         try {
             s.armed[cpu] = false;
@@ -297,16 +358,36 @@ public final class SimulatedMiTimer implements MiTimer {
 
     private void deliver(boolean[] due) {
         assert s.advanceLock.isHeldByCurrentThread() && !s.lock.isHeldByCurrentThread();
+        IntConsumer h = null;
         for (int cpu = 0; cpu < due.length; cpu++) {
             if (due[cpu]) {
                 due[cpu] = false;
-                mdx.callback(cpu);
+                if (h == null) {
+                    h = interruptLine();
+                }
+                h.accept(cpu);
             }
         }
     }
 
+    /** The handler to call: the connected one, else the framework's callback, else a no-op. */
+    private IntConsumer interruptLine() {
+        IntConsumer h;
+        s.lock.lock();
+        try {
+            h = s.handler;
+        } finally {
+            s.lock.unlock();
+        }
+        if (h != null) {
+            return h;
+        }
+        return mdx != null ? mdx::callback : cpu -> { };
+    }
+
     private void checkNotInBatch(String fn) {
-        if (mdx.inBatch()) {
+        // A connected handler runs with advanceLock held: a nested advance from it is refused too.
+        if (s.advanceLock.isHeldByCurrentThread() || (mdx != null && mdx.inBatch())) {
             throw new IllegalStateException("SimulatedMiTimer." + fn + " called from a callout handler: "
                     + "interrupts do not nest");
         }

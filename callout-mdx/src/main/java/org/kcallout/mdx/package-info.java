@@ -12,6 +12,10 @@
  *   <li>{@link org.kcallout.mdx.MiTimer}: the driver interface ({@code struct mi_timer});
  *       {@link org.kcallout.mdx.MiTimer.Struct} its C shape;</li>
  *   <li>{@link org.kcallout.mdx.SimulatedMiTimer}: a deterministic counter-compare timer for tests;</li>
+ *   <li>{@link org.kcallout.mdx.CounterCompareTimer}: the same hardware as an eventtimers(9)
+ *       {@link org.kcallout.et.EventTimer} (one-shot), so that a FreeBSD-style clock source can run
+ *       on it: delays converted to counts rounded up, long delays reached in steps, elapsed counts
+ *       across a wrap exact;</li>
  *   <li>{@link org.kcallout.mdx.MdxCputime}: the built-in microsecond/tick conversions.</li>
  * </ul>
  *
@@ -75,7 +79,8 @@
  * {@code casXxx()} a compare-and-set; plain fields are touched only under the guard their comment
  * names.
  *
- * <p>Depends on {@code org.kcallout} (the API module, for {@link org.kcallout.CalloutFunc}) and
- * {@code java.base} only; it does not use the callwheel engine.
+ * <p>Depends on {@code org.kcallout} (the API module, for {@link org.kcallout.CalloutFunc} and the
+ * event-timer SPI {@code org.kcallout.et}) and {@code java.base} only; it does not use the callwheel
+ * engine.
  */
 package org.kcallout.mdx;

@@ -10,7 +10,10 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.mockito.InOrder;
 
-/** The simulated counter-compare timer on its own: wrap, free-running compare, masking, spies. */
+/**
+ * The simulated counter-compare timer on its own: wrap, free-running compare, masking, spies, and
+ * the stand-alone form with its own interrupt handler.
+ */
 final class SimulatedMiTimerTest {
     private final List<Probe> order = new ArrayList<>();
 
@@ -91,6 +94,48 @@ final class SimulatedMiTimerTest {
     }
 
     @Test
+    void standAlone_withoutHandler_countsAndDropsMatches() {
+        SimulatedMiTimer timer = new SimulatedMiTimer(0xff, 1000, 250);
+        timer.start(10);
+        timer.advance(10);
+        assertEquals(1, timer.interrupts());
+        assertEquals(4, timer.count()); // 250 + 10 across the wrap of an 8-bit counter
+    }
+
+    @Test
+    void setInterruptHandler_replacesTheFrameworkCallback() {
+        MdxCallouts mdx = new MdxCallouts(1);
+        SimulatedMiTimer timer = new SimulatedMiTimer(mdx, 0xffff, 1000);
+        mdx.register(timer);
+        Probe a = new Probe("a", timer::time, order);
+        mdx.setTicks(a.c, 10, Probe.FIRE, a);
+        List<Long> matches = new ArrayList<>();
+        timer.setInterruptHandler(cpu -> matches.add(timer.time()));
+        timer.advance(20);
+        assertEquals(List.of(10L), matches);
+        assertEquals(0, a.fired(), "mdx_callout_callback was not called");
+        timer.setInterruptHandler(null); // back to the framework: the compare matches again a period later
+        timer.advance(0x10000);
+        assertEquals(1, a.fired());
+    }
+
+    @Test
+    void advance_fromAConnectedHandler_throws() {
+        SimulatedMiTimer timer = new SimulatedMiTimer(0xff, 1000, 0);
+        List<Throwable> thrown = new ArrayList<>();
+        timer.setInterruptHandler(cpu -> {
+            try {
+                timer.advance(1);
+            } catch (IllegalStateException e) {
+                thrown.add(e);
+            }
+        });
+        timer.start(5);
+        timer.advance(5);
+        assertEquals(1, thrown.size());
+    }
+
+    @Test
     void badArguments_throw() {
         MdxCallouts mdx = new MdxCallouts(1);
         assertThrows(IllegalArgumentException.class, () -> new SimulatedMiTimer(mdx, 0, 1000));
@@ -100,5 +145,7 @@ final class SimulatedMiTimerTest {
         assertThrows(IllegalArgumentException.class, () -> timer.start(0));
         assertThrows(IllegalArgumentException.class, () -> timer.start(0x100));
         assertThrows(IllegalArgumentException.class, () -> timer.advance(-1));
+        assertThrows(IllegalArgumentException.class, () -> new SimulatedMiTimer(0, 1000, 0));
+        assertThrows(IllegalArgumentException.class, () -> new SimulatedMiTimer(0xff, 0, 0));
     }
 }

@@ -18,7 +18,9 @@ public final class RealTimeEventTimer extends TicklessClock {
     /* Implementation notes: programmed (the time the thread sleeps until) is guarded by this
      * object's monitor together with nextcall, so that an arm that lowers nextcall either is seen by
      * the thread's next computation of the deadline or sees the deadline and wakes the thread: no
-     * lost wake-up. running is volatile, written by start/stop. */
+     * lost wake-up. running is volatile, written by start/stop. interrupts is written by the event
+     * thread only and read by anyone: volatile, and its ++ is a safe read-modify-write because
+     * there is a single writer. */
 
     /** Default {@link #RealTimeEventTimer(long) spin window}: 100 microseconds. */
     public static final long DEFAULT_SPIN_NANOS = 100_000;
@@ -29,6 +31,7 @@ public final class RealTimeEventTimer extends TicklessClock {
     /** Bumped by every wake-up request, so that a spinning thread notices an earlier deadline. */
     private volatile int kicks;
     private volatile boolean running;
+    private volatile long interrupts; // written by the event thread only
     private Thread thread;
 
     /** A real-time clock whose time 0 is now, with the default spin window. */
@@ -123,6 +126,7 @@ public final class RealTimeEventTimer extends TicklessClock {
             }
             long now = sbinuptime();
             if (next <= now) {
+                interrupts++; // single writer (this thread): see the implementation notes
                 handleEvents(now);
                 continue;
             }
@@ -141,6 +145,17 @@ public final class RealTimeEventTimer extends TicklessClock {
                 Thread.onSpinWait();
             }
         }
+    }
+
+    /**
+     * The number of timer "interrupts" taken so far: wake-ups of the event thread at a deadline,
+     * each running the callout part of {@code handleevents}. Wake-ups that find the deadline not
+     * reached yet (the park before the spin window, an earlier deadline coming in) do not count.
+     *
+     * @return the count, from any thread
+     */
+    public long interrupts() {
+        return interrupts;
     }
 
     @Override

@@ -11,7 +11,6 @@ import static org.kcallout.wheel.SpecSupport.SAFETY;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.kcallout.Callout;
 import org.kcallout.CalloutFunc;
@@ -24,7 +23,7 @@ import org.kcallout.wheel.SpecSupport.Task;
  * The return-value matrix of SPEC §4.11 for {@code callout_stop} and {@code callout_drain}, row by
  * row, in the CLASSIC profile against MODERN (SPEC decision 1). Each test runs one row's situation
  * on a fresh system of each profile and asserts both profiles' return value and the ACTIVE (and
- * PENDING) flag afterwards.
+ * PENDING) flag afterwards, on each deterministic clock ({@link Clocks}).
  *
  * <p>MODERN is FreeBSD main: 1 / 0 / -1, drain leaves ACTIVE as the handler left it. CLASSIC is the
  * older manual: non-zero only for cancelling a pending or lock-waiting invocation, else 0; stop and
@@ -56,8 +55,8 @@ final class ClassicProfileTest {
     /* ---------------------------------------------------------------------------------------- */
     /* Row: idle                                                                                  */
 
-    private static Outcome idleNeverArmed(Profile p, Op op) throws Exception {
-        try (Rig rig = new Rig(p)) {
+    private static Outcome idleNeverArmed(Clocks clocks, Profile p, Op op) throws Exception {
+        try (Rig rig = new Rig(clocks, p)) {
             Callout c = new Callout();
             rig.sys.init(c, true);
             int r = apply(rig, op, c);
@@ -65,8 +64,8 @@ final class ClassicProfileTest {
         }
     }
 
-    private static Outcome idleAfterFiring(Profile p, Op op) throws Exception {
-        try (Rig rig = new Rig(p)) {
+    private static Outcome idleAfterFiring(Clocks clocks, Profile p, Op op) throws Exception {
+        try (Rig rig = new Rig(clocks, p)) {
             Callout c = new Callout();
             rig.sys.init(c, true);
             AtomicInteger calls = new AtomicInteger();
@@ -79,38 +78,38 @@ final class ClassicProfileTest {
     }
 
     /** Idle, never armed: MODERN -1, CLASSIC 0. */
-    @Test
-    void stop_idleNeverArmed_modernMinusOne_classicZero() throws Exception {
-        assertEquals(new Outcome(-1, false, false), idleNeverArmed(MODERN, Op.STOP));
-        assertEquals(new Outcome(0, false, false), idleNeverArmed(CLASSIC, Op.STOP));
+    @OnEveryClock
+    void stop_idleNeverArmed_modernMinusOne_classicZero(Clocks clocks) throws Exception {
+        assertEquals(new Outcome(-1, false, false), idleNeverArmed(clocks, MODERN, Op.STOP));
+        assertEquals(new Outcome(0, false, false), idleNeverArmed(clocks, CLASSIC, Op.STOP));
     }
 
     /** Idle, never armed: MODERN -1, CLASSIC 0, neither waits. */
-    @Test
-    void drain_idleNeverArmed_modernMinusOne_classicZero() throws Exception {
-        assertEquals(new Outcome(-1, false, false), idleNeverArmed(MODERN, Op.DRAIN));
-        assertEquals(new Outcome(0, false, false), idleNeverArmed(CLASSIC, Op.DRAIN));
+    @OnEveryClock
+    void drain_idleNeverArmed_modernMinusOne_classicZero(Clocks clocks) throws Exception {
+        assertEquals(new Outcome(-1, false, false), idleNeverArmed(clocks, MODERN, Op.DRAIN));
+        assertEquals(new Outcome(0, false, false), idleNeverArmed(clocks, CLASSIC, Op.DRAIN));
     }
 
     /** Fired and finished: MODERN -1 and ACTIVE left set (§4.7 step 4); CLASSIC 0 and ACTIVE cleared. */
-    @Test
-    void stop_idleAfterFiring_modernMinusOneKeepsActive_classicZeroClearsActive() throws Exception {
-        assertEquals(new Outcome(-1, true, false), idleAfterFiring(MODERN, Op.STOP));
-        assertEquals(new Outcome(0, false, false), idleAfterFiring(CLASSIC, Op.STOP));
+    @OnEveryClock
+    void stop_idleAfterFiring_modernMinusOneKeepsActive_classicZeroClearsActive(Clocks clocks) throws Exception {
+        assertEquals(new Outcome(-1, true, false), idleAfterFiring(clocks, MODERN, Op.STOP));
+        assertEquals(new Outcome(0, false, false), idleAfterFiring(clocks, CLASSIC, Op.STOP));
     }
 
     /** Fired and finished: MODERN -1 and ACTIVE left set; CLASSIC 0 and ACTIVE cleared. */
-    @Test
-    void drain_idleAfterFiring_modernMinusOneKeepsActive_classicZeroClearsActive() throws Exception {
-        assertEquals(new Outcome(-1, true, false), idleAfterFiring(MODERN, Op.DRAIN));
-        assertEquals(new Outcome(0, false, false), idleAfterFiring(CLASSIC, Op.DRAIN));
+    @OnEveryClock
+    void drain_idleAfterFiring_modernMinusOneKeepsActive_classicZeroClearsActive(Clocks clocks) throws Exception {
+        assertEquals(new Outcome(-1, true, false), idleAfterFiring(clocks, MODERN, Op.DRAIN));
+        assertEquals(new Outcome(0, false, false), idleAfterFiring(clocks, CLASSIC, Op.DRAIN));
     }
 
     /* ---------------------------------------------------------------------------------------- */
     /* Row: pending, not executing                                                                */
 
-    private static Outcome pending(Profile p, Op op) throws Exception {
-        try (Rig rig = new Rig(p)) {
+    private static Outcome pending(Clocks clocks, Profile p, Op op) throws Exception {
+        try (Rig rig = new Rig(clocks, p)) {
             Callout c = new Callout();
             rig.sys.init(c, true);
             AtomicInteger calls = new AtomicInteger();
@@ -125,17 +124,17 @@ final class ClassicProfileTest {
     }
 
     /** Pending, not executing: both profiles 1, ACTIVE and PENDING cleared. */
-    @Test
-    void stop_pending_bothOneAndInactive() throws Exception {
-        assertEquals(new Outcome(1, false, false), pending(MODERN, Op.STOP));
-        assertEquals(new Outcome(1, false, false), pending(CLASSIC, Op.STOP));
+    @OnEveryClock
+    void stop_pending_bothOneAndInactive(Clocks clocks) throws Exception {
+        assertEquals(new Outcome(1, false, false), pending(clocks, MODERN, Op.STOP));
+        assertEquals(new Outcome(1, false, false), pending(clocks, CLASSIC, Op.STOP));
     }
 
     /** Pending, not executing: both profiles 1 without waiting, ACTIVE and PENDING cleared. */
-    @Test
-    void drain_pending_bothOneAndInactive() throws Exception {
-        assertEquals(new Outcome(1, false, false), pending(MODERN, Op.DRAIN));
-        assertEquals(new Outcome(1, false, false), pending(CLASSIC, Op.DRAIN));
+    @OnEveryClock
+    void drain_pending_bothOneAndInactive(Clocks clocks) throws Exception {
+        assertEquals(new Outcome(1, false, false), pending(clocks, MODERN, Op.DRAIN));
+        assertEquals(new Outcome(1, false, false), pending(clocks, CLASSIC, Op.DRAIN));
     }
 
     /* ---------------------------------------------------------------------------------------- */
@@ -146,8 +145,8 @@ final class ClassicProfileTest {
      * and arms); then {@code op} is applied from the test thread (STOP) or a drainer thread (DRAIN,
      * which must sleep until the gate opens). The outcome is taken when the operation returns.
      */
-    private static Outcome executing(Profile p, Op op, boolean rearmed) throws Exception {
-        try (Rig rig = new Rig(p)) {
+    private static Outcome executing(Clocks clocks, Profile p, Op op, boolean rearmed) throws Exception {
+        try (Rig rig = new Rig(clocks, p)) {
             Callout c = new Callout();
             rig.sys.init(c, true);
             AtomicInteger rearmCalls = new AtomicInteger();
@@ -181,39 +180,39 @@ final class ClassicProfileTest {
     }
 
     /** Executing, not re-armed, no lock: both 0 (cannot stop it); both clear ACTIVE. */
-    @Test
-    void stop_executing_bothZeroAndInactive() throws Exception {
-        assertEquals(new Outcome(0, false, false), executing(MODERN, Op.STOP, false));
-        assertEquals(new Outcome(0, false, false), executing(CLASSIC, Op.STOP, false));
+    @OnEveryClock
+    void stop_executing_bothZeroAndInactive(Clocks clocks) throws Exception {
+        assertEquals(new Outcome(0, false, false), executing(clocks, MODERN, Op.STOP, false));
+        assertEquals(new Outcome(0, false, false), executing(clocks, CLASSIC, Op.STOP, false));
     }
 
     /** Executing, not re-armed: both wait; MODERN -1 leaving ACTIVE as the handler left it, CLASSIC 0 clearing it. */
-    @Test
-    void drain_executing_modernWaitsMinusOneKeepsActive_classicWaitsZeroClearsActive() throws Exception {
-        assertEquals(new Outcome(-1, true, false), executing(MODERN, Op.DRAIN, false));
-        assertEquals(new Outcome(0, false, false), executing(CLASSIC, Op.DRAIN, false));
+    @OnEveryClock
+    void drain_executing_modernWaitsMinusOneKeepsActive_classicWaitsZeroClearsActive(Clocks clocks) throws Exception {
+        assertEquals(new Outcome(-1, true, false), executing(clocks, MODERN, Op.DRAIN, false));
+        assertEquals(new Outcome(0, false, false), executing(clocks, CLASSIC, Op.DRAIN, false));
     }
 
     /** Executing and re-armed: MODERN 0 (running wins) and the re-arm removed; CLASSIC 1 (a pending one was cancelled). */
-    @Test
-    void stop_executingAndRearmed_modernZero_classicOne_bothRemoveRearm() throws Exception {
-        assertEquals(new Outcome(0, false, false), executing(MODERN, Op.STOP, true));
-        assertEquals(new Outcome(1, false, false), executing(CLASSIC, Op.STOP, true));
+    @OnEveryClock
+    void stop_executingAndRearmed_modernZero_classicOne_bothRemoveRearm(Clocks clocks) throws Exception {
+        assertEquals(new Outcome(0, false, false), executing(clocks, MODERN, Op.STOP, true));
+        assertEquals(new Outcome(1, false, false), executing(clocks, CLASSIC, Op.STOP, true));
     }
 
     /** Executing and re-armed: both wait and return 1 with the re-arm removed and ACTIVE cleared. */
-    @Test
-    void drain_executingAndRearmed_bothWaitAndReturnOne() throws Exception {
-        assertEquals(new Outcome(1, false, false), executing(MODERN, Op.DRAIN, true));
-        assertEquals(new Outcome(1, false, false), executing(CLASSIC, Op.DRAIN, true));
+    @OnEveryClock
+    void drain_executingAndRearmed_bothWaitAndReturnOne(Clocks clocks) throws Exception {
+        assertEquals(new Outcome(1, false, false), executing(clocks, MODERN, Op.DRAIN, true));
+        assertEquals(new Outcome(1, false, false), executing(clocks, CLASSIC, Op.DRAIN, true));
     }
 
     /* ---------------------------------------------------------------------------------------- */
     /* Row: LOCKWAIT, caller holds the lock                                                       */
 
     /** Stop by the holder of m while the dispatcher waits for m; also checks the handler never ran. */
-    private static Outcome stopInLockWait(Profile p) throws Exception {
-        try (Rig rig = new Rig(p)) {
+    private static Outcome stopInLockWait(Clocks clocks, Profile p) throws Exception {
+        try (Rig rig = new Rig(clocks, p)) {
             KMutex m = new KMutex("m");
             Callout c = new Callout();
             rig.sys.initLock(c, m, 0);
@@ -237,10 +236,10 @@ final class ClassicProfileTest {
     }
 
     /** LOCKWAIT, caller holds the lock: both 1 (true cancellation), ACTIVE cleared. */
-    @Test
-    void stop_lockWaitWithLockHeld_bothOneAndInactive() throws Exception {
-        assertEquals(new Outcome(1, false, false), stopInLockWait(MODERN));
-        assertEquals(new Outcome(1, false, false), stopInLockWait(CLASSIC));
+    @OnEveryClock
+    void stop_lockWaitWithLockHeld_bothOneAndInactive(Clocks clocks) throws Exception {
+        assertEquals(new Outcome(1, false, false), stopInLockWait(clocks, MODERN));
+        assertEquals(new Outcome(1, false, false), stopInLockWait(clocks, CLASSIC));
     }
 
     /** What a refused drain left behind. */
@@ -248,8 +247,8 @@ final class ClassicProfileTest {
     }
 
     /** Drain by the holder of m while the dispatcher waits for m: would deadlock, so it is refused. */
-    private static Refused drainInLockWait(Profile p) throws Exception {
-        try (Rig rig = new Rig(p)) {
+    private static Refused drainInLockWait(Clocks clocks, Profile p) throws Exception {
+        try (Rig rig = new Rig(clocks, p)) {
             KMutex m = new KMutex("m");
             Callout c = new Callout();
             rig.sys.initLock(c, m, 0);
@@ -277,11 +276,11 @@ final class ClassicProfileTest {
      * IllegalStateException in both profiles, and the refused call changes nothing (ACTIVE stays,
      * the invocation is not cancelled and runs once the lock is released).
      */
-    @Test
+    @OnEveryClock
     @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // safety net: a drain that waited would deadlock
-    void drain_lockWaitWithLockHeld_bothThrowIllegalStateAndChangeNothing() throws Exception {
-        assertEquals(new Refused(IllegalStateException.class, true, 1), drainInLockWait(MODERN));
-        assertEquals(new Refused(IllegalStateException.class, true, 1), drainInLockWait(CLASSIC));
+    void drain_lockWaitWithLockHeld_bothThrowIllegalStateAndChangeNothing(Clocks clocks) throws Exception {
+        assertEquals(new Refused(IllegalStateException.class, true, 1), drainInLockWait(clocks, MODERN));
+        assertEquals(new Refused(IllegalStateException.class, true, 1), drainInLockWait(clocks, CLASSIC));
     }
 
     /* ---------------------------------------------------------------------------------------- */
@@ -291,8 +290,8 @@ final class ClassicProfileTest {
      * Running on CPU 0, re-armed to CPU 1 (a deferred migration: PENDING, no list); then {@code op}.
      * Afterwards nothing may be scheduled anywhere and the callout stays on CPU 0.
      */
-    private static Outcome executingWithDeferredMigration(Profile p, Op op) throws Exception {
-        try (Rig rig = new Rig(p, 2)) {
+    private static Outcome executingWithDeferredMigration(Clocks clocks, Profile p, Op op) throws Exception {
+        try (Rig rig = new Rig(clocks, p, 2)) {
             Callout c = new Callout();
             rig.sys.init(c, true);
             AtomicInteger migrated = new AtomicInteger();
@@ -327,17 +326,17 @@ final class ClassicProfileTest {
      * Executing with deferred migration: MODERN 0 (running wins); CLASSIC 1 (the pending migration is
      * a pending callout it cancelled, as V9 does). Both clear ACTIVE.
      */
-    @Test
-    void stop_executingWithDeferredMigration_modernZero_classicOne() throws Exception {
-        assertEquals(new Outcome(0, false, false), executingWithDeferredMigration(MODERN, Op.STOP));
-        assertEquals(new Outcome(1, false, false), executingWithDeferredMigration(CLASSIC, Op.STOP));
+    @OnEveryClock
+    void stop_executingWithDeferredMigration_modernZero_classicOne(Clocks clocks) throws Exception {
+        assertEquals(new Outcome(0, false, false), executingWithDeferredMigration(clocks, MODERN, Op.STOP));
+        assertEquals(new Outcome(1, false, false), executingWithDeferredMigration(clocks, CLASSIC, Op.STOP));
     }
 
     /** Executing with deferred migration: both wait; MODERN -1, CLASSIC 1 (stop's value); nothing scheduled. */
-    @Test
-    void drain_executingWithDeferredMigration_modernMinusOne_classicOne() throws Exception {
-        assertEquals(new Outcome(-1, false, false), executingWithDeferredMigration(MODERN, Op.DRAIN));
-        assertEquals(new Outcome(1, false, false), executingWithDeferredMigration(CLASSIC, Op.DRAIN));
+    @OnEveryClock
+    void drain_executingWithDeferredMigration_modernMinusOne_classicOne(Clocks clocks) throws Exception {
+        assertEquals(new Outcome(-1, false, false), executingWithDeferredMigration(clocks, MODERN, Op.DRAIN));
+        assertEquals(new Outcome(1, false, false), executingWithDeferredMigration(clocks, CLASSIC, Op.DRAIN));
     }
 
     /** What is left once a drainAsync stage has completed. */
@@ -348,8 +347,8 @@ final class ClassicProfileTest {
      * Running on CPU 0 with a deferred migration to CPU 1 recorded, then {@code drainAsync}: the stage
      * must complete with the callout fully stopped (CalloutSystem#drainAsync), in both profiles.
      */
-    private static AfterDrainAsync drainAsyncWithDeferredMigration(Profile p) throws Exception {
-        try (Rig rig = new Rig(p, 2)) {
+    private static AfterDrainAsync drainAsyncWithDeferredMigration(Clocks clocks, Profile p) throws Exception {
+        try (Rig rig = new Rig(clocks, p, 2)) {
             Callout c = new Callout();
             rig.sys.init(c, true);
             AtomicInteger migrated = new AtomicInteger();
@@ -368,10 +367,10 @@ final class ClassicProfileTest {
     }
 
     /** drainAsync (both profiles, SPEC decision 1) with a deferred migration: fully stopped, nothing migrates. */
-    @Test
-    void drainAsync_executingWithDeferredMigration_bothCompleteFullyStopped() throws Exception {
-        assertEquals(new AfterDrainAsync(false, 0, 0), drainAsyncWithDeferredMigration(MODERN));
-        assertEquals(new AfterDrainAsync(false, 0, 0), drainAsyncWithDeferredMigration(CLASSIC));
+    @OnEveryClock
+    void drainAsync_executingWithDeferredMigration_bothCompleteFullyStopped(Clocks clocks) throws Exception {
+        assertEquals(new AfterDrainAsync(false, 0, 0), drainAsyncWithDeferredMigration(clocks, MODERN));
+        assertEquals(new AfterDrainAsync(false, 0, 0), drainAsyncWithDeferredMigration(clocks, CLASSIC));
     }
 
     /* ---------------------------------------------------------------------------------------- */
@@ -383,8 +382,8 @@ final class ClassicProfileTest {
     }
 
     /** MP-safe handler held on CPU 0, a drainer asleep, then the test thread resets. */
-    private static ResetWhileDrained resetWhileDrained(Profile p) throws Exception {
-        try (Rig rig = new Rig(p)) {
+    private static ResetWhileDrained resetWhileDrained(Clocks clocks, Profile p) throws Exception {
+        try (Rig rig = new Rig(clocks, p)) {
             Callout c = new Callout();
             rig.sys.init(c, true);
             AtomicInteger rearmed = new AtomicInteger();
@@ -408,8 +407,8 @@ final class ClassicProfileTest {
     }
 
     /** LOCKWAIT callout with a drainer asleep; the holder of m resets (lock-cancel, 1) and nothing is armed. */
-    private static ResetWhileDrained lockCancelResetWhileDrained(Profile p) throws Exception {
-        try (Rig rig = new Rig(p)) {
+    private static ResetWhileDrained lockCancelResetWhileDrained(Clocks clocks, Profile p) throws Exception {
+        try (Rig rig = new Rig(clocks, p)) {
             KMutex m = new KMutex("m");
             Callout c = new Callout();
             rig.sys.initLock(c, m, 0);
@@ -447,16 +446,16 @@ final class ClassicProfileTest {
      * Being drained, no lock-cancel: reset returns 0 and does not arm in both profiles. MODERN's drain
      * left ACTIVE set (and returns -1); CLASSIC's drain cleared it (and returns 0).
      */
-    @Test
-    void reset_beingDrained_bothZeroAndNotArmed() throws Exception {
-        assertEquals(new ResetWhileDrained(0, true, false, -1, false), resetWhileDrained(MODERN));
-        assertEquals(new ResetWhileDrained(0, false, false, 0, false), resetWhileDrained(CLASSIC));
+    @OnEveryClock
+    void reset_beingDrained_bothZeroAndNotArmed(Clocks clocks) throws Exception {
+        assertEquals(new ResetWhileDrained(0, true, false, -1, false), resetWhileDrained(clocks, MODERN));
+        assertEquals(new ResetWhileDrained(0, false, false, 0, false), resetWhileDrained(clocks, CLASSIC));
     }
 
     /** Being drained while LOCKWAIT: the lock holder's reset lock-cancels (1) and still does not arm, in both. */
-    @Test
-    void reset_beingDrainedWhileLockWaiting_bothOneAndNotArmed() throws Exception {
-        assertEquals(new ResetWhileDrained(1, true, false, -1, false), lockCancelResetWhileDrained(MODERN));
-        assertEquals(new ResetWhileDrained(1, false, false, 0, false), lockCancelResetWhileDrained(CLASSIC));
+    @OnEveryClock
+    void reset_beingDrainedWhileLockWaiting_bothOneAndNotArmed(Clocks clocks) throws Exception {
+        assertEquals(new ResetWhileDrained(1, true, false, -1, false), lockCancelResetWhileDrained(clocks, MODERN));
+        assertEquals(new ResetWhileDrained(1, false, false, 0, false), lockCancelResetWhileDrained(clocks, CLASSIC));
     }
 }

@@ -25,30 +25,35 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.Test;
+import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.kcallout.Callout;
 import org.kcallout.CalloutFunc;
 import org.kcallout.CalloutLock;
 import org.kcallout.KMutex;
 import org.kcallout.Profile;
 import org.kcallout.When;
+import org.kcallout.wheel.SpecSupport.Rig;
 
 /**
  * SPEC §11 cases 1-21, 23, 25 and 26 (init and flags, arm/pending/active, stop), plus the misuse
  * errors of SPEC decision 3 for init, arm, schedule and stop.
  *
  * <p>Conventions of §11: hz = 1000 and tc_precexp = 4 (the builder's defaults), MODERN unless a case
- * names an older version, in which case the CLASSIC profile is tested too. Every test drives a
- * {@link VirtualEventTimer} that starts at {@link #START}, a time that is not on a tick boundary, so
- * that {@code hardclocktime} H, {@code sbinuptime()} S and 0 are three different values. Races are
- * forced with {@link HandlerGate} and {@link CalloutObserver}; waits are bounded only as a safety net.
+ * names an older version, in which case the CLASSIC profile is tested too. Every test runs on each
+ * deterministic clock ({@link Clocks}: the tickless {@link VirtualEventTimer} and the event-timer
+ * drivers in one-shot and periodic mode), whose time starts at {@link #START} and is then moved a
+ * little more than two ticks, so that hardclock has run and {@code hardclocktime} H,
+ * {@code sbinuptime()} S and 0 are three different values. Times are read from the system
+ * ({@code tick_sbt}, H, S, {@code cc_lastscan}), never assumed from one clock's grid. A callout is
+ * checked to run not before its {@code c_time} and by the end of its window plus what the clock
+ * may add ({@link Clocks.Setup#windowEnd}). Races are forced with {@link HandlerGate} and
+ * {@link CalloutObserver}; waits are bounded only as a safety net.
  */
 final class SpecInitArmStopTest {
     /* Implementation notes: handlers are constants taking a Probe (or a gate holder) as their
@@ -59,8 +64,6 @@ final class SpecInitArmStopTest {
 
     /** 10 s plus a few sbt: H = hardclocktime(0) is non-zero and differs from now. */
     private static final long START = SBT_1S * 10 + 12345;
-    /** hz = 1000: tick_sbt = SBT_1S / 1000. */
-    private static final long TICK = SBT_1S / 1000;
     /** Safety net for waits on other threads; never a timing assertion. */
     private static final long WAIT_S = 30;
 
@@ -73,9 +76,10 @@ final class SpecInitArmStopTest {
     /* ---------------------------------------------------------------------------------------- */
     /* Init and flags                                                                            */
 
-    @Test
-    void spec01_initMpsafe_idleUnlockedReturnUnlockedOnCpu0() {
-        try (CalloutWheel sys = wheel(new VirtualEventTimer(START, 0))) {
+    @OnEveryClock
+    void spec01_initMpsafe_idleUnlockedReturnUnlockedOnCpu0(Clocks clocks) {
+        try (Rig rig = rig(clocks)) {
+            CalloutWheel sys = rig.sys;
             Callout c = new Callout();
             sys.init(c, true);
             assertFalse(c.pending(), "pending");
@@ -86,10 +90,11 @@ final class SpecInitArmStopTest {
         }
     }
 
-    @Test
-    void spec02_initGiant_handlerRunsWithGiantHeld() {
-        VirtualEventTimer vt = new VirtualEventTimer(START, 0);
-        try (CalloutWheel sys = wheel(vt)) {
+    @OnEveryClock
+    void spec02_initGiant_handlerRunsWithGiantHeld(Clocks clocks) {
+        try (Rig rig = rig(clocks)) {
+            CalloutWheel sys = rig.sys;
+            VirtualClock vt = rig.vt;
             Callout c = new Callout();
             sys.init(c, false);
             GiantProbe p = new GiantProbe(sys.giant());
@@ -99,10 +104,11 @@ final class SpecInitArmStopTest {
         }
     }
 
-    @Test
-    void spec02_initGiant_giantReleasedAfterHandler() {
-        VirtualEventTimer vt = new VirtualEventTimer(START, 0);
-        try (CalloutWheel sys = wheel(vt)) {
+    @OnEveryClock
+    void spec02_initGiant_giantReleasedAfterHandler(Clocks clocks) {
+        try (Rig rig = rig(clocks)) {
+            CalloutWheel sys = rig.sys;
+            VirtualClock vt = rig.vt;
             Callout c = new Callout();
             sys.init(c, false);
             GiantProbe p = new GiantProbe(sys.giant());
@@ -114,9 +120,10 @@ final class SpecInitArmStopTest {
     }
 
     /** SPEC §4.1: {@code callout_init(c, 0)} associates Giant and sets no internal flag. */
-    @Test
-    void init_notMpsafe_associatesGiantWithNoFlags() {
-        try (CalloutWheel sys = wheel(new VirtualEventTimer(START, 0))) {
+    @OnEveryClock
+    void init_notMpsafe_associatesGiantWithNoFlags(Clocks clocks) {
+        try (Rig rig = rig(clocks)) {
+            CalloutWheel sys = rig.sys;
             Callout c = new Callout();
             sys.init(c, false);
             assertSame(sys.giant(), c.lock(), "c_lock");
@@ -125,9 +132,10 @@ final class SpecInitArmStopTest {
     }
 
     /** SPEC: assertion error; decision 3: IllegalArgumentException naming the bad flags. */
-    @Test
-    void spec03_initMtxWithMpsafeFlag_rejected() {
-        try (CalloutWheel sys = wheel(new VirtualEventTimer(START, 0))) {
+    @OnEveryClock
+    void spec03_initMtxWithMpsafeFlag_rejected(Clocks clocks) {
+        try (Rig rig = rig(clocks)) {
+            CalloutWheel sys = rig.sys;
             Callout c = new Callout();
             KMutex m = new KMutex("sc_mtx");
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
@@ -139,9 +147,10 @@ final class SpecInitArmStopTest {
         }
     }
 
-    @Test
-    void spec04_initMtxNullLockReturnUnlocked_rejected() {
-        try (CalloutWheel sys = wheel(new VirtualEventTimer(START, 0))) {
+    @OnEveryClock
+    void spec04_initMtxNullLockReturnUnlocked_rejected(Clocks clocks) {
+        try (Rig rig = rig(clocks)) {
+            CalloutWheel sys = rig.sys;
             Callout c = new Callout();
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> sys.initLock(c, null, CALLOUT_RETURNUNLOCKED));
@@ -150,9 +159,10 @@ final class SpecInitArmStopTest {
         }
     }
 
-    @Test
-    void spec05_initMtxSpinMutex_acceptedByModern() {
-        try (CalloutWheel sys = wheel(new VirtualEventTimer(START, 0))) {
+    @OnEveryClock
+    void spec05_initMtxSpinMutex_acceptedByModern(Clocks clocks) {
+        try (Rig rig = rig(clocks)) {
+            CalloutWheel sys = rig.sys;
             Callout c = new Callout();
             KMutex spin = new KMutex("sc_spin", KMutex.MTX_SPIN);
             sys.initLock(c, spin, 0);
@@ -161,9 +171,10 @@ final class SpecInitArmStopTest {
         }
     }
 
-    @Test
-    void spec05_classic_initMtxSpinMutex_rejected() {
-        try (CalloutWheel sys = wheel(new VirtualEventTimer(START, 0), Profile.CLASSIC)) {
+    @OnEveryClock
+    void spec05_classic_initMtxSpinMutex_rejected(Clocks clocks) {
+        try (Rig rig = rig(clocks, Profile.CLASSIC)) {
+            CalloutWheel sys = rig.sys;
             Callout c = new Callout();
             KMutex spin = new KMutex("sc_spin", KMutex.MTX_SPIN);
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> sys.initLock(c, spin, 0));
@@ -175,9 +186,10 @@ final class SpecInitArmStopTest {
     /* ---------------------------------------------------------------------------------------- */
     /* Arm / pending / active                                                                    */
 
-    @Test
-    void spec06_resetIdle_returns0PendingAndActive() {
-        try (CalloutWheel sys = wheel(new VirtualEventTimer(START, 0))) {
+    @OnEveryClock
+    void spec06_resetIdle_returns0PendingAndActive(Clocks clocks) {
+        try (Rig rig = rig(clocks)) {
+            CalloutWheel sys = rig.sys;
             Callout c = initMpsafe(sys);
             assertEquals(0, sys.reset(c, 10, CB, new Probe("a")));
             assertTrue(c.pending(), "pending");
@@ -185,10 +197,11 @@ final class SpecInitArmStopTest {
         }
     }
 
-    @Test
-    void spec07_resetPending_returns1AndOnlyNewHandlerRunsOnce() {
-        VirtualEventTimer vt = new VirtualEventTimer(START, 0);
-        try (CalloutWheel sys = wheel(vt)) {
+    @OnEveryClock
+    void spec07_resetPending_returns1AndOnlyNewHandlerRunsOnce(Clocks clocks) {
+        try (Rig rig = rig(clocks)) {
+            CalloutWheel sys = rig.sys;
+            VirtualClock vt = rig.vt;
             Callout c = initMpsafe(sys);
             Log log = new Log();
             sys.reset(c, 10, CB, log.probe("a"));
@@ -198,35 +211,42 @@ final class SpecInitArmStopTest {
         }
     }
 
-    @ParameterizedTest(name = "ticks = {0}")
-    @ValueSource(ints = {0, -5})
-    void spec08_resetNonPositiveTicks_timeIsOneTickAfterHardclock(int ticks) {
-        VirtualEventTimer vt = new VirtualEventTimer(START, 0);
-        try (CalloutWheel sys = wheel(vt)) {
+    static Stream<Arguments> clocksAndNonPositiveTicks() {
+        return Clocks.withEach(0, -5);
+    }
+
+    @ParameterizedTest(name = "{0}, ticks = {1}")
+    @MethodSource("clocksAndNonPositiveTicks")
+    void spec08_resetNonPositiveTicks_timeIsOneTickAfterHardclock(Clocks clocks, int ticks) {
+        try (Rig rig = rig(clocks)) {
+            CalloutWheel sys = rig.sys;
+            VirtualClock vt = rig.vt;
             long h = sys.hardclocktime(0);
             assertTrue(h != 0 && h != vt.now(), "precondition: H non-zero and not now");
             Callout c = initMpsafe(sys);
             sys.reset(c, ticks, CB, new Probe("a"));
-            assertEquals(h + TICK, c.time());
+            assertEquals(h + sys.tickSbt(), c.time());
         }
     }
 
-    @Test
-    void spec09_reset10_timeAndPrecisionFromHardclock() {
-        VirtualEventTimer vt = new VirtualEventTimer(START, 0);
-        try (CalloutWheel sys = wheel(vt)) {
+    @OnEveryClock
+    void spec09_reset10_timeAndPrecisionFromHardclock(Clocks clocks) {
+        try (Rig rig = rig(clocks)) {
+            CalloutWheel sys = rig.sys;
             long h = sys.hardclocktime(0);
             Callout c = initMpsafe(sys);
             sys.reset(c, 10, CB, new Probe("a"));
-            assertEquals(h + 10 * TICK, c.time(), "c_time");
-            assertEquals((10 * TICK) >> 4, c.precision(), "c_precision");
+            long tick = sys.tickSbt();
+            assertEquals(h + 10 * tick, c.time(), "c_time");
+            assertEquals((10 * tick) >> 4, c.precision(), "c_precision");
         }
     }
 
-    @Test
-    void spec10_firedWithoutDeactivate_notPendingButActive() {
-        VirtualEventTimer vt = new VirtualEventTimer(START, 0);
-        try (CalloutWheel sys = wheel(vt)) {
+    @OnEveryClock
+    void spec10_firedWithoutDeactivate_notPendingButActive(Clocks clocks) {
+        try (Rig rig = rig(clocks)) {
+            CalloutWheel sys = rig.sys;
+            VirtualClock vt = rig.vt;
             Callout c = initMpsafe(sys);
             Log log = new Log();
             sys.reset(c, 2, CB, log.probe("a"));
@@ -237,10 +257,11 @@ final class SpecInitArmStopTest {
         }
     }
 
-    @Test
-    void spec11_handlerBlocked_otherThreadSeesNotPending() throws Exception {
-        VirtualEventTimer vt = new VirtualEventTimer(START, 0);
-        try (CalloutWheel sys = wheel(vt)) {
+    @OnEveryClock
+    void spec11_handlerBlocked_otherThreadSeesNotPending(Clocks clocks) throws Exception {
+        try (Rig rig = rig(clocks)) {
+            CalloutWheel sys = rig.sys;
+            VirtualClock vt = rig.vt;
             Callout c = initMpsafe(sys);
             Gated g = new Gated();
             sys.reset(c, 1, GATED, g);
@@ -256,10 +277,11 @@ final class SpecInitArmStopTest {
         }
     }
 
-    @Test
-    void spec12_handlerDeactivates_notActiveAfterwards() {
-        VirtualEventTimer vt = new VirtualEventTimer(START, 0);
-        try (CalloutWheel sys = wheel(vt)) {
+    @OnEveryClock
+    void spec12_handlerDeactivates_notActiveAfterwards(Clocks clocks) {
+        try (Rig rig = rig(clocks)) {
+            CalloutWheel sys = rig.sys;
+            VirtualClock vt = rig.vt;
             Callout c = initMpsafe(sys);
             sys.reset(c, 1, DEACTIVATE, c);
             assertTrue(c.active(), "precondition: active after arm");
@@ -269,31 +291,35 @@ final class SpecInitArmStopTest {
         }
     }
 
-    @Test
-    void spec13_scheduleAfterFire_returns0AndRunsSameHandler7TicksAfterHardclock() {
-        VirtualEventTimer vt = new VirtualEventTimer(START, 0);
-        try (CalloutWheel sys = wheel(vt)) {
+    @OnEveryClock
+    void spec13_scheduleAfterFire_returns0AndRunsSameHandler7TicksAfterHardclock(Clocks clocks) {
+        try (Rig rig = rig(clocks)) {
+            CalloutWheel sys = rig.sys;
+            VirtualClock vt = rig.vt;
             Callout c = initMpsafe(sys);
             Log log = new Log();
             sys.reset(c, 5, CB, log.probe("a"));
             vt.advanceTicks(10);
             assertEquals(List.of("cb(a)"), log.entries(), "precondition: fired once");
-            vt.advance(TICK / 3); // off the tick boundary again
+            long tick = sys.tickSbt();
+            vt.advance(tick / 3); // off the tick boundary again
             long h = sys.hardclocktime(0);
 
             assertEquals(0, sys.schedule(c, 7), "callout_schedule return");
-            assertEquals(h + 7 * TICK, c.time(), "c_time");
+            assertEquals(h + 7 * tick, c.time(), "c_time");
+            long end = rig.windowEnd(c);
             vt.advanceTo(c.time() - 1);
             assertEquals(1, log.size(), "ran before its time");
-            vt.advanceTo(c.time() + c.precision());
-            assertEquals(List.of("cb(a)", "cb(a)"), log.entries());
+            vt.advanceTo(end);
+            assertEquals(List.of("cb(a)", "cb(a)"), log.entries(), "ran by the end of its window");
         }
     }
 
-    @Test
-    void spec14_resetSbtBelowTickThreshold_measuredFromSbinuptime() {
-        VirtualEventTimer vt = new VirtualEventTimer(START, 0);
-        try (CalloutWheel sys = wheel(vt)) {
+    @OnEveryClock
+    void spec14_resetSbtBelowTickThreshold_measuredFromSbinuptime(Clocks clocks) {
+        try (Rig rig = rig(clocks)) {
+            CalloutWheel sys = rig.sys;
+            VirtualClock vt = rig.vt;
             long s = vt.now();
             assertTrue(s != sys.hardclocktime(0), "precondition: S differs from H");
             Callout c = initMpsafe(sys);
@@ -303,46 +329,49 @@ final class SpecInitArmStopTest {
         }
     }
 
-    @Test
-    void spec15_resetSbtAtOrAboveTickThreshold_measuredFromNextTickSlot() {
-        VirtualEventTimer vt = new VirtualEventTimer(START, 0);
-        try (CalloutWheel sys = wheel(vt)) {
+    @OnEveryClock
+    void spec15_resetSbtAtOrAboveTickThreshold_measuredFromNextTickSlot(Clocks clocks) {
+        try (Rig rig = rig(clocks)) {
+            CalloutWheel sys = rig.sys;
             long h = sys.hardclocktime(0);
             assertTrue(100 * SBT_1MS >= sys.tickThreshold(), "precondition: 100 ms >= 16 ticks");
             Callout c = initMpsafe(sys);
             sys.resetSbt(c, 100 * SBT_1MS, 0, CB, new Probe("a"), 0);
-            assertEquals(h + TICK + 100 * SBT_1MS, c.time());
+            assertEquals(h + sys.tickSbt() + 100 * SBT_1MS, c.time());
         }
     }
 
-    @Test
-    void spec16_prel2ZeroPr_precisionIsQuarterOfInterval() {
-        try (CalloutWheel sys = wheel(new VirtualEventTimer(START, 0))) {
+    @OnEveryClock
+    void spec16_prel2ZeroPr_precisionIsQuarterOfInterval(Clocks clocks) {
+        try (Rig rig = rig(clocks)) {
+            CalloutWheel sys = rig.sys;
             Callout c = initMpsafe(sys);
             sys.resetSbt(c, 8 * SBT_1MS, 0, CB, new Probe("a"), C_PREL(2));
             assertEquals(2 * SBT_1MS, c.precision());
         }
     }
 
-    @Test
-    void spec16_prel2LargerPr_precisionIsPr() {
-        try (CalloutWheel sys = wheel(new VirtualEventTimer(START, 0))) {
+    @OnEveryClock
+    void spec16_prel2LargerPr_precisionIsPr(Clocks clocks) {
+        try (Rig rig = rig(clocks)) {
+            CalloutWheel sys = rig.sys;
             Callout c = initMpsafe(sys);
             sys.resetSbt(c, 8 * SBT_1MS, 3 * SBT_1MS, CB, new Probe("a"), C_PREL(2));
             assertEquals(3 * SBT_1MS, c.precision());
         }
     }
 
-    @Test
-    void spec17_absoluteBeforeLastscan_timeClampedToLastscanPrecisionIsPr() {
-        VirtualEventTimer vt = new VirtualEventTimer(START, 0);
-        try (CalloutWheel sys = wheel(vt)) {
+    @OnEveryClock
+    void spec17_absoluteBeforeLastscan_timeClampedToLastscanPrecisionIsPr(Clocks clocks) {
+        try (Rig rig = rig(clocks)) {
+            CalloutWheel sys = rig.sys;
+            VirtualClock vt = rig.vt;
             // A scan must happen for lastscan to move: arm something and let it fire.
             Callout d = initMpsafe(sys);
             sys.reset(d, 1, CB, new Probe("d"));
             vt.advanceTicks(5);
             long lastscan = sys.lastscan(0);
-            long t = vt.now() - 20 * TICK;
+            long t = vt.now() - 20 * sys.tickSbt();
             assertTrue(lastscan - t > 0, "precondition: T earlier than lastscan");
             long p = 3 * SBT_1MS;
 
@@ -353,10 +382,11 @@ final class SpecInitArmStopTest {
         }
     }
 
-    @Test
-    void spec17_absoluteAfterLastscan_timeIsTPrecisionIsPr() {
-        VirtualEventTimer vt = new VirtualEventTimer(START, 0);
-        try (CalloutWheel sys = wheel(vt)) {
+    @OnEveryClock
+    void spec17_absoluteAfterLastscan_timeIsTPrecisionIsPr(Clocks clocks) {
+        try (Rig rig = rig(clocks)) {
+            CalloutWheel sys = rig.sys;
+            VirtualClock vt = rig.vt;
             long t = vt.now() + 50 * SBT_1MS + 7;
             long p = 3 * SBT_1MS;
             Callout c = initMpsafe(sys);
@@ -366,9 +396,10 @@ final class SpecInitArmStopTest {
         }
     }
 
-    @Test
-    void spec18_relativeNearSbtMax_saturatesWithoutOverflow() {
-        try (CalloutWheel sys = wheel(new VirtualEventTimer(START, 0))) {
+    @OnEveryClock
+    void spec18_relativeNearSbtMax_saturatesWithoutOverflow(Clocks clocks) {
+        try (Rig rig = rig(clocks)) {
+            CalloutWheel sys = rig.sys;
             Callout c = initMpsafe(sys);
             sys.resetSbt(c, SBT_MAX - 5, 0, CB, new Probe("a"), 0);
             assertEquals(SBT_MAX, c.time(), "c_time");
@@ -376,12 +407,13 @@ final class SpecInitArmStopTest {
         }
     }
 
-    @Test
-    void spec19_whenThenPrecalc_usesResultVerbatim() {
-        VirtualEventTimer vt = new VirtualEventTimer(START, 0);
-        try (CalloutWheel sys = wheel(vt)) {
+    @OnEveryClock
+    void spec19_whenThenPrecalc_usesResultVerbatim(Clocks clocks) {
+        try (Rig rig = rig(clocks)) {
+            CalloutWheel sys = rig.sys;
+            VirtualClock vt = rig.vt;
             When w = sys.when(100 * SBT_1MS, SBT_1MS, C_PREL(3));
-            vt.advance(5 * TICK + 17); // time moves between callout_when and the arm
+            vt.advance(5 * sys.tickSbt() + 17); // time moves between callout_when and the arm
             Callout c = initMpsafe(sys);
             sys.resetSbt(c, w.time(), w.precision(), CB, new Probe("a"), C_PRECALC);
             assertEquals(w.time(), c.time(), "c_time");
@@ -393,11 +425,11 @@ final class SpecInitArmStopTest {
     /* Stop                                                                                      */
 
     /** MODERN per §11; CLASSIC returns 1 for a cancelled pending callout too (decision 1). */
-    @ParameterizedTest
-    @EnumSource(Profile.class)
-    void spec20_stopPending_returns1ClearsFlagsAndNeverRuns(Profile profile) {
-        VirtualEventTimer vt = new VirtualEventTimer(START, 0);
-        try (CalloutWheel sys = wheel(vt, profile)) {
+    @OnEveryClockAndProfile
+    void spec20_stopPending_returns1ClearsFlagsAndNeverRuns(Clocks clocks, Profile profile) {
+        try (Rig rig = rig(clocks, profile)) {
+            CalloutWheel sys = rig.sys;
+            VirtualClock vt = rig.vt;
             Callout c = initMpsafe(sys);
             Log log = new Log();
             sys.reset(c, 10, CB, log.probe("a"));
@@ -409,28 +441,31 @@ final class SpecInitArmStopTest {
         }
     }
 
-    @Test
-    void spec21_stopNeverArmed_returnsMinus1() {
-        try (CalloutWheel sys = wheel(new VirtualEventTimer(START, 0))) {
+    @OnEveryClock
+    void spec21_stopNeverArmed_returnsMinus1(Clocks clocks) {
+        try (Rig rig = rig(clocks)) {
+            CalloutWheel sys = rig.sys;
             Callout c = initMpsafe(sys);
             assertEquals(-1, sys.stop(c));
         }
     }
 
     /** V9/V10 return 0 here; the CLASSIC profile reproduces that. */
-    @Test
-    void spec21_classic_stopNeverArmed_returns0() {
-        try (CalloutWheel sys = wheel(new VirtualEventTimer(START, 0), Profile.CLASSIC)) {
+    @OnEveryClock
+    void spec21_classic_stopNeverArmed_returns0(Clocks clocks) {
+        try (Rig rig = rig(clocks, Profile.CLASSIC)) {
+            CalloutWheel sys = rig.sys;
             Callout c = initMpsafe(sys);
             assertEquals(0, sys.stop(c));
         }
     }
 
     /** SPEC §4.7 "manual vs. code": MODERN's idle path returns -1 and leaves ACTIVE as the expiry left it. */
-    @Test
-    void stop_firedWithoutDeactivate_returnsMinus1AndLeavesActive() {
-        VirtualEventTimer vt = new VirtualEventTimer(START, 0);
-        try (CalloutWheel sys = wheel(vt)) {
+    @OnEveryClock
+    void stop_firedWithoutDeactivate_returnsMinus1AndLeavesActive(Clocks clocks) {
+        try (Rig rig = rig(clocks)) {
+            CalloutWheel sys = rig.sys;
+            VirtualClock vt = rig.vt;
             Callout c = initMpsafe(sys);
             Log log = new Log();
             sys.reset(c, 1, CB, log.probe("a"));
@@ -442,10 +477,11 @@ final class SpecInitArmStopTest {
     }
 
     /** Decision 1: CLASSIC stop returns 0 for an idle callout and always clears ACTIVE. */
-    @Test
-    void stop_classic_firedWithoutDeactivate_returns0AndClearsActive() {
-        VirtualEventTimer vt = new VirtualEventTimer(START, 0);
-        try (CalloutWheel sys = wheel(vt, Profile.CLASSIC)) {
+    @OnEveryClock
+    void stop_classic_firedWithoutDeactivate_returns0AndClearsActive(Clocks clocks) {
+        try (Rig rig = rig(clocks, Profile.CLASSIC)) {
+            CalloutWheel sys = rig.sys;
+            VirtualClock vt = rig.vt;
             Callout c = initMpsafe(sys);
             Log log = new Log();
             sys.reset(c, 1, CB, log.probe("a"));
@@ -457,11 +493,12 @@ final class SpecInitArmStopTest {
     }
 
     /** "CPU 1" is the test thread; the handler runs on the advancing helper thread. */
-    @ParameterizedTest
-    @EnumSource(Profile.class)
-    void spec23_stopWhileMpsafeHandlerRuns_returns0ClearsActiveHandlerCompletes(Profile profile) throws Exception {
-        VirtualEventTimer vt = new VirtualEventTimer(START, 0);
-        try (CalloutWheel sys = wheel(vt, profile)) {
+    @OnEveryClockAndProfile
+    void spec23_stopWhileMpsafeHandlerRuns_returns0ClearsActiveHandlerCompletes(Clocks clocks, Profile profile)
+            throws Exception {
+        try (Rig rig = rig(clocks, profile)) {
+            CalloutWheel sys = rig.sys;
+            VirtualClock vt = rig.vt;
             Callout c = initMpsafe(sys);
             Gated g = new Gated();
             sys.reset(c, 1, GATED, g);
@@ -481,13 +518,12 @@ final class SpecInitArmStopTest {
     }
 
     /** LOCKWAIT on Giant: the test thread holds Giant, a third thread (not owning it) stops. */
-    @ParameterizedTest
-    @EnumSource(Profile.class)
-    void spec25_giantLockwait_stopByNonOwner_returns0AndHandlerStillRuns(Profile profile) throws Exception {
-        VirtualEventTimer vt = new VirtualEventTimer(START, 0);
-        CountDownLatch lockWait = new CountDownLatch(1);
-        try (CalloutWheel sys = CalloutWheel.builder().clock(vt).profile(profile)
-                .observer(lockWaitObserver(lockWait)).build()) {
+    @OnEveryClockAndProfile
+    void spec25_giantLockwait_stopByNonOwner_returns0AndHandlerStillRuns(Clocks clocks, Profile profile)
+            throws Exception {
+        try (Rig rig = rig(clocks, profile)) {
+            CalloutWheel sys = rig.sys;
+            VirtualClock vt = rig.vt;
             Callout c = new Callout();
             sys.init(c, false);
             Log log = new Log();
@@ -498,7 +534,7 @@ final class SpecInitArmStopTest {
             giant.lock();
             try {
                 adv = Bg.start("advance", () -> vt.advanceTicks(3));
-                assertTrue(lockWait.await(WAIT_S, SECONDS), "dispatcher never reached LOCKWAIT");
+                rig.obs.awaitLockWait();
                 Bg stopper = Bg.start("stopper", () -> result.set(sys.stop(c)));
                 stopper.join();
                 assertEquals(0, result.get(), "callout_stop by a thread not owning Giant");
@@ -512,13 +548,12 @@ final class SpecInitArmStopTest {
     }
 
     /** LOCKWAIT on Giant: the test thread holds Giant and stops the callout itself. */
-    @ParameterizedTest
-    @EnumSource(Profile.class)
-    void spec26_giantLockwait_stopByGiantOwner_returns1AndHandlerNeverRuns(Profile profile) throws Exception {
-        VirtualEventTimer vt = new VirtualEventTimer(START, 0);
-        CountDownLatch lockWait = new CountDownLatch(1);
-        try (CalloutWheel sys = CalloutWheel.builder().clock(vt).profile(profile)
-                .observer(lockWaitObserver(lockWait)).build()) {
+    @OnEveryClockAndProfile
+    void spec26_giantLockwait_stopByGiantOwner_returns1AndHandlerNeverRuns(Clocks clocks, Profile profile)
+            throws Exception {
+        try (Rig rig = rig(clocks, profile)) {
+            CalloutWheel sys = rig.sys;
+            VirtualClock vt = rig.vt;
             Callout c = new Callout();
             sys.init(c, false);
             Log log = new Log();
@@ -529,7 +564,7 @@ final class SpecInitArmStopTest {
             giant.lock();
             try {
                 adv = Bg.start("advance", () -> vt.advanceTicks(3));
-                assertTrue(lockWait.await(WAIT_S, SECONDS), "dispatcher never reached LOCKWAIT");
+                rig.obs.awaitLockWait();
                 r = sys.stop(c);
             } finally {
                 giant.unlock();
@@ -550,9 +585,10 @@ final class SpecInitArmStopTest {
     /* ---------------------------------------------------------------------------------------- */
     /* Misuse (SPEC decision 3): exception type, message names rule or value, nothing changed    */
 
-    @Test
-    void reset_nullFunc_throwsIaeAndChangesNothing() {
-        try (CalloutWheel sys = wheel(new VirtualEventTimer(START, 0))) {
+    @OnEveryClock
+    void reset_nullFunc_throwsIaeAndChangesNothing(Clocks clocks) {
+        try (Rig rig = rig(clocks)) {
+            CalloutWheel sys = rig.sys;
             Callout c = armedMpsafe(sys);
             State before = State.of(c);
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
@@ -562,9 +598,10 @@ final class SpecInitArmStopTest {
         }
     }
 
-    @Test
-    void resetSbt_unknownFlagBits_throwsIaeAndChangesNothing() {
-        try (CalloutWheel sys = wheel(new VirtualEventTimer(START, 0))) {
+    @OnEveryClock
+    void resetSbt_unknownFlagBits_throwsIaeAndChangesNothing(Clocks clocks) {
+        try (Rig rig = rig(clocks)) {
+            CalloutWheel sys = rig.sys;
             Callout c = armedMpsafe(sys);
             State before = State.of(c);
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
@@ -574,9 +611,10 @@ final class SpecInitArmStopTest {
         }
     }
 
-    @Test
-    void resetSbt_negativePrecision_throwsIaeAndChangesNothing() {
-        try (CalloutWheel sys = wheel(new VirtualEventTimer(START, 0))) {
+    @OnEveryClock
+    void resetSbt_negativePrecision_throwsIaeAndChangesNothing(Clocks clocks) {
+        try (Rig rig = rig(clocks)) {
+            CalloutWheel sys = rig.sys;
             Callout c = armedMpsafe(sys);
             State before = State.of(c);
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
@@ -586,9 +624,10 @@ final class SpecInitArmStopTest {
         }
     }
 
-    @Test
-    void resetOn_cpuOutOfRange_throwsIaeAndChangesNothing() {
-        try (CalloutWheel sys = wheel(new VirtualEventTimer(START, 0))) {
+    @OnEveryClock
+    void resetOn_cpuOutOfRange_throwsIaeAndChangesNothing(Clocks clocks) {
+        try (Rig rig = rig(clocks)) {
+            CalloutWheel sys = rig.sys;
             Callout c = armedMpsafe(sys);
             State before = State.of(c);
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
@@ -598,9 +637,10 @@ final class SpecInitArmStopTest {
         }
     }
 
-    @Test
-    void reset_neverInitialised_throwsIseAndChangesNothing() {
-        try (CalloutWheel sys = wheel(new VirtualEventTimer(START, 0))) {
+    @OnEveryClock
+    void reset_neverInitialised_throwsIseAndChangesNothing(Clocks clocks) {
+        try (Rig rig = rig(clocks)) {
+            CalloutWheel sys = rig.sys;
             Callout c = new Callout();
             State before = State.of(c);
             IllegalStateException e = assertThrows(IllegalStateException.class,
@@ -611,9 +651,10 @@ final class SpecInitArmStopTest {
         }
     }
 
-    @Test
-    void stop_neverInitialised_throwsIseAndChangesNothing() {
-        try (CalloutWheel sys = wheel(new VirtualEventTimer(START, 0))) {
+    @OnEveryClock
+    void stop_neverInitialised_throwsIseAndChangesNothing(Clocks clocks) {
+        try (Rig rig = rig(clocks)) {
+            CalloutWheel sys = rig.sys;
             Callout c = new Callout();
             State before = State.of(c);
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> sys.stop(c));
@@ -622,10 +663,11 @@ final class SpecInitArmStopTest {
         }
     }
 
-    @Test
-    void reset_calloutOfAnotherWheel_throwsIseAndChangesNothing() {
-        try (CalloutWheel owner = wheel(new VirtualEventTimer(START, 0));
-             CalloutWheel other = wheel(new VirtualEventTimer(START, 0))) {
+    @OnEveryClock
+    void reset_calloutOfAnotherWheel_throwsIseAndChangesNothing(Clocks clocks) {
+        try (Rig ownerRig = rig(clocks); Rig otherRig = rig(clocks)) {
+            CalloutWheel owner = ownerRig.sys;
+            CalloutWheel other = otherRig.sys;
             Callout c = armedMpsafe(owner);
             State before = State.of(c);
             IllegalStateException e = assertThrows(IllegalStateException.class,
@@ -636,10 +678,11 @@ final class SpecInitArmStopTest {
         }
     }
 
-    @Test
-    void stop_calloutOfAnotherWheel_throwsIseAndChangesNothing() {
-        try (CalloutWheel owner = wheel(new VirtualEventTimer(START, 0));
-             CalloutWheel other = wheel(new VirtualEventTimer(START, 0))) {
+    @OnEveryClock
+    void stop_calloutOfAnotherWheel_throwsIseAndChangesNothing(Clocks clocks) {
+        try (Rig ownerRig = rig(clocks); Rig otherRig = rig(clocks)) {
+            CalloutWheel owner = ownerRig.sys;
+            CalloutWheel other = otherRig.sys;
             Callout c = armedMpsafe(owner);
             State before = State.of(c);
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> other.stop(c));
@@ -649,10 +692,11 @@ final class SpecInitArmStopTest {
     }
 
     /** CalloutSystem.init documents IllegalStateException for a callout of another system, pending or not. */
-    @Test
-    void init_idleCalloutOfAnotherWheel_throwsIseAndChangesNothing() {
-        try (CalloutWheel owner = wheel(new VirtualEventTimer(START, 0));
-             CalloutWheel other = wheel(new VirtualEventTimer(START, 0))) {
+    @OnEveryClock
+    void init_idleCalloutOfAnotherWheel_throwsIseAndChangesNothing(Clocks clocks) {
+        try (Rig ownerRig = rig(clocks); Rig otherRig = rig(clocks)) {
+            CalloutWheel owner = ownerRig.sys;
+            CalloutWheel other = otherRig.sys;
             Callout c = new Callout();
             owner.init(c, false); // Giant of the owner
             State before = State.of(c);
@@ -663,9 +707,10 @@ final class SpecInitArmStopTest {
         }
     }
 
-    @Test
-    void initLock_pendingCallout_throwsIseAndChangesNothing() {
-        try (CalloutWheel sys = wheel(new VirtualEventTimer(START, 0))) {
+    @OnEveryClock
+    void initLock_pendingCallout_throwsIseAndChangesNothing(Clocks clocks) {
+        try (Rig rig = rig(clocks)) {
+            CalloutWheel sys = rig.sys;
             Callout c = armedMpsafe(sys);
             State before = State.of(c);
             KMutex m = new KMutex("sc_mtx");
@@ -675,9 +720,10 @@ final class SpecInitArmStopTest {
         }
     }
 
-    @Test
-    void schedule_neverArmed_throwsIseAndChangesNothing() {
-        try (CalloutWheel sys = wheel(new VirtualEventTimer(START, 0))) {
+    @OnEveryClock
+    void schedule_neverArmed_throwsIseAndChangesNothing(Clocks clocks) {
+        try (Rig rig = rig(clocks)) {
+            CalloutWheel sys = rig.sys;
             Callout c = initMpsafe(sys);
             State before = State.of(c);
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> sys.schedule(c, 5));
@@ -687,10 +733,11 @@ final class SpecInitArmStopTest {
     }
 
     /** Also SPEC §11 case 29's territory; here as a decision-3 misuse check. */
-    @Test
-    void stop_lockNotHeld_throwsIseNamingLockAndChangesNothing() {
-        VirtualEventTimer vt = new VirtualEventTimer(START, 0);
-        try (CalloutWheel sys = wheel(vt)) {
+    @OnEveryClock
+    void stop_lockNotHeld_throwsIseNamingLockAndChangesNothing(Clocks clocks) {
+        try (Rig rig = rig(clocks)) {
+            CalloutWheel sys = rig.sys;
+            VirtualClock vt = rig.vt;
             KMutex m = new KMutex("sc_mtx");
             Callout c = new Callout();
             sys.initLock(c, m, 0);
@@ -711,10 +758,10 @@ final class SpecInitArmStopTest {
     }
 
     /** Both profiles reject it: MODERN allows only a spin mutex, CLASSIC no lock at all. */
-    @ParameterizedTest
-    @EnumSource(Profile.class)
-    void resetSbt_directExecWithSleepMutex_throwsIaeAndChangesNothing(Profile profile) {
-        try (CalloutWheel sys = wheel(new VirtualEventTimer(START, 0), profile)) {
+    @OnEveryClockAndProfile
+    void resetSbt_directExecWithSleepMutex_throwsIaeAndChangesNothing(Clocks clocks, Profile profile) {
+        try (Rig rig = rig(clocks, profile)) {
+            CalloutWheel sys = rig.sys;
             KMutex m = new KMutex("sc_mtx");
             Callout c = new Callout();
             sys.initLock(c, m, 0);
@@ -734,9 +781,10 @@ final class SpecInitArmStopTest {
     }
 
     /** The boundary of the rule above: MODERN lets a spin-mutex callout run directly (SPEC §4.4 step 3). */
-    @Test
-    void resetSbt_directExecWithSpinMutex_acceptedByModern() {
-        try (CalloutWheel sys = wheel(new VirtualEventTimer(START, 0))) {
+    @OnEveryClock
+    void resetSbt_directExecWithSpinMutex_acceptedByModern(Clocks clocks) {
+        try (Rig rig = rig(clocks)) {
+            CalloutWheel sys = rig.sys;
             KMutex spin = new KMutex("sc_spin", KMutex.MTX_SPIN);
             Callout c = new Callout();
             sys.initLock(c, spin, 0);
@@ -754,12 +802,21 @@ final class SpecInitArmStopTest {
     /* ---------------------------------------------------------------------------------------- */
     /* Helpers                                                                                   */
 
-    private static CalloutWheel wheel(VirtualEventTimer vt) {
-        return wheel(vt, Profile.MODERN);
+    /** A MODERN system on {@code clocks}: see {@link #rig(Clocks, Profile)}. */
+    private static Rig rig(Clocks clocks) {
+        return rig(clocks, Profile.MODERN);
     }
 
-    private static CalloutWheel wheel(VirtualEventTimer vt, Profile profile) {
-        return CalloutWheel.builder().clock(vt).profile(profile).build();
+    /**
+     * A system on {@code clocks} whose time starts at {@link #START} and has then moved by two
+     * ticks and a third: an event-timer clock has taken interrupts (its {@code hardclocktime} is
+     * set; before the first one it is 0, FreeBSD's early boot), and now is off the tick grid.
+     */
+    private static Rig rig(Clocks clocks, Profile profile) {
+        Rig rig = new Rig(clocks, START, b -> b.profile(profile));
+        long tick = rig.sys.tickSbt();
+        rig.vt.advance(2 * tick + tick / 3);
+        return rig;
     }
 
     private static Callout initMpsafe(CalloutWheel sys) {
@@ -774,15 +831,6 @@ final class SpecInitArmStopTest {
         sys.reset(c, 10, CB, new Probe("a"));
         assertTrue(c.pending(), "precondition: pending");
         return c;
-    }
-
-    private static CalloutObserver lockWaitObserver(CountDownLatch latch) {
-        return new CalloutObserver() {
-            @Override
-            public void dispatchLockWait(Callout c) {
-                latch.countDown();
-            }
-        };
     }
 
     private static void assertMessageNames(Throwable e, String... needles) {

@@ -21,7 +21,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.kcallout.Callout;
 import org.kcallout.CalloutFunc;
@@ -37,10 +36,12 @@ import org.kcallout.wheel.SpecSupport.Task;
  * the handler), in the MODERN profile, plus a {@code specNN_classic_...} test wherever the CLASSIC
  * profile (SPEC decision 1) gives a different result.
  *
- * <p>"CPU 0" is a helper thread that advances the {@link VirtualEventTimer} (interrupts, dispatcher
- * and handlers run on it); "CPU 1" is the test thread or another helper. The LOCKWAIT set-up of §11
- * is: the test thread holds mutex {@code m}, the callout (initialised with {@code m}) expires on the
- * helper, whose dispatcher blocks on {@code m}; the test learns it through the observer's
+ * <p>Every case runs on each deterministic clock ({@link Clocks}: the tickless
+ * {@link VirtualEventTimer} and the event-timer drivers in one-shot and periodic mode). "CPU 0" is a
+ * helper thread that advances the virtual time (interrupts, dispatcher and handlers run on it);
+ * "CPU 1" is the test thread or another helper. The LOCKWAIT set-up of §11 is: the test thread
+ * holds mutex {@code m}, the callout (initialised with {@code m}) expires on the helper, whose
+ * dispatcher blocks on {@code m}; the test learns it through the observer's
  * {@code dispatchLockWait} hook. "A handler running for 50 ms" is a handler held by a
  * {@link HandlerGate}; a drainer is known to be asleep through the observer's {@code drainWait} hook.
  */
@@ -87,9 +88,9 @@ final class SpecLockDrainTest {
     /* Lock-associated callouts                                                                   */
 
     /** Case 27: stop by the lock holder cancels the lock-waiting invocation exactly. */
-    @Test
-    void spec27_stopWhileLockWaiting_returnsOneAndHandlerIsNeverCalled() throws Exception {
-        try (Rig rig = new Rig(Profile.MODERN)) {
+    @OnEveryClock
+    void spec27_stopWhileLockWaiting_returnsOneAndHandlerIsNeverCalled(Clocks clocks) throws Exception {
+        try (Rig rig = new Rig(clocks, Profile.MODERN)) {
             KMutex m = new KMutex("m");
             Callout c = new Callout();
             rig.sys.initLock(c, m, 0);
@@ -113,9 +114,9 @@ final class SpecLockDrainTest {
     }
 
     /** Case 28: reset by the lock holder cancels the stale invocation and arms a fresh one. */
-    @Test
-    void spec28_resetWhileLockWaiting_returnsOneSkipsStaleAndRunsNewOnce() throws Exception {
-        try (Rig rig = new Rig(Profile.MODERN)) {
+    @OnEveryClock
+    void spec28_resetWhileLockWaiting_returnsOneSkipsStaleAndRunsNewOnce(Clocks clocks) throws Exception {
+        try (Rig rig = new Rig(clocks, Profile.MODERN)) {
             KMutex m = new KMutex("m");
             Callout c = new Callout();
             rig.sys.initLock(c, m, 0);
@@ -141,8 +142,8 @@ final class SpecLockDrainTest {
             assertEquals(expectedTime, c.time(), "armed 5 ticks after the last hardclock");
             rig.vt.advanceTo(c.time() - 1);
             assertEquals(0, fresh.get(), "cb2 must not run before its time");
-            rig.vt.advanceTo(c.time() + c.precision());
-            assertEquals(1, fresh.get(), "cb2(b) runs by the end of its window");
+            rig.vt.advanceTo(rig.windowEnd(c));
+            assertEquals(1, fresh.get(), "cb2(b) runs by the end of its window (plus the clock's lateness)");
             rig.vt.advanceTicks(100);
             assertEquals(1, fresh.get(), "cb2(b) runs exactly once");
             assertEquals(0, stale.get(), "cb(a) never runs");
@@ -150,9 +151,9 @@ final class SpecLockDrainTest {
     }
 
     /** Case 29: stopping a lock-associated callout without its lock is refused and changes nothing. */
-    @Test
-    void spec29_stopWithoutHoldingLock_throwsIllegalStateAndChangesNothing() throws Exception {
-        try (Rig rig = new Rig(Profile.MODERN)) {
+    @OnEveryClock
+    void spec29_stopWithoutHoldingLock_throwsIllegalStateAndChangesNothing(Clocks clocks) throws Exception {
+        try (Rig rig = new Rig(clocks, Profile.MODERN)) {
             KMutex m = new KMutex("m");
             Callout c = new Callout();
             rig.sys.initLock(c, m, 0);
@@ -174,9 +175,9 @@ final class SpecLockDrainTest {
     }
 
     /** Case 30: once a RETURNUNLOCKED handler has dropped its lock, a stop under that lock is too late. */
-    @Test
-    void spec30_stopAfterReturnUnlockedHandlerDroppedLock_returnsZero() throws Exception {
-        try (Rig rig = new Rig(Profile.MODERN)) {
+    @OnEveryClock
+    void spec30_stopAfterReturnUnlockedHandlerDroppedLock_returnsZero(Clocks clocks) throws Exception {
+        try (Rig rig = new Rig(clocks, Profile.MODERN)) {
             KMutex m = new KMutex("m");
             Callout c = new Callout();
             rig.sys.initLock(c, m, CALLOUT_RETURNUNLOCKED);
@@ -203,9 +204,9 @@ final class SpecLockDrainTest {
     }
 
     /** Case 31: the dispatcher does not release the lock of a RETURNUNLOCKED callout. */
-    @Test
-    void spec31_returnUnlockedHandlerKeepingLock_lockIsNotReleasedBySubsystem() throws Exception {
-        try (Rig rig = new Rig(Profile.MODERN)) {
+    @OnEveryClock
+    void spec31_returnUnlockedHandlerKeepingLock_lockIsNotReleasedBySubsystem(Clocks clocks) throws Exception {
+        try (Rig rig = new Rig(clocks, Profile.MODERN)) {
             KMutex m = new KMutex("m");
             Callout c = new Callout();
             rig.sys.initLock(c, m, CALLOUT_RETURNUNLOCKED);
@@ -227,9 +228,9 @@ final class SpecLockDrainTest {
     }
 
     /** Case 32: with SHAREDLOCK the handler holds the rwlock in read mode and another reader can enter. */
-    @Test
-    void spec32_sharedLock_handlerHoldsReadLockWhileAnotherReaderEnters() throws Exception {
-        try (Rig rig = new Rig(Profile.MODERN)) {
+    @OnEveryClock
+    void spec32_sharedLock_handlerHoldsReadLockWhileAnotherReaderEnters(Clocks clocks) throws Exception {
+        try (Rig rig = new Rig(clocks, Profile.MODERN)) {
             ReentrantReadWriteLock rw = new ReentrantReadWriteLock();
             CalloutLock lock = CalloutLock.of(rw);
             Callout c = new Callout();
@@ -271,9 +272,9 @@ final class SpecLockDrainTest {
     }
 
     /** Case 32, counterpart: without SHAREDLOCK the rwlock is taken exclusively. */
-    @Test
-    void spec32_withoutSharedLock_handlerHoldsWriteLock() throws Exception {
-        try (Rig rig = new Rig(Profile.MODERN)) {
+    @OnEveryClock
+    void spec32_withoutSharedLock_handlerHoldsWriteLock(Clocks clocks) throws Exception {
+        try (Rig rig = new Rig(clocks, Profile.MODERN)) {
             ReentrantReadWriteLock rw = new ReentrantReadWriteLock();
             Callout c = new Callout();
             rig.sys.initLock(c, CalloutLock.of(rw), 0);
@@ -292,9 +293,9 @@ final class SpecLockDrainTest {
     /* Drain                                                                                      */
 
     /** Case 33: draining a pending, not running callout removes it without waiting. */
-    @Test
-    void spec33_drainPending_returnsOneWithoutWaitingAndHandlerNeverRuns() throws Exception {
-        try (Rig rig = new Rig(Profile.MODERN)) {
+    @OnEveryClock
+    void spec33_drainPending_returnsOneWithoutWaitingAndHandlerNeverRuns(Clocks clocks) throws Exception {
+        try (Rig rig = new Rig(clocks, Profile.MODERN)) {
             Callout c = new Callout();
             rig.sys.init(c, true);
             AtomicInteger calls = new AtomicInteger();
@@ -310,9 +311,9 @@ final class SpecLockDrainTest {
     }
 
     /** Case 34: draining an idle callout returns -1 without waiting. */
-    @Test
-    void spec34_drainIdle_returnsMinusOneWithoutWaiting() throws Exception {
-        try (Rig rig = new Rig(Profile.MODERN)) {
+    @OnEveryClock
+    void spec34_drainIdle_returnsMinusOneWithoutWaiting(Clocks clocks) throws Exception {
+        try (Rig rig = new Rig(clocks, Profile.MODERN)) {
             Callout c = new Callout();
             rig.sys.init(c, true);
 
@@ -322,9 +323,9 @@ final class SpecLockDrainTest {
     }
 
     /** Case 34, CLASSIC: there is no -1; drain of an idle callout returns 0. */
-    @Test
-    void spec34_classic_drainIdle_returnsZeroWithoutWaiting() throws Exception {
-        try (Rig rig = new Rig(Profile.CLASSIC)) {
+    @OnEveryClock
+    void spec34_classic_drainIdle_returnsZeroWithoutWaiting(Clocks clocks) throws Exception {
+        try (Rig rig = new Rig(clocks, Profile.CLASSIC)) {
             Callout c = new Callout();
             rig.sys.init(c, true);
 
@@ -341,12 +342,13 @@ final class SpecLockDrainTest {
      * Case 35's scenario: the handler is held ("running for 50 ms") on CPU 0 and another thread
      * drains; the gate opens only once the drainer sleeps.
      */
-    private static DrainOfRunning drainOfRunning(Profile profile) throws Exception {
-        return drainOfRunning(profile, false);
+    private static DrainOfRunning drainOfRunning(Clocks clocks, Profile profile) throws Exception {
+        return drainOfRunning(clocks, profile, false);
     }
 
-    private static DrainOfRunning drainOfRunning(Profile profile, boolean handlerDeactivates) throws Exception {
-        try (Rig rig = new Rig(profile)) {
+    private static DrainOfRunning drainOfRunning(Clocks clocks, Profile profile, boolean handlerDeactivates)
+            throws Exception {
+        try (Rig rig = new Rig(clocks, profile)) {
             Callout c = new Callout();
             rig.sys.init(c, true);
             List<String> events = new CopyOnWriteArrayList<>();
@@ -373,9 +375,9 @@ final class SpecLockDrainTest {
     }
 
     /** Case 35: drain of a running handler returns -1, and only after the handler has returned. */
-    @Test
-    void spec35_drainOfRunningHandler_returnsMinusOneOnlyAfterHandlerReturns() throws Exception {
-        DrainOfRunning d = drainOfRunning(Profile.MODERN);
+    @OnEveryClock
+    void spec35_drainOfRunningHandler_returnsMinusOneOnlyAfterHandlerReturns(Clocks clocks) throws Exception {
+        DrainOfRunning d = drainOfRunning(clocks, Profile.MODERN);
 
         assertTrue(d.blockedWhileRunning(), "the drainer must still wait while the handler runs");
         assertEquals(List.of("handler returns", "drain returns"), d.events());
@@ -383,23 +385,23 @@ final class SpecLockDrainTest {
     }
 
     /** Case 35: MODERN drain leaves ACTIVE as the handler left it: set, when the handler did not deactivate. */
-    @Test
-    void spec35_drainOfRunningHandler_leavesActiveSetWhenHandlerDidNotDeactivate() throws Exception {
-        assertTrue(drainOfRunning(Profile.MODERN, false).activeAfter(),
+    @OnEveryClock
+    void spec35_drainOfRunningHandler_leavesActiveSetWhenHandlerDidNotDeactivate(Clocks clocks) throws Exception {
+        assertTrue(drainOfRunning(clocks, Profile.MODERN, false).activeAfter(),
                 "the handler did not call callout_deactivate, so ACTIVE stays set");
     }
 
     /** Case 35: MODERN drain leaves ACTIVE as the handler left it: clear, when the handler deactivated. */
-    @Test
-    void spec35_drainOfRunningHandler_leavesActiveClearWhenHandlerDeactivated() throws Exception {
-        assertFalse(drainOfRunning(Profile.MODERN, true).activeAfter(),
+    @OnEveryClock
+    void spec35_drainOfRunningHandler_leavesActiveClearWhenHandlerDeactivated(Clocks clocks) throws Exception {
+        assertFalse(drainOfRunning(clocks, Profile.MODERN, true).activeAfter(),
                 "the handler called callout_deactivate");
     }
 
     /** Case 35, CLASSIC: drain waits likewise, returns 0 and clears ACTIVE. */
-    @Test
-    void spec35_classic_drainOfRunningHandler_returnsZeroAfterHandlerAndClearsActive() throws Exception {
-        DrainOfRunning d = drainOfRunning(Profile.CLASSIC);
+    @OnEveryClock
+    void spec35_classic_drainOfRunningHandler_returnsZeroAfterHandlerAndClearsActive(Clocks clocks) throws Exception {
+        DrainOfRunning d = drainOfRunning(clocks, Profile.CLASSIC);
 
         assertTrue(d.blockedWhileRunning(), "the drainer must still wait while the handler runs");
         assertEquals(List.of("handler returns", "drain returns"), d.events());
@@ -408,9 +410,9 @@ final class SpecLockDrainTest {
     }
 
     /** Case 37: a reset by a third thread while a drainer waits returns 0 and does not arm. */
-    @Test
-    void spec37_resetByThirdThreadWhileDraining_returnsZeroAndDoesNotArm() throws Exception {
-        try (Rig rig = new Rig(Profile.MODERN)) {
+    @OnEveryClock
+    void spec37_resetByThirdThreadWhileDraining_returnsZeroAndDoesNotArm(Clocks clocks) throws Exception {
+        try (Rig rig = new Rig(clocks, Profile.MODERN)) {
             Callout c = new Callout();
             rig.sys.init(c, true);
             AtomicInteger rearmed = new AtomicInteger();
@@ -434,9 +436,9 @@ final class SpecLockDrainTest {
     }
 
     /** Case 37: a reset by the handler itself while a drainer waits returns 0 and does not arm. */
-    @Test
-    void spec37_resetByHandlerWhileDraining_returnsZeroAndDoesNotArm() throws Exception {
-        try (Rig rig = new Rig(Profile.MODERN)) {
+    @OnEveryClock
+    void spec37_resetByHandlerWhileDraining_returnsZeroAndDoesNotArm(Clocks clocks) throws Exception {
+        try (Rig rig = new Rig(clocks, Profile.MODERN)) {
             Callout c = new Callout();
             rig.sys.init(c, true);
             AtomicInteger rearmed = new AtomicInteger();
@@ -467,9 +469,9 @@ final class SpecLockDrainTest {
      * Case 37, lock-cancel variant: the dispatcher waits for m (LOCKWAIT) while a drainer waits for the
      * invocation; a reset by the holder of m cancels the invocation (1) but still does not arm.
      */
-    @Test
-    void spec37_resetByLockHolderWhileDrainingLockWaiter_returnsOneAndDoesNotArm() throws Exception {
-        try (Rig rig = new Rig(Profile.MODERN)) {
+    @OnEveryClock
+    void spec37_resetByLockHolderWhileDrainingLockWaiter_returnsOneAndDoesNotArm(Clocks clocks) throws Exception {
+        try (Rig rig = new Rig(clocks, Profile.MODERN)) {
             KMutex m = new KMutex("m");
             Callout c = new Callout();
             rig.sys.initLock(c, m, 0);
@@ -506,8 +508,8 @@ final class SpecLockDrainTest {
     private record TwoDrainers(int first, int second, int calls, boolean bothBlockedWhileRunning) {
     }
 
-    private static TwoDrainers twoDrainers(Profile profile) throws Exception {
-        try (Rig rig = new Rig(profile)) {
+    private static TwoDrainers twoDrainers(Clocks clocks, Profile profile) throws Exception {
+        try (Rig rig = new Rig(clocks, profile)) {
             Callout c = new Callout();
             rig.sys.init(c, true);
             AtomicInteger calls = new AtomicInteger();
@@ -529,22 +531,23 @@ final class SpecLockDrainTest {
     }
 
     /** Case 38: two drainers both return after the single running invocation completes. */
-    @Test
-    void spec38_twoDrainersOfRunningCallout_bothReturnAfterTheSingleInvocation() throws Exception {
-        assertEquals(new TwoDrainers(-1, -1, 1, true), twoDrainers(Profile.MODERN));
+    @OnEveryClock
+    void spec38_twoDrainersOfRunningCallout_bothReturnAfterTheSingleInvocation(Clocks clocks) throws Exception {
+        assertEquals(new TwoDrainers(-1, -1, 1, true), twoDrainers(clocks, Profile.MODERN));
     }
 
     /** Case 38, CLASSIC: likewise, each drain returning 0. */
-    @Test
-    void spec38_classic_twoDrainersOfRunningCallout_bothReturnZeroAfterTheSingleInvocation() throws Exception {
-        assertEquals(new TwoDrainers(0, 0, 1, true), twoDrainers(Profile.CLASSIC));
+    @OnEveryClock
+    void spec38_classic_twoDrainersOfRunningCallout_bothReturnZeroAfterTheSingleInvocation(Clocks clocks)
+            throws Exception {
+        assertEquals(new TwoDrainers(0, 0, 1, true), twoDrainers(clocks, Profile.CLASSIC));
     }
 
     /** Case 39: drain from the callout's own handler is refused (it would wait for itself); nothing changes. */
-    @Test
+    @OnEveryClock
     @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // safety net: a drain that waited would never return
-    void spec39_drainFromOwnHandler_throwsIllegalStateAndChangesNothing() throws Exception {
-        try (Rig rig = new Rig(Profile.MODERN)) {
+    void spec39_drainFromOwnHandler_throwsIllegalStateAndChangesNothing(Clocks clocks) throws Exception {
+        try (Rig rig = new Rig(clocks, Profile.MODERN)) {
             Callout c = new Callout();
             rig.sys.init(c, true);
             AtomicInteger calls = new AtomicInteger();
@@ -576,10 +579,10 @@ final class SpecLockDrainTest {
     }
 
     /** Case 40: async drain of a running callout: 0, then d(c_arg) once, after the handler, before drainers wake. */
-    @Test
-    void spec40_asyncDrainOfRunningCallout_returnsZeroAndCallbackRunsOnceAfterHandlerBeforeDrainersWake()
+    @OnEveryClock
+    void spec40_asyncDrainOfRunningCallout_returnsZeroAndCallbackRunsOnceAfterHandlerBeforeDrainersWake(Clocks clocks)
             throws Exception {
-        try (Rig rig = new Rig(Profile.MODERN)) {
+        try (Rig rig = new Rig(clocks, Profile.MODERN)) {
             Callout c = new Callout();
             rig.sys.init(c, true);
             List<String> events = new CopyOnWriteArrayList<>();
@@ -622,9 +625,9 @@ final class SpecLockDrainTest {
     }
 
     /** While an async-drain callback is recorded, a reset does not arm (SPEC decision 1, V14 behaviour). */
-    @Test
-    void reset_whileAsyncDrainRecorded_doesNotArm() throws Exception {
-        try (Rig rig = new Rig(Profile.MODERN)) {
+    @OnEveryClock
+    void reset_whileAsyncDrainRecorded_doesNotArm(Clocks clocks) throws Exception {
+        try (Rig rig = new Rig(clocks, Profile.MODERN)) {
             Callout c = new Callout();
             rig.sys.init(c, true);
             AtomicInteger rearmed = new AtomicInteger();
@@ -651,8 +654,8 @@ final class SpecLockDrainTest {
     }
 
     /** The handler is held; drainAsync is called; the stage must complete only once the handler returned. */
-    private static DrainAsyncOutcome drainAsyncOfRunning(Profile profile) throws Exception {
-        try (Rig rig = new Rig(profile)) {
+    private static DrainAsyncOutcome drainAsyncOfRunning(Clocks clocks, Profile profile) throws Exception {
+        try (Rig rig = new Rig(clocks, profile)) {
             Callout c = new Callout();
             rig.sys.init(c, true);
             List<String> events = new CopyOnWriteArrayList<>();
@@ -674,9 +677,9 @@ final class SpecLockDrainTest {
     }
 
     /** Case 40, CompletionStage form (MODERN): completes only after the handler returns. */
-    @Test
-    void spec40_drainAsyncOfRunningCallout_completesOnlyAfterHandlerReturns() throws Exception {
-        DrainAsyncOutcome o = drainAsyncOfRunning(Profile.MODERN);
+    @OnEveryClock
+    void spec40_drainAsyncOfRunningCallout_completesOnlyAfterHandlerReturns(Clocks clocks) throws Exception {
+        DrainAsyncOutcome o = drainAsyncOfRunning(clocks, Profile.MODERN);
 
         assertFalse(o.doneWhileRunning(), "not complete while the handler runs");
         assertEquals(List.of("handler returns", "stage completes"), o.events());
@@ -685,9 +688,9 @@ final class SpecLockDrainTest {
     }
 
     /** Case 40, CompletionStage form, CLASSIC: the stage works in both profiles. */
-    @Test
-    void spec40_classic_drainAsyncOfRunningCallout_completesOnlyAfterHandlerReturns() throws Exception {
-        DrainAsyncOutcome o = drainAsyncOfRunning(Profile.CLASSIC);
+    @OnEveryClock
+    void spec40_classic_drainAsyncOfRunningCallout_completesOnlyAfterHandlerReturns(Clocks clocks) throws Exception {
+        DrainAsyncOutcome o = drainAsyncOfRunning(clocks, Profile.CLASSIC);
 
         assertFalse(o.doneWhileRunning(), "not complete while the handler runs");
         assertEquals(List.of("handler returns", "stage completes"), o.events());
@@ -696,9 +699,9 @@ final class SpecLockDrainTest {
     }
 
     /** Case 40, CLASSIC: callout_async_drain does not exist there. */
-    @Test
-    void spec40_classic_asyncDrainOfRunningCallout_throwsUnsupportedOperation() throws Exception {
-        try (Rig rig = new Rig(Profile.CLASSIC)) {
+    @OnEveryClock
+    void spec40_classic_asyncDrainOfRunningCallout_throwsUnsupportedOperation(Clocks clocks) throws Exception {
+        try (Rig rig = new Rig(clocks, Profile.CLASSIC)) {
             Callout c = new Callout();
             rig.sys.init(c, true);
             AtomicInteger callbackCalls = new AtomicInteger();
@@ -713,9 +716,9 @@ final class SpecLockDrainTest {
     }
 
     /** Case 41: async drain of a pending, not running callout removes it (1) and never calls d. */
-    @Test
-    void spec41_asyncDrainOfPendingCallout_returnsOneAndNeverCallsCallback() throws Exception {
-        try (Rig rig = new Rig(Profile.MODERN)) {
+    @OnEveryClock
+    void spec41_asyncDrainOfPendingCallout_returnsOneAndNeverCallsCallback(Clocks clocks) throws Exception {
+        try (Rig rig = new Rig(clocks, Profile.MODERN)) {
             Callout c = new Callout();
             rig.sys.init(c, true);
             AtomicInteger calls = new AtomicInteger();
@@ -732,9 +735,9 @@ final class SpecLockDrainTest {
     }
 
     /** Case 41: async drain of an idle callout returns -1 and never calls d. */
-    @Test
-    void spec41_asyncDrainOfIdleCallout_returnsMinusOneAndNeverCallsCallback() throws Exception {
-        try (Rig rig = new Rig(Profile.MODERN)) {
+    @OnEveryClock
+    void spec41_asyncDrainOfIdleCallout_returnsMinusOneAndNeverCallsCallback(Clocks clocks) throws Exception {
+        try (Rig rig = new Rig(clocks, Profile.MODERN)) {
             Callout c = new Callout();
             rig.sys.init(c, true);
             AtomicInteger callbackCalls = new AtomicInteger();
@@ -747,9 +750,10 @@ final class SpecLockDrainTest {
     }
 
     /** Case 41, CLASSIC: async drain is unsupported, and the rejected call changes nothing. */
-    @Test
-    void spec41_classic_asyncDrainOfPendingCallout_throwsUnsupportedOperationAndChangesNothing() throws Exception {
-        try (Rig rig = new Rig(Profile.CLASSIC)) {
+    @OnEveryClock
+    void spec41_classic_asyncDrainOfPendingCallout_throwsUnsupportedOperationAndChangesNothing(Clocks clocks)
+            throws Exception {
+        try (Rig rig = new Rig(clocks, Profile.CLASSIC)) {
             Callout c = new Callout();
             rig.sys.init(c, true);
             AtomicInteger calls = new AtomicInteger();
@@ -792,9 +796,9 @@ final class SpecLockDrainTest {
     }
 
     /** Case 43: a locked handler's reset of its own callout returns 0, leaves it pending, and it runs again. */
-    @Test
-    void spec43_resetFromLockedHandler_returnsZeroStaysPendingAndRunsAgain() throws Exception {
-        try (Rig rig = new Rig(Profile.MODERN)) {
+    @OnEveryClock
+    void spec43_resetFromLockedHandler_returnsZeroStaysPendingAndRunsAgain(Clocks clocks) throws Exception {
+        try (Rig rig = new Rig(clocks, Profile.MODERN)) {
             KMutex m = new KMutex("m");
             Callout c = new Callout();
             rig.sys.initLock(c, m, 0);

@@ -9,6 +9,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import org.kcallout.Callout;
 import org.kcallout.Profile;
 
@@ -167,12 +168,18 @@ final class SpecSupport {
     }
 
     /**
-     * One callout system on a {@link VirtualEventTimer} starting at 0, with a {@link WaitObserver}
-     * and a {@link HandlerGate}, plus the helper threads a test starts through it. Closing it opens
-     * the gate (in case a failed test left a handler held), joins the helpers and closes the system.
+     * One callout system on one of the deterministic {@link Clocks} (by default the tickless
+     * {@link VirtualEventTimer} starting at 0), with a {@link WaitObserver} and a
+     * {@link HandlerGate}, plus the helper threads a test starts through it. Closing it opens the
+     * gate (in case a failed test left a handler held), joins the helpers and closes the system.
      */
     static final class Rig implements AutoCloseable {
-        final VirtualEventTimer vt = new VirtualEventTimer();
+        /** The kind of clock the system runs on. */
+        final Clocks clocks;
+        /** The clock, its driver and its virtual time. */
+        final Clocks.Setup setup;
+        /** The virtual time the test moves (the clock's {@link Clocks.Setup#time()}). */
+        final VirtualClock vt;
         final WaitObserver obs = new WaitObserver();
         final HandlerGate gate = new HandlerGate();
         final CalloutWheel sys;
@@ -183,7 +190,41 @@ final class SpecSupport {
         }
 
         Rig(Profile profile, int ncpus) {
-            this.sys = CalloutWheel.builder().profile(profile).ncpus(ncpus).clock(vt).observer(obs).build();
+            this(Clocks.VIRTUAL_EVENT_TIMER, profile, ncpus);
+        }
+
+        Rig(Clocks clocks, Profile profile) {
+            this(clocks, profile, 1);
+        }
+
+        Rig(Clocks clocks, Profile profile, int ncpus) {
+            this(clocks, 0, b -> b.profile(profile).ncpus(ncpus));
+        }
+
+        /**
+         * A system on {@code clocks} whose time starts at {@code start}.
+         *
+         * @param configure further builder settings (profile, CPUs, hooks), applied after the
+         *                  observer; null for the defaults
+         */
+        Rig(Clocks clocks, long start, Consumer<CalloutWheel.Builder> configure) {
+            this.clocks = clocks;
+            this.setup = clocks.create(start);
+            this.vt = setup.time();
+            this.sys = setup.build(b -> {
+                b.observer(obs);
+                if (configure != null) {
+                    configure.accept(b);
+                }
+            });
+        }
+
+        /**
+         * The time by which {@code c}, armed just now, must have run on this rig's clock
+         * ({@link Clocks.Setup#windowEnd}).
+         */
+        long windowEnd(Callout c) {
+            return setup.windowEnd(c);
         }
 
         /**

@@ -25,18 +25,22 @@ import org.kcallout.Callout;
 import org.kcallout.CalloutFunc;
 import org.kcallout.HandlerFailureHook;
 import org.kcallout.KMutex;
+import org.kcallout.wheel.SpecSupport.Rig;
 
 /**
  * SPEC §11 single-CPU cases of "Wheel, ordering, direct execution" (52, 53, 55, 56, 58, 59, 61), plus
  * the ordering promise of SPEC decision 4 (FIFO for equal deadlines, bucket by bucket within a scan),
  * the direct-scan consistency of SPEC §5.9, and the failure handling of SPEC decision 5.
  *
- * <p>Where a case speaks of {@code callout_process} and {@code cpu_new_callout}, the test drives
- * {@link CalloutWheel#calloutProcess(int, long)} and {@link CalloutWheel#softclock(int)} by hand on a
- * {@link VirtualEventTimer} that is never advanced, and observes {@code cpu_new_callout} through
- * what it leaves behind: the clock's {@link ClockSource#nextcall(int)} and
- * {@link ClockSource#nextcallopt(int)} and the wheel's {@link CalloutWheel#firstevent(int)}.
- * Times are absolute ({@code C_ABSOLUTE}) so that they do not depend on the clock.
+ * <p>Cases whose outcome does not depend on the clock run on each deterministic clock
+ * ({@link Clocks}), driven by moving virtual time. Where a case speaks of one {@code callout_process}
+ * call and of {@code cpu_new_callout}, the test drives {@link CalloutWheel#calloutProcess(int, long)}
+ * and {@link CalloutWheel#softclock(int)} by hand on a {@link VirtualEventTimer} that is never
+ * advanced, and observes {@code cpu_new_callout} through what it leaves behind: the clock's
+ * {@link ClockSource#nextcall(int)} and {@link ClockSource#nextcallopt(int)} and the wheel's
+ * {@link CalloutWheel#firstevent(int)}; each such test says on its {@code @Test} line why it stays
+ * on that clock, and where the behaviour behind it shows when time moves, a test on every clock
+ * follows it. Times are absolute ({@code C_ABSOLUTE}) so that they do not depend on the clock.
  */
 final class SpecWheelTest {
     /* Implementation notes: cpu_new_callout always stores bt_opt in nextcallopt, even when bt does
@@ -73,17 +77,18 @@ final class SpecWheelTest {
     }
 
     /** Case 52 through the builder: kern.ncallout sizes each CPU's wheel. */
-    @Test
-    void spec52_builderNcallout_sizesTheWheel() {
-        try (CalloutWheel sys = CalloutWheel.builder().clock(new VirtualEventTimer()).ncallout(18508).build()) {
-            assertEquals(32768, sys.callwheelSize());
+    @OnEveryClock
+    void spec52_builderNcallout_sizesTheWheel(Clocks clocks) {
+        try (Rig rig = new Rig(clocks, 0, b -> b.ncallout(18508))) {
+            assertEquals(32768, rig.sys.callwheelSize());
         }
     }
 
     /** Case 53: a callout with c_time T is linked in bucket (T >> 24) & (callwheelsize - 1). */
-    @Test
-    void spec53_armedCallout_isLinkedInBucketOfItsTime() {
-        try (CalloutWheel sys = CalloutWheel.builder().clock(new VirtualEventTimer()).ncallout(18508).build()) {
+    @OnEveryClock
+    void spec53_armedCallout_isLinkedInBucketOfItsTime(Clocks clocks) {
+        try (Rig rig = new Rig(clocks, 0, b -> b.ncallout(18508))) {
+            CalloutWheel sys = rig.sys;
             int mask = sys.callwheelSize() - 1;
             // Within the first revolution, and 5 revolutions (of 128 s) later plus a bit: the mask wraps.
             long[] times = {5 * SBT_1S + 12345, 5 * 128 * SBT_1S + 77 * BUCKET + 3};
@@ -103,7 +108,7 @@ final class SpecWheelTest {
     /* Case 55, 56: direct execution                                                              */
 
     /** Case 55: a direct callout runs inside callout_process; a non-direct one waits for softclock. */
-    @Test
+    @Test // callout_process driven by hand to see what ran before it returned; every clock: below
     void spec55_directRunsInsideCalloutProcess_nonDirectOnlyInSoftclock() {
         VirtualEventTimer vt = new VirtualEventTimer();
         try (CalloutWheel sys = newWheel(vt)) {
@@ -122,8 +127,35 @@ final class SpecWheelTest {
         }
     }
 
+    /**
+     * Case 55 on every clock: N and D due in one scan (N armed first, for the same time): D runs
+     * inside the scan while N, already moved to the expire queue, waits; N runs afterwards on
+     * softclock.
+     */
+    @OnEveryClock
+    void spec55_directAndNonDirectDueTogether_directRunsWhileNonDirectWaitsForSoftclock(Clocks clocks) {
+        try (Rig rig = new Rig(clocks, 0, null)) {
+            CalloutWheel sys = rig.sys;
+            Recorder rec = new Recorder();
+            Callout d = mpsafe(sys);
+            Callout n = mpsafe(sys);
+            List<String> nSeenByD = new CopyOnWriteArrayList<>();
+            CalloutFunc<String> direct = s -> {
+                rec.events.add(s);
+                nSeenByD.add("pending=" + n.pending() + ", processed=" + ((n.iflags() & CALLOUT_PROCESSED) != 0));
+            };
+            sys.resetSbt(n, 10 * SBT_1MS, 0, rec.func, "N", C_ABSOLUTE);
+            sys.resetSbt(d, 10 * SBT_1MS, 0, direct, "D", C_ABSOLUTE | C_DIRECT_EXEC);
+
+            rig.vt.advanceTo(rig.windowEnd(d));
+
+            assertEquals(List.of("D", "N"), rec.events, "D inside the scan, then N on softclock");
+            assertEquals(List.of("pending=true, processed=true"), nSeenByD, "N was in the expire queue while D ran");
+        }
+    }
+
     /** Case 56: CALLOUT_DIRECT is sticky: re-armed without C_DIRECT_EXEC it still runs from callout_process. */
-    @Test
+    @Test // callout_process driven by hand to see the expire queue stay empty; every clock: below
     void spec56_directOnceReArmedWithoutFlag_stillRunsFromCalloutProcess() {
         VirtualEventTimer vt = new VirtualEventTimer();
         try (CalloutWheel sys = newWheel(vt)) {
@@ -142,11 +174,35 @@ final class SpecWheelTest {
         }
     }
 
+    /**
+     * Case 56 on every clock: re-armed without C_DIRECT_EXEC for the time of a non-direct callout
+     * armed before it, the once-direct callout still runs first, inside the scan.
+     */
+    @OnEveryClock
+    void spec56_directOnceReArmedWithoutFlag_stillRunsBeforeSoftclockCallouts(Clocks clocks) {
+        try (Rig rig = new Rig(clocks, 0, null)) {
+            CalloutWheel sys = rig.sys;
+            Recorder rec = new Recorder();
+            Callout c = mpsafe(sys);
+            sys.resetSbt(c, 5 * SBT_1MS, 0, rec.func, "direct", C_ABSOLUTE | C_DIRECT_EXEC);
+            rig.vt.advanceTo(rig.windowEnd(c));
+            assertEquals(List.of("direct"), rec.events);
+
+            long t = rig.vt.now() + 10 * SBT_1MS;
+            sys.resetSbt(mpsafe(sys), t, 0, rec.func, "softclock", C_ABSOLUTE);
+            sys.resetSbt(c, t, 0, rec.func, "re-armed", C_ABSOLUTE);
+            rig.vt.advanceTo(rig.windowEnd(c));
+
+            assertEquals(List.of("direct", "re-armed", "softclock"), rec.events,
+                    "the re-armed callout ran inside the scan, before the one armed before it");
+        }
+    }
+
     /* ---------------------------------------------------------------------------------------- */
     /* Case 58, 59: cpu_new_callout                                                               */
 
     /** Case 58: the first arm on an empty wheel reports (T+P, T) to the clock. */
-    @Test
+    @Test // exact nextcall/nextcallopt: an EventTimerClock starts them at now + timerperiod (SPEC §8.3)
     void spec58_firstArmOnEmptyWheel_reportsWindowToClock() {
         VirtualEventTimer vt = new VirtualEventTimer();
         try (CalloutWheel sys = newWheel(vt)) {
@@ -164,7 +220,7 @@ final class SpecWheelTest {
     }
 
     /** Case 58: a second callout ending later (though starting earlier) triggers no cpu_new_callout. */
-    @Test
+    @Test // exact nextcall/nextcallopt: an EventTimerClock starts them at now + timerperiod (SPEC §8.3)
     void spec58_secondCalloutEndingLater_triggersNoCall() {
         VirtualEventTimer vt = new VirtualEventTimer();
         try (CalloutWheel sys = newWheel(vt)) {
@@ -182,7 +238,7 @@ final class SpecWheelTest {
     }
 
     /** Case 58: a second callout ending exactly at T+P triggers no call either (the test is strict). */
-    @Test
+    @Test // exact nextcall/nextcallopt: an EventTimerClock starts them at now + timerperiod (SPEC §8.3)
     void spec58_secondCalloutEndingAtSameDeadline_triggersNoCall() {
         VirtualEventTimer vt = new VirtualEventTimer();
         try (CalloutWheel sys = newWheel(vt)) {
@@ -198,7 +254,7 @@ final class SpecWheelTest {
     }
 
     /** Case 58, converse: a callout ending earlier than firstevent is reported. */
-    @Test
+    @Test // exact nextcall/nextcallopt: an EventTimerClock starts them at now + timerperiod (SPEC §8.3)
     void spec58_secondCalloutEndingEarlier_reportsNewWindow() {
         VirtualEventTimer vt = new VirtualEventTimer();
         try (CalloutWheel sys = newWheel(vt)) {
@@ -235,7 +291,7 @@ final class SpecWheelTest {
     }
 
     /** Case 59: lookahead 1/16 s; the one nearby callout gives last = T + P = now + 21 ms. */
-    @Test
+    @Test // one callout_process at a chosen now, driven by hand
     void spec59_sameBucketScan_reportsLastAsCalloutEnd() {
         VirtualEventTimer vt = new VirtualEventTimer();
         try (CalloutWheel sys = newWheel(vt)) {
@@ -246,7 +302,7 @@ final class SpecWheelTest {
     }
 
     /** Case 59: the one nearby callout gives first = T = now + 20 ms (passed as bt_opt). */
-    @Test
+    @Test // one callout_process at a chosen now, driven by hand, and the tickless model's exact nextcallopt
     void spec59_sameBucketScan_reportsFirstAsCalloutTime() {
         VirtualEventTimer vt = new VirtualEventTimer();
         try (CalloutWheel sys = newWheel(vt)) {
@@ -257,7 +313,7 @@ final class SpecWheelTest {
     }
 
     /** SPEC §6 step 3: with lookahead 1/16 s, first starts at now + 1/32 s and only a nearer callout lowers it. */
-    @Test
+    @Test // one callout_process at a chosen now, driven by hand, and the tickless model's exact nextcallopt
     void scan_sameBucket_firstIsCappedAtHalfLookahead() {
         VirtualEventTimer vt = new VirtualEventTimer();
         try (CalloutWheel sys = newWheel(vt)) {
@@ -272,7 +328,7 @@ final class SpecWheelTest {
     /* Case 61: arming in the past                                                                */
 
     /** Case 61: an absolute time before cc_lastscan is clamped to it and runs at the next callout_process. */
-    @Test
+    @Test // callout_process driven by hand to show it is the very next scan; every clock: below
     void spec61_absoluteTimeBeforeLastscan_runsAtNextCalloutProcess() {
         VirtualEventTimer vt = new VirtualEventTimer();
         try (CalloutWheel sys = newWheel(vt)) {
@@ -291,14 +347,40 @@ final class SpecWheelTest {
         }
     }
 
+    /**
+     * Case 61 on every clock: armed for an absolute time before cc_lastscan, a callout gets
+     * c_time = cc_lastscan and runs at the next interrupt that scans (at once on a one-shot clock,
+     * at the next period boundary in periodic mode).
+     */
+    @OnEveryClock
+    void spec61_absoluteTimeBeforeLastscan_clampedAndRunsAtTheNextInterrupt(Clocks clocks) {
+        try (Rig rig = new Rig(clocks, 0, null)) {
+            CalloutWheel sys = rig.sys;
+            Recorder rec = new Recorder();
+            Callout first = mpsafe(sys);
+            sys.resetSbt(first, 100 * SBT_1MS, 0, rec.func, "first", C_ABSOLUTE);
+            rig.vt.advanceTo(rig.windowEnd(first)); // a scan at or after 100 ms
+            long lastscan = sys.lastscan(0);
+            assertTrue(lastscan >= 100 * SBT_1MS, "precondition: lastscan moved past 50 ms");
+            Callout c = mpsafe(sys);
+
+            sys.resetSbt(c, 50 * SBT_1MS, 0, rec.func, "late", C_ABSOLUTE);
+            assertEquals(lastscan, c.time(), "clamped to cc_lastscan");
+            rig.vt.advanceTo(rig.windowEnd(c));
+
+            assertEquals(List.of("first", "late"), rec.events);
+        }
+    }
+
     /* ---------------------------------------------------------------------------------------- */
     /* Ordering (SPEC decision 4)                                                                 */
 
     /** Decision 4: many callouts armed for the same absolute time run in arming order. */
-    @Test
-    void ordering_equalDeadlines_runInArmingOrder() {
-        VirtualEventTimer vt = new VirtualEventTimer();
-        try (CalloutWheel sys = newWheel(vt)) {
+    @OnEveryClock
+    void ordering_equalDeadlines_runInArmingOrder(Clocks clocks) {
+        try (Rig rig = new Rig(clocks, 0, null)) {
+            CalloutWheel sys = rig.sys;
+            VirtualClock vt = rig.vt;
             Recorder rec = new Recorder();
             int n = 32;
             List<Callout> callouts = new ArrayList<>();
@@ -322,10 +404,11 @@ final class SpecWheelTest {
     }
 
     /** Decision 4: re-arming is a new arming, so a re-armed callout goes behind those armed before it. */
-    @Test
-    void ordering_reArmForSameDeadline_movesBehindEarlierArms() {
-        VirtualEventTimer vt = new VirtualEventTimer();
-        try (CalloutWheel sys = newWheel(vt)) {
+    @OnEveryClock
+    void ordering_reArmForSameDeadline_movesBehindEarlierArms(Clocks clocks) {
+        try (Rig rig = new Rig(clocks, 0, null)) {
+            CalloutWheel sys = rig.sys;
+            VirtualClock vt = rig.vt;
             Recorder rec = new Recorder();
             long t = 10 * SBT_1MS;
             Callout a = mpsafe(sys);
@@ -343,7 +426,7 @@ final class SpecWheelTest {
     }
 
     /** Decision 4: within one scan, callouts run bucket by bucket in time order, whatever the arming order. */
-    @Test
+    @Test // one scan over several buckets needs callout_process driven by hand: clocks scan at each deadline
     void ordering_oneScanOverSeveralBuckets_runsInBucketOrder() {
         VirtualEventTimer vt = new VirtualEventTimer();
         try (CalloutWheel sys = newWheel(vt)) {
@@ -360,7 +443,7 @@ final class SpecWheelTest {
     }
 
     /** Decision 4: within one bucket the order is the arming order (FIFO), not the exact time. */
-    @Test
+    @Test // one scan over both times needs callout_process driven by hand: a tickless clock scans at each time
     void ordering_sameBucketDifferentTimes_runInArmingOrder() {
         VirtualEventTimer vt = new VirtualEventTimer();
         try (CalloutWheel sys = newWheel(vt)) {
@@ -409,7 +492,7 @@ final class SpecWheelTest {
     }
 
     /** SPEC §5.9: a direct callout armed by the last entry of the scanned bucket runs in the same scan. */
-    @Test
+    @Test // "in the same scan" is visible only with callout_process driven by hand
     void directScan_handlerArmsDueDirectCalloutAtEndOfScannedBucket_runsInSameScan() {
         boolean[] queued = new boolean[1];
         Callout[] e = new Callout[1];
@@ -418,7 +501,7 @@ final class SpecWheelTest {
     }
 
     /** SPEC §5.9: likewise when the scan has further entries in that bucket; E runs after them. */
-    @Test
+    @Test // "in the same scan" is visible only with callout_process driven by hand
     void directScan_handlerArmsDueDirectCalloutBeforeEndOfScannedBucket_runsInSameScan() {
         boolean[] queued = new boolean[1];
         Callout[] e = new Callout[1];
@@ -426,7 +509,7 @@ final class SpecWheelTest {
     }
 
     /** SPEC §5.9: a non-direct callout armed that way is expired by the same scan (queued for softclock). */
-    @Test
+    @Test // "in the same scan" is visible only with callout_process driven by hand
     void directScan_handlerArmsDueNonDirectCallout_expiresInSameScan() {
         boolean[] queued = new boolean[1];
         Callout[] e = new Callout[1];
@@ -456,11 +539,12 @@ final class SpecWheelTest {
     };
 
     /** Decision 5: a throwing handler does not stop the others of the same scan. */
-    @Test
-    void handlerThrows_othersInSameScanStillRun() {
-        VirtualEventTimer vt = new VirtualEventTimer();
+    @OnEveryClock
+    void handlerThrows_othersInSameScanStillRun(Clocks clocks) {
         FailureLog log = new FailureLog();
-        try (CalloutWheel sys = CalloutWheel.builder().clock(vt).failureHook(log).build()) {
+        try (Rig rig = new Rig(clocks, 0, b -> b.failureHook(log))) {
+            CalloutWheel sys = rig.sys;
+            VirtualClock vt = rig.vt;
             Recorder rec = new Recorder();
             long t = 10 * SBT_1MS;
             sys.resetSbt(mpsafe(sys), t, 0, rec.func, "before", C_ABSOLUTE);
@@ -474,18 +558,18 @@ final class SpecWheelTest {
     }
 
     /** Decision 5: a throwing direct handler does not stop the rest of callout_process either. */
-    @Test
-    void handlerThrows_directHandler_othersInSameScanStillRun() {
-        VirtualEventTimer vt = new VirtualEventTimer();
+    @OnEveryClock
+    void handlerThrows_directHandler_othersInSameScanStillRun(Clocks clocks) {
         FailureLog log = new FailureLog();
-        try (CalloutWheel sys = CalloutWheel.builder().clock(vt).failureHook(log).build()) {
+        try (Rig rig = new Rig(clocks, 0, b -> b.failureHook(log))) {
+            CalloutWheel sys = rig.sys;
             Recorder rec = new Recorder();
+            Callout last = mpsafe(sys);
             sys.resetSbt(mpsafe(sys), SBT_1MS, 0, THROWS, null, C_ABSOLUTE | C_DIRECT_EXEC);
             sys.resetSbt(mpsafe(sys), SBT_1MS, 0, rec.func, "direct after", C_ABSOLUTE | C_DIRECT_EXEC);
-            sys.resetSbt(mpsafe(sys), SBT_1MS, 0, rec.func, "softclock after", C_ABSOLUTE);
+            sys.resetSbt(last, SBT_1MS, 0, rec.func, "softclock after", C_ABSOLUTE);
 
-            sys.calloutProcess(0, 2 * SBT_1MS);
-            sys.softclock(0);
+            rig.vt.advanceTo(rig.windowEnd(last));
 
             assertEquals(List.of("direct after", "softclock after"), rec.events);
             assertEquals(1, log.failures.size());
@@ -493,11 +577,12 @@ final class SpecWheelTest {
     }
 
     /** Decision 5: after a throwing handler, the next scan still runs its callouts. */
-    @Test
-    void handlerThrows_nextScanStillRuns() {
-        VirtualEventTimer vt = new VirtualEventTimer();
+    @OnEveryClock
+    void handlerThrows_nextScanStillRuns(Clocks clocks) {
         FailureLog log = new FailureLog();
-        try (CalloutWheel sys = CalloutWheel.builder().clock(vt).failureHook(log).build()) {
+        try (Rig rig = new Rig(clocks, 0, b -> b.failureHook(log))) {
+            CalloutWheel sys = rig.sys;
+            VirtualClock vt = rig.vt;
             Recorder rec = new Recorder();
             Callout thrower = mpsafe(sys);
             sys.resetSbt(thrower, 10 * SBT_1MS, 0, THROWS, null, C_ABSOLUTE);
@@ -512,11 +597,12 @@ final class SpecWheelTest {
     }
 
     /** Decision 5: the failure hook receives the exception and the callout. */
-    @Test
-    void handlerThrows_failureHookReceivesExceptionAndCallout() {
-        VirtualEventTimer vt = new VirtualEventTimer();
+    @OnEveryClock
+    void handlerThrows_failureHookReceivesExceptionAndCallout(Clocks clocks) {
         FailureLog log = new FailureLog();
-        try (CalloutWheel sys = CalloutWheel.builder().clock(vt).failureHook(log).build()) {
+        try (Rig rig = new Rig(clocks, 0, b -> b.failureHook(log))) {
+            CalloutWheel sys = rig.sys;
+            VirtualClock vt = rig.vt;
             Callout thrower = mpsafe(sys);
             sys.resetSbt(mpsafe(sys), 10 * SBT_1MS, 0, new Recorder().func, "ok", C_ABSOLUTE);
             sys.resetSbt(thrower, 10 * SBT_1MS, 0, THROWS, null, C_ABSOLUTE);
@@ -530,11 +616,12 @@ final class SpecWheelTest {
     }
 
     /** Decision 5: the associated lock is released when the handler throws while holding it. */
-    @Test
-    void handlerThrows_associatedLockIsReleased() {
-        VirtualEventTimer vt = new VirtualEventTimer();
+    @OnEveryClock
+    void handlerThrows_associatedLockIsReleased(Clocks clocks) {
         FailureLog log = new FailureLog();
-        try (CalloutWheel sys = CalloutWheel.builder().clock(vt).failureHook(log).build()) {
+        try (Rig rig = new Rig(clocks, 0, b -> b.failureHook(log))) {
+            CalloutWheel sys = rig.sys;
+            VirtualClock vt = rig.vt;
             KMutex m = new KMutex("m");
             Callout c = new Callout();
             sys.initLock(c, m, 0);
