@@ -41,6 +41,8 @@ final class Conn {
     final Simulation sim;
     /** Index in the connection table, for messages. */
     final int id;
+    /** The callout CPU of this connection's timers ({@code inp_to_cpuid}): id % ncpus. */
+    final int cpu;
     /** The connection lock ({@code INP_WLOCK}); associated with all three timers. */
     final KMutex mtx;
     /** The timers, indexed by {@code TT_*}; the objects live as long as the connection. */
@@ -60,9 +62,10 @@ final class Conn {
     /** Base retransmit timeout in ticks ({@code t_rxtcur} before backoff); guarded by mtx. */
     int rtoTicks;
 
-    Conn(Simulation sim, int id) {
+    Conn(Simulation sim, int id, int cpu) {
         this.sim = sim;
         this.id = id;
+        this.cpu = cpu;
         this.mtx = new KMutex("tcpinp" + id);
     }
 

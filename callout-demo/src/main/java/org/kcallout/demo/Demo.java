@@ -139,10 +139,9 @@ public final class Demo {
         LongAdder handlerFailures = new LongAdder();
         int ncallout = (int) Math.min(16L + (long) Conn.TT_N * opt.connections(), NCALLOUT_MAX);
         Clock clock = clockFor(opt);
-        // One CPU: one softclock thread runs every handler (Simulation's histogram relies on it).
         CalloutWheel sys = CalloutWheel.builder()
                 .clock(clock.source())
-                .ncpus(1)
+                .ncpus(opt.cpus())
                 .hz(HZ)
                 .ncallout(ncallout)
                 .failureHook((c, t) -> {
@@ -159,7 +158,7 @@ public final class Demo {
                     + (opt.idle() ? " traffic=idle" : " threads=" + opt.threads() + " rate=" + opt.rate() + "/s")
                     + " seconds=" + opt.seconds() + " seed=" + opt.seed()
                     + " hz=" + sys.hz() + " callwheelsize=" + sys.callwheelSize()
-                    + " mode=" + opt.mode().label() + " driver=" + opt.driver().label());
+                    + " mode=" + opt.mode().label() + " driver=" + opt.driver().label() + " cpus=" + sys.ncpus());
             AtomicBoolean running = new AtomicBoolean(true);
             Thread[] drivers;
             if (opt.idle()) {

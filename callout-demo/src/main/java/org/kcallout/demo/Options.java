@@ -15,9 +15,10 @@ import java.util.function.Function;
  * @param mode        the event-timer mode
  * @param driver      the event timer (never null: the default is resolved from the mode)
  * @param idle        {@code --idle}: no traffic, only keepalive timers
+ * @param cpus        callout CPUs (each with its own wheel and softclock thread)
  */
 record Options(int connections, int seconds, int threads, int rate, long seed, boolean help, Mode mode,
-               TimerDriver driver, boolean idle) {
+               TimerDriver driver, boolean idle, int cpus) {
 
     static final int DEFAULT_CONNECTIONS = 4000;
     static final int DEFAULT_SECONDS = 5;
@@ -61,6 +62,7 @@ record Options(int connections, int seconds, int threads, int rate, long seed, b
             "  --connections N  simulated connections, 1..1000000 (default " + DEFAULT_CONNECTIONS + ")",
             "  --seconds N      run time on the real-time clock, 1..86400 (default " + DEFAULT_SECONDS + ")",
             "  --threads N      driver threads, 1..64 (default " + DEFAULT_THREADS + ")",
+            "  --cpus N         callout CPUs, 1..256; connection i uses CPU i % N (default 1)",
             "  --rate N         driver events per second, all threads together, 1..10000000 (default "
                     + DEFAULT_RATE + ")",
             "  --seed N         seed of the drivers' random generators (default: random, printed)",
@@ -108,6 +110,7 @@ record Options(int connections, int seconds, int threads, int rate, long seed, b
         Mode mode = DEFAULT_MODE;
         TimerDriver driver = null; // null: chosen from the mode below
         boolean idle = false;
+        int cpus = 1;
         boolean trafficOption = false;
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
@@ -131,6 +134,7 @@ record Options(int connections, int seconds, int threads, int rate, long seed, b
             }
             if (!name.equals("--connections") && !name.equals("--seconds") && !name.equals("--threads")
                     && !name.equals("--rate") && !name.equals("--seed") && !name.equals("--mode")
+                    && !name.equals("--cpus")
                     && !name.equals("--driver")) {
                 throw new UsageException("unknown option '" + arg + "'");
             }
@@ -158,6 +162,9 @@ record Options(int connections, int seconds, int threads, int rate, long seed, b
                 case "--seed":
                     seed = parseLong(name, value);
                     break;
+                case "--cpus":
+                    cpus = intIn(name, value, 1, 256);
+                    break;
                 case "--mode":
                     mode = choice(name, value, Mode.values(), Mode::label);
                     break;
@@ -178,7 +185,7 @@ record Options(int connections, int seconds, int threads, int rate, long seed, b
         if (idle && trafficOption) {
             throw new UsageException("--idle sends no traffic: --rate and --threads do not apply");
         }
-        return new Options(connections, seconds, threads, rate, seed, help, mode, driver, idle);
+        return new Options(connections, seconds, threads, rate, seed, help, mode, driver, idle, cpus);
     }
 
     private static <E> E choice(String name, String value, E[] values, Function<E, String> label)

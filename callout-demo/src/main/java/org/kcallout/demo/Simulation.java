@@ -11,6 +11,7 @@ import static org.kcallout.demo.Conn.TT_REXMT;
 
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.LongAdder;
+import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
 import org.kcallout.Callout;
 import org.kcallout.CalloutFunc;
@@ -115,12 +116,12 @@ final class Simulation {
     private final LongAdder events = new LongAdder();
     private final LongAdder closes = new LongAdder();
     /**
-     * Handler lateness in microseconds. Written only by handlers, and handlers run only on the
-     * system's single softclock thread (one CPU, no C_DIRECT_EXEC; on a virtual clock, on the
-     * thread advancing time), so a plain single-writer Histogram suffices; see {@link #result()}
-     * for how the reader is ordered after the writer.
+     * Handler lateness in microseconds. Written only by handlers, which run on the softclock
+     * thread of their connection's CPU (on a virtual clock, on the thread advancing time): with
+     * several CPUs, several at once, so a ConcurrentHistogram, which records without locks or
+     * allocation; see {@link #result()} for how the reader is ordered after the writers.
      */
-    private final Histogram lateness = new Histogram(MAX_LATE_US, 3);
+    private final Histogram lateness = new ConcurrentHistogram(MAX_LATE_US, 3);
 
     /**
      * Opens {@code nconn} connections on the facade's current system (install it first with
@@ -136,8 +137,9 @@ final class Simulation {
         this.delackTicks = msToTicks(DELACK_MS);
         this.keepintvlTicks = msToTicks(KEEPINTVL_MS);
         this.conns = new Conn[nconn];
+        int ncpus = system().ncpus();
         for (int i = 0; i < nconn; i++) {
-            Conn tp = new Conn(this, i);
+            Conn tp = new Conn(this, i, i % ncpus);
             tcpTimerInit(tp);
             conns[i] = tp;
         }
@@ -323,7 +325,9 @@ final class Simulation {
     /** {@code callout_reset} of timer {@code which}, accounting for the arm it replaces. */
     private void timerArm(Conn tp, int which, int ticks, CalloutFunc<Conn> func) {
         assert tp.mtx.owned() : "timerArm without " + tp.mtx.name();
-        int r = callout_reset(tp.timer[which], ticks, func, tp);
+        // callout_reset_on to the connection's CPU, as TCP arms on inp_to_cpuid(inp); a callout
+        // running on another CPU at that moment migrates when its handler returns (SPEC §5.6).
+        int r = callout_reset_on(tp.timer[which], ticks, func, tp, tp.cpu);
         if (r == 1) {
             endOutstanding(tp, which);
         }

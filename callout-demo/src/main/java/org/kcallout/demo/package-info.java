@@ -18,7 +18,8 @@
  *
  * <p>Threads: the simulation's per-connection state is guarded by each connection's mutex; its
  * counters are {@link java.util.concurrent.atomic.LongAdder}s; the lateness histogram is written
- * by handlers only, which all run on the single softclock thread. Depends on
+ * by handlers only, on the softclock threads of the callout CPUs ({@code --cpus}), and is a
+ * ConcurrentHistogram. Depends on
  * {@code org.kcallout.wheel} (for the engine and its real-time clock) and HdrHistogram.
  */
 package org.kcallout.demo;
