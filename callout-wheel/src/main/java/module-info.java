@@ -4,6 +4,7 @@
  */
 module org.kcallout.wheel {
     requires transitive org.kcallout.api;
+    requires org.jctools.core; // internal hand-off queues only; no JCTools type is in the API
 
     exports org.kcallout.wheel;
 

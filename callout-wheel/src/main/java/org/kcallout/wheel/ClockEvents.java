@@ -9,14 +9,32 @@ import java.util.function.LongSupplier;
 import org.kcallout.Sbt;
 import org.kcallout.et.EventTimer;
 import org.kcallout.et.EventTimers;
+import org.kcallout.wheel.internal.IpiChannel;
 
 /**
  * The interrupt side of {@link EventTimerClock}: {@code kern_clocksource.c}'s hardware lock and
  * per-CPU state, and the functions that run under it or from the timer's interrupt
  * ({@code setuptimer}, {@code configtimer}, {@code loadtimer}, {@code timercb},
  * {@code handleevents}, {@code getnextcpuevent}, {@code getnextevent}, {@code cpu_new_callout},
- * {@code cpu_idleclock}, {@code cpu_activeclock}). {@link EventTimerClock} keeps the control side
- * (selection, switching, rates, sysctls) under {@code ET_LOCK} and calls in here.
+ * {@code cpu_idleclock}, {@code cpu_activeclock}, and the IPI side: {@code hardclockintr},
+ * {@code doconfigtimer}). {@link EventTimerClock} keeps the control side (selection, switching,
+ * rates, sysctls) under {@code ET_LOCK} and calls in here; {@link ClockIpis} delivers the IPIs.
+ *
+ * <h2>Global and per-CPU timers</h2>
+ * A global timer has one instance: its interrupt is taken by one CPU (the CPU the driver names in
+ * {@code fire(cpu)}, else CPU 0, as an interrupt routed to the boot CPU), which marks every CPU
+ * whose {@code nextevent} has passed, pushes that {@code nextevent} one second ahead so that a
+ * lost IPI cannot cause a storm of interrupts, handles its own events, and sends
+ * {@code IPI_HARDCLOCK} to the marked ones. A per-CPU timer ({@code ET_FLAGS_PERCPU}) has one
+ * instance per CPU: every {@code et_start}/{@code et_stop} names the CPU whose instance it programs,
+ * and only that CPU's interrupt context programs it, except during {@code configtimer}'s own
+ * CPU step. A callout for another CPU sets that CPU's {@code handle} and sends it an IPI
+ * ({@code cpu_new_callout}); {@code configtimer} posts {@code action} 1 or 2 to every other CPU,
+ * broadcasts the IPI and waits for every acknowledgement.
+ *
+ * <h2>The current CPU</h2>
+ * A thread handling a CPU's interrupt or IPI is on that CPU (a thread-local set for the duration);
+ * any other thread is on {@link CalloutWheel#curcpu()}.
  */
 final class ClockEvents {
     /* Implementation notes.
@@ -25,26 +43,39 @@ final class ClockEvents {
      *   1. ClockPcpu.intrLock (per CPU): "interrupts disabled" while handleevents runs for it.
      *   2. ET_LOCK (the registry's mutex), or a CPU's callout lock: never both at once here.
      *      The wheel calls cpuNewCallout with a CPU lock held; configtimer runs under ET_LOCK.
-     *   3. hwLock: et_hw_mtx (global: PERCPU timers are not supported). Guards every ClockPcpu field
-     *      its table names, and here nexttick, timerperiod, statperiod, profperiod, started, the
-     *      interrupt count and every et_start/et_stop (the registry requires the consumer to
-     *      serialise them). timer, periodic, busy and profiling are written under it (and under
-     *      ET_LOCK by EventTimerClock's callers), so a reader holding either sees a stable value.
+     *   3. hwLock: et_hw_mtx. Guards every ClockPcpu field its table names, and here nexttick,
+     *      timerperiod, statperiod, profperiod, started, the interrupt count and every
+     *      et_start/et_stop (the registry requires the consumer to serialise them). timer,
+     *      periodic, busy and profiling are written under it (and under ET_LOCK by
+     *      EventTimerClock's callers), so a reader holding either sees a stable value.
+     *      One lock serves PERCPU timers too, where C has a mutex per CPU: that only spares real
+     *      CPUs cross-CPU contention, and one lock keeps a switch between a global and a PERCPU
+     *      timer (which changes which mutex C's ET_HW_LOCK means) free of any change of guard.
      *   4. the driver's own monitor, inside et_start/et_stop.
+     *   Leaf: ClockIpis' per-CPU poll lock (virtual time), held only to take an IPI off a queue.
      * Nothing calls into the wheel (calloutProcess, softclock) with hwLock or ET_LOCK held, and
      * handlers run without any of these locks (inline softclock runs after intrLock is released;
      * direct handlers run inside calloutProcess, under intrLock only, and must not block). Hooks
-     * run under intrLock only.
+     * run under intrLock only. IPIs are posted after hwLock is released (as C does), and posting
+     * never blocks, so cpuNewCallout may post with a callout lock held. configtimer waits for
+     * acknowledgements holding ET_LOCK but not hwLock, which the acknowledging CPUs need.
      *
      * Unlocked reads, as C makes them: busy and timer are volatile and read once at the entry of
      * timercb and cpuNewCallout, then re-checked under hwLock (C does not re-check; doing so closes
      * the window where a callout arm reprograms a timer that configtimer(0) just stopped).
-     * pcpu and wheel are written once by attach, before the wheel starts any thread or returns to
-     * its builder, and only read afterwards.
+     * pcpu, ipis and wheel are written once by attach, before the wheel starts any thread or
+     * returns to its builder, and only read afterwards (a time base that delivers IPIs before the
+     * clock is attached finds ipis null and delivers nothing).
+     *
+     * Interrupt contexts: see ClockIpis (virtual time: the advancing thread; real time: the
+     * driver's threads for timer interrupts and one IPI thread per CPU). intrCpu is the
+     * thread-local "curcpu" of whoever is in a CPU's interrupt context; curcpu() falls back to the
+     * wheel's rule. timercb, hardclockintr and cpu_activeclock set it around their work (nested:
+     * each restores what it found).
      *
      * Differences from FreeBSD, each deliberate:
-     *  - no IPIs: a global timer's interrupt handles the CPUs it marks on the same thread, one after
-     *    the other (hardclockintr's work without the interrupt);
+     *  - one et_hw_mtx for all CPUs (see the lock order above);
+     *  - configtimer's wait for acknowledgements is bounded (ClockIpis: C spins forever);
      *  - events of a timer the clock no longer uses are ignored (C cannot get them);
      *  - the hardclock catch-up loops are closed-form (same result, O(1) after a long gap);
      *  - hardclocktime() and ticks() of an idle CPU report what cpu_activeclock would set, because
@@ -57,12 +88,17 @@ final class ClockEvents {
     private final boolean autoIdle;
     private final int tcMinTicktockFreq;
     private final EventTimerClock.Hooks hooks;
+    private final boolean virtualIpis;
+    private final long ackTimeoutNanos;
     private final ReentrantLock hwLock = new ReentrantLock();
+    /** The CPU whose interrupt context the calling thread is in, -1 if none: see the notes. */
+    private final ThreadLocal<int[]> intrCpu = ThreadLocal.withInitial(() -> new int[] {-1});
     /** The global {@code ticks}; advanced by CAS in hardclockLocked. */
     private final AtomicInteger ticks;
 
     private CalloutWheel wheel;              // attach, once
     private ClockPcpu[] pcpu;                // attach, once
+    private ClockIpis ipis;                  // attach, once
     private volatile EventTimer timer;       // hwLock (+ ET_LOCK) for writes
     private volatile boolean periodic;       // hwLock (+ ET_LOCK) for writes
     private volatile boolean busy = true;    // hwLock for writes; true until configtimer(1)
@@ -78,7 +114,8 @@ final class ClockEvents {
     private long interrupts;                 // hwLock
 
     ClockEvents(EventTimers registry, LongSupplier timecounter, boolean inlineSoftclock, boolean autoIdle,
-                int tcMinTicktockFreq, EventTimerClock.Hooks hooks, int ticksAtStart, boolean idletick) {
+                int tcMinTicktockFreq, EventTimerClock.Hooks hooks, int ticksAtStart, boolean idletick,
+                boolean virtualIpis, long ackTimeoutNanos) {
         this.registry = registry;
         this.timecounter = timecounter;
         this.inlineSoftclock = inlineSoftclock;
@@ -87,6 +124,8 @@ final class ClockEvents {
         this.hooks = hooks;
         this.ticks = new AtomicInteger(ticksAtStart);
         this.idletick = idletick;
+        this.virtualIpis = virtualIpis;
+        this.ackTimeoutNanos = ackTimeoutNanos;
     }
 
     /* ---------------------------------------------------------------------------------------- */
@@ -98,10 +137,12 @@ final class ClockEvents {
         for (int i = 0; i < ncpus; i++) {
             states[i] = new ClockPcpu(i, SBT_MAX);
         }
+        ClockIpis channel = new ClockIpis(this, ncpus, virtualIpis, ackTimeoutNanos);
         hwLock.lock();
         try {
             wheel = w;
             pcpu = states;
+            ipis = channel;
             timer = et;
             periodic = periodicMode;
         } finally {
@@ -174,13 +215,25 @@ final class ClockEvents {
     /**
      * {@code configtimer(start)}: start initialises every CPU's schedule one timer period from now
      * (so the first interrupt scans the callouts whatever was reported while busy), clears busy and
-     * loads the timer; stop sets busy and stops the timer. Called with ET_LOCK held.
+     * loads the timer; stop sets busy and stops the timer. For a global timer that is all. For a
+     * PERCPU timer this does it for the calling CPU's instance only and then has every other CPU do
+     * it for its own: {@code action} 1 (start) or 2 (stop), a broadcast {@code IPI_HARDCLOCK}, and a
+     * wait until every CPU has acknowledged. Called with ET_LOCK held.
+     *
+     * @throws IllegalStateException if a CPU does not acknowledge in time (real time)
      */
     void configtimer(boolean start) {
         assert registry.etLock().owned();
+        assert !hwLock.isHeldByCurrentThread() : "configtimer waits for other CPUs, which need hwLock";
+        if (start) {
+            ipis.startThreads(wheel); // real time: the CPUs' IPI threads, before the first IPI
+        }
         long now = start ? sbinuptime() : 0;
+        int self = curcpu();
+        boolean percpu;
         hwLock.lock();
         try {
+            percpu = timer.perCpu();
             if (start) {
                 setuptimer();
                 long next = Sbt.add(now, timerperiod);
@@ -199,24 +252,42 @@ final class ClockEvents {
                 }
                 busy = false;
                 started = true;
-                loadtimer(now, true);
+                loadtimer(pcpu[self], now, true); // the global timer, or this CPU's instance
             } else {
                 busy = true;
-                registry.et_stop(timer, EventTimer.NOCPU); // result ignored, as configtimer does
+                // Result ignored, as configtimer does: the global timer, or this CPU's instance.
+                registry.et_stop(timer, percpu ? self : EventTimer.NOCPU);
             }
         } finally {
             hwLock.unlock();
         }
+        if (!percpu || pcpu.length == 1) {
+            return;
+        }
+        int action = start ? 1 : 2;
+        for (ClockPcpu st : pcpu) {
+            st.action = st.cpu == self ? 0 : action; // volatile: published before the IPI is posted
+        }
+        for (ClockPcpu st : pcpu) {
+            if (st.cpu != self) {
+                ipis.send(st.cpu, IpiChannel.IPI_HARDCLOCK); // ipi_all_but_self
+            }
+        }
+        ipis.awaitAcks(pcpu, self);
     }
 
     /**
-     * {@code loadtimer(now, start)}: periodic mode programs the timer only when starting, aligned to
-     * the period ({@code first = period - now % period}, one more period if less than that is left
-     * than has passed); one-shot mode programs it for the earliest {@code nextevent} of all CPUs when
-     * that differs from what is programmed. hwLock held.
+     * {@code loadtimer(now, start)} for {@code st}'s CPU: periodic mode programs the timer only
+     * when starting, aligned to the period ({@code first = period - now % period}, one more period
+     * if less than that is left than has passed); one-shot mode programs it for
+     * {@link #getnextevent} when that differs from what is programmed. A global timer keeps its
+     * programmed event in {@code nexttick} and is started with {@link EventTimer#NOCPU}; a PERCPU
+     * timer keeps it in the CPU's {@code nexttick} and is started on that CPU's instance. hwLock held.
      */
-    private void loadtimer(long now, boolean start) {
+    private void loadtimer(ClockPcpu st, long now, boolean start) {
         assert hwLock.isHeldByCurrentThread();
+        boolean percpu = timer.perCpu();
+        int cpu = percpu ? st.cpu : EventTimer.NOCPU;
         if (periodic) {
             if (start) {
                 long tmp = Math.floorMod(now, timerperiod);
@@ -224,26 +295,40 @@ final class ClockEvents {
                 if (first < tmp) {
                     first += timerperiod; // less is left than has passed
                 }
-                nexttick = Sbt.add(now, first);
-                registry.et_start(timer, EventTimer.NOCPU, first, timerperiod);
+                long next = Sbt.add(now, first);
+                if (percpu) {
+                    st.nexttick = next;
+                } else {
+                    nexttick = next;
+                }
+                registry.et_start(timer, cpu, first, timerperiod);
             }
         } else {
-            long next = getnextevent();
-            if (next != nexttick) {
-                nexttick = next;
+            long next = getnextevent(st);
+            if (next != (percpu ? st.nexttick : nexttick)) {
+                if (percpu) {
+                    st.nexttick = next;
+                } else {
+                    nexttick = next;
+                }
                 // next - now may be <= 0 (an event already due): et_start raises it to the
                 // timer's minimum period and the driver fires as soon as it can.
-                registry.et_start(timer, EventTimer.NOCPU, next - now, 0);
+                registry.et_start(timer, cpu, next - now, 0);
             }
         }
     }
 
-    /** {@code getnextevent}: for a global timer, the earliest {@code nextevent} of all CPUs. hwLock held. */
-    private long getnextevent() {
-        long event = SBT_MAX;
-        for (ClockPcpu st : pcpu) {
-            if (st.nextevent < event) {
-                event = st.nextevent;
+    /**
+     * {@code getnextevent}: {@code st}'s {@code nextevent} for a PERCPU timer; for a global timer,
+     * the earliest {@code nextevent} of all CPUs. hwLock held.
+     */
+    private long getnextevent(ClockPcpu st) {
+        long event = st.nextevent;
+        if (!timer.perCpu()) {
+            for (ClockPcpu other : pcpu) {
+                if (other.nextevent < event) {
+                    event = other.nextevent;
+                }
             }
         }
         return event;
@@ -296,17 +381,33 @@ final class ClockEvents {
     /* timercb, handleevents                                                                     */
 
     /**
-     * {@code timercb}: the driver's event. Ignored while busy or if it comes from a timer no longer
-     * in use. Marks every CPU whose {@code nextevent} has passed (pushing it one second ahead so
-     * that it cannot storm), handles the interrupted CPU, then the marked ones (what their
-     * {@code IPI_HARDCLOCK} handlers would do), each followed by inline softclock and, with
-     * autoIdle, a return to idle.
+     * {@code timercb}: the driver's event, in the interrupt context of the CPU that takes it (a
+     * PERCPU timer's instance {@code cpu}; for a global timer the CPU the driver names, else CPU
+     * 0). Ignored while busy or if it comes from a timer no longer in use. A global timer's
+     * interrupt sets every CPU's {@code now}, pushes every {@code nextevent} that has passed one
+     * second ahead (so that the timer is never reloaded for an event already due: no interrupt
+     * storm while the IPIs are on their way) and marks those CPUs but the interrupted one; then it
+     * handles the interrupted CPU (followed by inline softclock and, with autoIdle, a return to
+     * idle) and sends {@code IPI_HARDCLOCK} to the marked CPUs, whose {@link #hardclockintr} handles
+     * their events at this interrupt's {@code now}. A PERCPU timer's interrupt concerns its CPU only.
+     *
+     * @throws IllegalArgumentException if a PERCPU timer names a CPU this clock does not have
      */
     void timercb(EventTimer et, int cpu) {
         if (busy || et != timer) {
             return;
         }
-        int cur = cpu >= 0 && cpu < pcpu.length ? cpu : 0;
+        boolean percpu = et.perCpu();
+        int cur;
+        if (percpu) {
+            if (cpu < 0 || cpu >= pcpu.length) {
+                throw new IllegalArgumentException("timercb: per-CPU timer " + et.name() + " fired for cpu " + cpu
+                        + ", but the clock has CPUs [0, " + pcpu.length + ")");
+            }
+            cur = cpu;
+        } else {
+            cur = cpu >= 0 && cpu < pcpu.length ? cpu : 0;
+        }
         long now = sbinuptime();
         boolean bcast = false;
         hwLock.lock();
@@ -315,44 +416,57 @@ final class ClockEvents {
                 return;
             }
             interrupts++;
-            nexttick = periodic ? Sbt.add(now, timerperiod) : -1;
-            for (ClockPcpu st : pcpu) {
-                st.now = now;
-                if (now >= st.nextevent) {
-                    st.nextevent = Sbt.add(st.nextevent, SBT_1S);
-                    if (st.cpu != cur) {
-                        st.ipi = true;
-                        bcast = true;
+            ClockPcpu st = pcpu[cur];
+            long next = periodic ? Sbt.add(now, timerperiod) : -1;
+            if (percpu) {
+                st.nexttick = next;
+            } else {
+                nexttick = next;
+            }
+            st.now = now;
+            if (!percpu) {
+                // Prepare the broadcast to the other CPUs (smp_started: always, every CPU is up).
+                for (ClockPcpu other : pcpu) {
+                    other.now = now;
+                    if (now >= other.nextevent) {
+                        other.nextevent = Sbt.add(other.nextevent, SBT_1S); // anti-storm
+                        if (other.cpu != cur) {
+                            other.ipi = true;
+                            bcast = true;
+                        }
                     }
                 }
             }
         } finally {
             hwLock.unlock();
         }
-        interruptCpu(cur, now);
+        int prev = enterInterrupt(cur);
+        try {
+            interruptCpu(cur, now);
+        } finally {
+            exitInterrupt(prev);
+        }
         if (bcast) {
-            for (ClockPcpu st : pcpu) {
-                if (st.cpu == cur) {
+            for (ClockPcpu other : pcpu) {
+                if (other.cpu == cur) {
                     continue;
                 }
-                long ipiNow;
+                boolean send;
                 hwLock.lock();
                 try {
-                    if (!st.ipi || busy) { // hardclockintr does nothing while busy
-                        st.ipi = false;
-                        continue;
-                    }
-                    st.ipi = false;
-                    ipiNow = st.now;
+                    send = other.ipi;
+                    other.ipi = false;
                 } finally {
                     hwLock.unlock();
                 }
-                interruptCpu(st.cpu, ipiNow);
+                if (send) {
+                    ipis.send(other.cpu, IpiChannel.IPI_HARDCLOCK);
+                }
             }
         }
     }
 
-    /** One CPU's share of an interrupt: handleevents, inline softclock, back to idle. */
+    /** One CPU's share of an interrupt: handleevents, inline softclock, back to idle. In its context. */
     private void interruptCpu(int cpu, long now) {
         boolean work = handleevents(cpu, now, 0);
         if (inlineSoftclock) {
@@ -360,6 +474,152 @@ final class ClockEvents {
         }
         if (autoIdle && (inlineSoftclock || !work)) {
             cpuIdleclock(cpu); // FreeBSD's idle thread: nothing left to run on this CPU
+        }
+    }
+
+    /* ---------------------------------------------------------------------------------------- */
+    /* IPIs: hardclockintr, doconfigtimer                                                        */
+
+    /** An IPI for {@code cpu}, delivered by {@link ClockIpis} in that CPU's interrupt context. */
+    void ipi(int cpu, int kind) {
+        if (kind != IpiChannel.IPI_HARDCLOCK) {
+            throw new IllegalStateException("IPI for CPU " + cpu + ": unknown kind " + kind);
+        }
+        hardclockintr(cpu);
+    }
+
+    /**
+     * {@code hardclockintr}: the {@code IPI_HARDCLOCK} handler of {@code cpu}. A reconfiguration
+     * request or an immediate-handling request ({@link #doconfigtimer}) is served first and ends it;
+     * otherwise, unless busy, the CPU handles its events at the time of the global interrupt that
+     * marked it ({@code state.now}).
+     */
+    void hardclockintr(int cpu) {
+        ClockPcpu st = pcpu[checkCpu("hardclockintr", cpu)];
+        int prev = enterInterrupt(cpu);
+        try {
+            hwLock.lock();
+            try {
+                st.hardclockIntrs++;
+            } finally {
+                hwLock.unlock();
+            }
+            if (doconfigtimer(st) || busy) {
+                return;
+            }
+            long now;
+            hwLock.lock();
+            try {
+                now = st.now;
+            } finally {
+                hwLock.unlock();
+            }
+            interruptCpu(cpu, now);
+        } finally {
+            exitInterrupt(prev);
+        }
+    }
+
+    /**
+     * {@code doconfigtimer}: serves {@code st}'s requests in its own context: {@code action} 1
+     * (re)starts its timer instance ({@code loadtimer(now, 1)}), 2 stops it; either clears
+     * {@code handle} and acknowledges by clearing {@code action}. Else a {@code handle} request runs
+     * {@code handleevents(sbinuptime(), 0)} unless busy.
+     *
+     * @return true if a request was served
+     */
+    private boolean doconfigtimer(ClockPcpu st) {
+        boolean handle;
+        hwLock.lock();
+        try {
+            // action is read under hwLock (C: an acquire load with interrupts off): two deliveries
+            // of this CPU's IPIs on different threads (virtual time) cannot both apply it.
+            int action = st.action;
+            switch (action) {
+                case 0:
+                    break;
+                case 1:
+                    loadtimer(st, sbinuptime(), true);
+                    break;
+                case 2:
+                    registry.et_stop(timer, st.cpu);
+                    break;
+                default:
+                    throw new IllegalStateException("doconfigtimer: CPU " + st.cpu + " has action " + action
+                            + "; legal actions are 0 (none), 1 (start) and 2 (stop)");
+            }
+            if (action != 0) {
+                st.handle = false;
+                st.action = 0; // the acknowledgement: a volatile write after the timer was programmed
+                return true;
+            }
+            handle = st.handle; // atomic_readandclear_int
+            st.handle = false;
+        } finally {
+            hwLock.unlock();
+        }
+        if (handle && !busy) {
+            interruptCpu(st.cpu, sbinuptime());
+            return true;
+        }
+        return false;
+    }
+
+    /** Enters {@code cpu}'s interrupt context on this thread; returns what to restore. */
+    private int enterInterrupt(int cpu) {
+        int[] ctx = intrCpu.get();
+        int prev = ctx[0];
+        ctx[0] = cpu;
+        return prev;
+    }
+
+    private void exitInterrupt(int prev) {
+        intrCpu.get()[0] = prev;
+    }
+
+    /**
+     * {@code curcpu} for the clock source: the CPU whose interrupt context this thread is in, else
+     * the wheel's {@link CalloutWheel#curcpu()} rule.
+     */
+    int curcpu() {
+        int c = intrCpu.get()[0];
+        return c >= 0 ? c : wheel.curcpu();
+    }
+
+    /**
+     * The CPU whose interrupt or IPI the calling thread is handling, or -1: for tests that check
+     * in which context the timer was programmed.
+     */
+    int interruptCpu() {
+        return intrCpu.get()[0];
+    }
+
+    /** {@return the number of IPI_HARDCLOCKs {@code cpu} has handled} */
+    long hardclockIntrs(int cpu) {
+        hwLock.lock();
+        try {
+            return pcpu[checkCpu("hardclockIntrs", cpu)].hardclockIntrs;
+        } finally {
+            hwLock.unlock();
+        }
+    }
+
+    /** {@return true if an IPI is pending for {@code cpu}} (a snapshot; for tests) */
+    boolean ipiPending(int cpu) {
+        return ipis.pending(checkCpu("ipiPending", cpu));
+    }
+
+    /** Virtual time: delivers every pending IPI on this thread ({@link ClockIpis#deliverPending()}). */
+    int deliverIpis() {
+        ClockIpis i = ipis;
+        return i == null ? 0 : i.deliverPending();
+    }
+
+    /** Ends the per-CPU IPI threads (real time); the clock is stopped for good. */
+    void shutdown() {
+        ClockIpis i = ipis;
+        if (i != null) {
+            i.shutdown();
         }
     }
 
@@ -440,7 +700,7 @@ final class ClockEvents {
                 if (!busy) {
                     st.idle = false;
                     st.nextevent = t;
-                    loadtimer(now, false); // start only for an AP's PERCPU timer (fake == 2)
+                    loadtimer(st, now, fake == 2 && timer.perCpu()); // an AP starts its PERCPU timer
                 }
             } finally {
                 hwLock.unlock();
@@ -518,7 +778,12 @@ final class ClockEvents {
     /* ---------------------------------------------------------------------------------------- */
     /* cpu_new_callout and the wheel's view                                                      */
 
-    /** {@code cpu_new_callout(cpu, bt, bt_opt)}; called with the CPU's callout lock held. */
+    /**
+     * {@code cpu_new_callout(cpu, bt, bt_opt)}; called with the CPU's callout lock held. In
+     * one-shot mode, a deadline earlier than the CPU's {@code nextevent} reprograms a global timer
+     * from here, and a PERCPU timer of the current CPU too; a PERCPU timer of another CPU is left to
+     * that CPU: its {@code handle} is set and it gets an {@code IPI_HARDCLOCK}.
+     */
     void cpuNewCallout(int cpu, long bt, long btOpt) {
         if (busy) {
             return; // reconfiguring: configtimer(1) makes the first interrupt rescan
@@ -541,10 +806,15 @@ final class ClockEvents {
             if (periodic) {
                 return; // never reprogram: the next periodic interrupt at or after nextcallopt scans
             }
-            loadtimer(sbinuptime(), false); // a global timer: reprogram from here
+            if (!timer.perCpu() || cpu == curcpu()) {
+                loadtimer(st, sbinuptime(), false); // a global timer, or this CPU's own: from here
+                return;
+            }
+            st.handle = true; // another CPU's timer: that CPU reprograms it in its own context
         } finally {
             hwLock.unlock();
         }
+        ipis.send(cpu, IpiChannel.IPI_HARDCLOCK); // after the unlock, as C does; never blocks
     }
 
     /** {@return {@code nextcall} of {@code cpu}} */
@@ -630,17 +900,18 @@ final class ClockEvents {
      * the timer is reprogrammed for the later event.
      *
      * @param cpu the CPU
-     * @return -1 if ticks may not be skipped ({@code idletick}, reconfiguring); else the time until
-     *         the CPU's next event, {@code >= 0}
+     * @return -1 if ticks may not be skipped ({@code idletick}, reconfiguring, or a PERCPU timer in
+     *         periodic mode: its ticks cannot be skipped, there is nothing to reprogram); else the
+     *         time until the CPU's next event, {@code >= 0}
      */
     long cpuIdleclock(int cpu) {
         ClockPcpu st = pcpu[checkCpu("cpu_idleclock", cpu)];
-        if (idletick || busy) {
+        if (idletick || busy || (periodic && timer.perCpu())) {
             return -1;
         }
         hwLock.lock();
         try {
-            if (busy) {
+            if (busy || (periodic && timer.perCpu())) {
                 return -1;
             }
             long now = idleNow(st);
@@ -648,7 +919,7 @@ final class ClockEvents {
             st.idle = true;
             st.nextevent = t;
             if (!periodic) {
-                loadtimer(now, false);
+                loadtimer(st, now, false);
             }
             return Math.max(t - now, 0);
         } finally {
@@ -668,24 +939,29 @@ final class ClockEvents {
         if (!st.idle || busy) {
             return;
         }
-        st.intrLock.lock();
+        int prev = enterInterrupt(cpu); // C: the CPU itself, with interrupts off
         try {
-            long now;
-            hwLock.lock();
+            st.intrLock.lock();
             try {
-                if (!st.idle || busy) {
-                    return;
+                long now;
+                hwLock.lock();
+                try {
+                    if (!st.idle || busy) {
+                        return;
+                    }
+                    now = idleNow(st);
+                } finally {
+                    hwLock.unlock();
                 }
-                now = idleNow(st);
+                handleevents(cpu, now, 1);
             } finally {
-                hwLock.unlock();
+                st.intrLock.unlock();
             }
-            handleevents(cpu, now, 1);
+            if (inlineSoftclock) {
+                runSoftclock(cpu);
+            }
         } finally {
-            st.intrLock.unlock();
-        }
-        if (inlineSoftclock) {
-            runSoftclock(cpu);
+            exitInterrupt(prev);
         }
     }
 
@@ -759,7 +1035,7 @@ final class ClockEvents {
             ClockPcpu st = pcpu[checkCpu("state", cpu)];
             return new EventTimerClock.CpuState(st.now, st.nextevent, st.nexthard, st.nextstat, st.nextprof,
                     st.nextcall, st.nextcallopt, st.idle, st.hardclocktime, st.hardclockCalls, st.hardclockRuns,
-                    st.statclockRuns, st.profclockRuns, st.calloutScans);
+                    st.statclockRuns, st.profclockRuns, st.calloutScans, st.nexttick, st.action, st.handle);
         } finally {
             hwLock.unlock();
         }

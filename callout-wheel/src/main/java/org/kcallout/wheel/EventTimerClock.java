@@ -2,7 +2,6 @@ package org.kcallout.wheel;
 
 import static org.kcallout.et.EventTimer.ET_FLAGS_C3STOP;
 import static org.kcallout.et.EventTimer.ET_FLAGS_ONESHOT;
-import static org.kcallout.et.EventTimer.ET_FLAGS_PERCPU;
 import static org.kcallout.et.EventTimer.ET_FLAGS_PERIODIC;
 
 import java.util.Objects;
@@ -41,13 +40,33 @@ import org.kcallout.et.KernEt;
  * {@link RealTimeTimerDriver}. With a virtual time base, softclock runs inline on the thread that
  * moves time; with real time, the callout system starts a softclock thread per CPU.
  *
+ * <h2>Several CPUs: global and per-CPU timers</h2>
+ * A global timer's interrupt is taken by one CPU (the one the driver names in {@code fire(cpu)},
+ * else CPU 0), which handles its own events and sends a simulated inter-processor interrupt
+ * ({@code IPI_HARDCLOCK}) to every other CPU whose next event has passed. A per-CPU timer
+ * ({@link EventTimer#ET_FLAGS_PERCPU}, one instance per CPU, like a local APIC timer) interrupts
+ * each CPU separately; a callout armed for another CPU reaches it by IPI, and a reconfiguration
+ * (start, stop, switch, frequency change) is broadcast by IPI and waits until every CPU has
+ * acknowledged. Each CPU's interrupts and IPIs run in its <em>interrupt context</em>: in virtual time
+ * the thread that moves time (IPIs are delivered in CPU order after each interrupt, before time
+ * moves on, and an IPI sent from outside an advance at the start of the next one); in real time
+ * the driver's thread(s) for timer interrupts and one {@code kcallout-ipi-N} thread per CPU for
+ * IPIs.
+ *
  * <h2>Pitfalls</h2>
  * <ul>
  *   <li>Timer selection happens when the callout system is built; if no timer fits, building fails
  *       with {@link IllegalStateException} (FreeBSD panics). A name that matches no timer falls back
  *       to automatic selection, as in FreeBSD.</li>
- *   <li>Per-CPU timers ({@link EventTimer#ET_FLAGS_PERCPU}) are not supported yet: automatic
- *       selection skips them and naming one throws {@link UnsupportedOperationException}.</li>
+ *   <li>With a per-CPU timer in virtual time, a callout armed for another CPU than the arming
+ *       thread's {@link CalloutWheel#curcpu()} is programmed by that CPU when its IPI is
+ *       delivered, at the start of the next advance: until then the driver shows the old event
+ *       (the callout is not late: delivery happens before time moves).</li>
+ *   <li>In real time, a reconfiguration of a per-CPU timer fails with
+ *       {@link IllegalStateException} if a CPU does not acknowledge within 10 seconds (its
+ *       interrupt context blocked, for example by a direct handler that blocks).</li>
+ *   <li>In periodic mode with a per-CPU timer, CPUs never skip ticks
+ *       ({@link #cpuIdleclock} returns -1), as in FreeBSD.</li>
  *   <li>In one-shot mode an <em>active</em> CPU still takes every hardclock and statclock tick; only
  *       idle CPUs skip ticks ({@link #cpuIdleclock}). With {@code autoIdle} (the default) each CPU
  *       goes idle after every interrupt once it has nothing left to run, as FreeBSD's idle thread
@@ -60,8 +79,12 @@ import org.kcallout.et.KernEt;
  * </ul>
  *
  * <h2>Threads</h2>
- * Events arrive on the driver's thread. Every public method may be called from any thread; handlers
- * may call them too, except that time must not be moved from inside a handler.
+ * Events arrive on the driver's thread(s), IPIs on the thread that moves virtual time or on the
+ * {@code kcallout-ipi-N} threads. Every public method may be called from any thread; handlers may
+ * call them too, except that time must not be moved from inside a handler. A direct handler should
+ * not call the control methods (they take {@code ET_LOCK}, and a reconfiguration of a per-CPU timer
+ * holding it may be waiting for that very handler's CPU to acknowledge: it then fails after its
+ * timeout).
  */
 public final class EventTimerClock extends ClockSource implements EventTimerConsumer {
     /* Implementation notes.
@@ -71,9 +94,11 @@ public final class EventTimerClock extends ClockSource implements EventTimerCons
      * handlers setTimer and setPeriodic, cpu_startprofclock/cpu_stopprofclock, cpu_et_frequency
      * as EventTimerConsumer, and the deregister callback); ClockEvents is the interrupt side
      * (setuptimer, configtimer, loadtimer, timercb, handleevents, getnextcpuevent, getnextevent,
-     * cpu_new_callout, cpu_idleclock, cpu_activeclock, hardclock's tick bookkeeping), with the
-     * per-CPU state of ClockPcpu; round_freq and the rates are ClockRates. The lock order of the
-     * whole clock source is written down in ClockEvents.
+     * cpu_new_callout, cpu_idleclock, cpu_activeclock, hardclock's tick bookkeeping, and the IPI
+     * handlers hardclockintr and doconfigtimer), with the per-CPU state of ClockPcpu; ClockIpis
+     * delivers the simulated IPIs (ipi_cpu) and waits for configtimer's acknowledgements; round_freq
+     * and the rates are ClockRates. The lock order of the whole clock source is written down in
+     * ClockEvents.
      *
      * Field ownership here: registry, timerName, singlemulTunable, inlineSoftclock and ev are
      * final; wantPeriodic and c3Disabled are guarded by ET_LOCK; closed is written under ET_LOCK
@@ -82,10 +107,13 @@ public final class EventTimerClock extends ClockSource implements EventTimerCons
      * and against the others; the interrupt side never takes ET_LOCK.
      *
      * Differences from FreeBSD at this level: the deregister callback moves to the next best
-     * timer (KCS passes none); per-CPU timers are refused (automatic selection skips them, naming
-     * one throws); a missing rate (hz out of range) fails the build instead of panicking. */
+     * timer (KCS passes none); a missing rate (hz out of range) fails the build instead of
+     * panicking. Per-CPU timers are selected like any other (et_find ignores ET_FLAGS_PERCPU). */
 
     private static final System.Logger LOG = System.getLogger(EventTimerClock.class.getName());
+
+    /** Real time: how long configtimer waits for the CPUs to acknowledge a per-CPU timer's reconfiguration. */
+    static final long DEFAULT_ACK_TIMEOUT_NANOS = 10_000_000_000L;
 
     /** timercb, bound once: the registry passes the clock back as the argument. */
     private static final EtEventCb<EventTimerClock> TIMERCB = (et, cpu, clk) -> clk.ev.timercb(et, cpu);
@@ -143,10 +171,15 @@ public final class EventTimerClock extends ClockSource implements EventTimerCons
      * @param statclockRuns  statclock slots
      * @param profclockRuns  profclock slots
      * @param calloutScans   {@code callout_process} calls
+     * @param nexttick       the event programmed on this CPU's instance of a per-CPU timer (-1:
+     *                       none; a global timer's is {@link #nexttick()})
+     * @param action         pending reconfiguration request: 0 none, 1 start, 2 stop (per-CPU timers)
+     * @param handle         whether an immediate-handling request waits for this CPU's IPI
      */
     public record CpuState(long now, long nextevent, long nexthard, long nextstat, long nextprof, long nextcall,
                            long nextcallopt, boolean idle, long hardclocktime, long hardclockCalls,
-                           long hardclockRuns, long statclockRuns, long profclockRuns, long calloutScans) {
+                           long hardclockRuns, long statclockRuns, long profclockRuns, long calloutScans,
+                           long nexttick, int action, boolean handle) {
     }
 
     private final EventTimers registry;
@@ -168,7 +201,7 @@ public final class EventTimerClock extends ClockSource implements EventTimerCons
         this.inlineSoftclock = b.inlineSoftclock != null ? b.inlineSoftclock : b.timebase != null;
         LongSupplier tc = b.timecounter != null ? b.timecounter : RealTimeTimerDriver.timecounter();
         this.ev = new ClockEvents(b.registry, tc, inlineSoftclock, b.autoIdle, b.tcMinTicktockFreq, b.hooks,
-                b.ticksAtStart, b.idletick);
+                b.ticksAtStart, b.idletick, b.timebase != null, b.ackTimeoutNanos);
     }
 
     /** {@return a builder: default registry, automatic timer, one-shot, real time, autoIdle on} */
@@ -223,7 +256,7 @@ public final class EventTimerClock extends ClockSource implements EventTimerCons
     /**
      * The timer selection of {@code cpu_initclocks_bsp}: the named timer if any; else, if periodic
      * is wanted, the best periodic one; else the best one-shot one; else (one-shot wanted) the best
-     * periodic one. Per-CPU timers are skipped (see the class notes). Called with ET_LOCK held.
+     * periodic one. Called with ET_LOCK held.
      */
     private EventTimer selectTimer(String name, boolean wantPeriodicMode) {
         EventTimer et = null;
@@ -234,22 +267,18 @@ public final class EventTimerClock extends ClockSource implements EventTimerCons
             }
         }
         if (et == null && wantPeriodicMode) {
-            et = registry.et_find(null, ET_FLAGS_PERIODIC | ET_FLAGS_PERCPU, ET_FLAGS_PERIODIC);
+            et = registry.et_find(null, ET_FLAGS_PERIODIC, ET_FLAGS_PERIODIC);
         }
         if (et == null) {
-            et = registry.et_find(null, ET_FLAGS_ONESHOT | ET_FLAGS_PERCPU, ET_FLAGS_ONESHOT);
+            et = registry.et_find(null, ET_FLAGS_ONESHOT, ET_FLAGS_ONESHOT);
         }
         if (et == null && !wantPeriodicMode) {
-            et = registry.et_find(null, ET_FLAGS_PERIODIC | ET_FLAGS_PERCPU, ET_FLAGS_PERIODIC);
+            et = registry.et_find(null, ET_FLAGS_PERIODIC, ET_FLAGS_PERIODIC);
         }
         return et;
     }
 
     private static void checkUsable(EventTimer et) {
-        if (et.perCpu()) {
-            throw new UnsupportedOperationException("eventtimer: timer " + et.name()
-                    + " is per-CPU (ET_FLAGS_PERCPU); per-CPU timers are not supported yet");
-        }
         if ((et.flags() & (ET_FLAGS_PERIODIC | ET_FLAGS_ONESHOT)) == 0) {
             throw new IllegalStateException("eventtimer: timer " + et.name()
                     + " can be neither periodic nor one-shot (flags 0x" + Integer.toHexString(et.flags()) + ")");
@@ -298,7 +327,13 @@ public final class EventTimerClock extends ClockSource implements EventTimerCons
             closed = true;
             EventTimer et = ev.timer();
             if (et != null) {
-                ev.configtimer(false);
+                try {
+                    ev.configtimer(false);
+                } catch (IllegalStateException e) {
+                    // A CPU did not acknowledge the stop of its per-CPU timer: stopping must not
+                    // fail. The request stays posted; et_stop of a freed timer is a no-op.
+                    LOG.log(System.Logger.Level.WARNING, "eventtimer: stopping " + et.name(), e);
+                }
                 registry.et_free(et);
                 if ((et.flags() & ET_FLAGS_C3STOP) != 0) {
                     c3Disabled--;
@@ -310,6 +345,7 @@ public final class EventTimerClock extends ClockSource implements EventTimerCons
         } finally {
             registry.ET_UNLOCK();
         }
+        ev.shutdown(); // the IPI threads of real time; after ET_UNLOCK, as it may wait for them
     }
 
     /* ---------------------------------------------------------------------------------------- */
@@ -443,9 +479,9 @@ public final class EventTimerClock extends ClockSource implements EventTimerCons
      *
      * @param name the timer's name, matched case-insensitively
      * @return 0 if switched (or already in use), {@link KernEt#ENOENT} if no free timer has that name
-     * @throws UnsupportedOperationException if the timer is per-CPU
-     * @throws IllegalStateException         if the timer can be neither periodic nor one-shot, or the
-     *                                       clock is not running
+     * @throws IllegalStateException if the timer can be neither periodic nor one-shot, or the clock
+     *                               is not running, or (real time) a CPU does not acknowledge the
+     *                               reconfiguration of a per-CPU timer
      */
     public int setTimer(String name) {
         if (name == null || name.isEmpty()) {
@@ -660,6 +696,36 @@ public final class EventTimerClock extends ClockSource implements EventTimerCons
         return ev.getnextcpuevent(cpu, idle);
     }
 
+    /** The CPU whose interrupt context the calling thread is in, or -1; for tests. */
+    int interruptCpu() {
+        return ev.interruptCpu();
+    }
+
+    /** {@code curcpu} as the clock source sees it (interrupt context, else the wheel's rule); for tests. */
+    int curcpu() {
+        return ev.curcpu();
+    }
+
+    /** The number of {@code IPI_HARDCLOCK}s {@code cpu} has handled; for tests. */
+    long hardclockIntrs(int cpu) {
+        return ev.hardclockIntrs(cpu);
+    }
+
+    /** Whether an IPI is pending for {@code cpu} (a snapshot); for tests. */
+    boolean ipiPending(int cpu) {
+        return ev.ipiPending(cpu);
+    }
+
+    /**
+     * Virtual time: delivers the pending IPIs on the calling thread, CPU by CPU in CPU order, until
+     * none is left. Called by {@link VirtualTimebase} before each step; does nothing in real time.
+     *
+     * @return the number delivered
+     */
+    int deliverIpis() {
+        return wheel == null ? 0 : ev.deliverIpis();
+    }
+
     private void checkRunning(String fn) {
         if (ev.timer() == null || closed) {
             throw new IllegalStateException(fn + ": the clock is " + (closed ? "stopped" : "not attached yet"));
@@ -689,8 +755,24 @@ public final class EventTimerClock extends ClockSource implements EventTimerCons
         private VirtualTimebase timebase;
         private Boolean inlineSoftclock;
         private Hooks hooks = Hooks.NONE;
+        private long ackTimeoutNanos = DEFAULT_ACK_TIMEOUT_NANOS;
 
         private Builder() {
+        }
+
+        /**
+         * How long {@code configtimer} waits for every CPU to acknowledge the reconfiguration of a
+         * per-CPU timer in real time before it fails (default 10 s); for tests of that failure.
+         *
+         * @param nanos {@code > 0}
+         * @return this
+         */
+        Builder ackTimeoutNanos(long nanos) {
+            if (nanos <= 0) {
+                throw new IllegalArgumentException("ack timeout must be > 0 ns, got " + nanos);
+            }
+            this.ackTimeoutNanos = nanos;
+            return this;
         }
 
         /** @param r the registry to take timers from (default {@link EventTimers#defaultRegistry()}) @return this */

@@ -27,6 +27,13 @@ import org.kcallout.Sbt;
  * one time base serves one live {@link EventTimerClock} at a time. Events at the same instant are delivered in
  * the order the devices were first armed. Only one thread moves time at a time (a second waits);
  * moving time from inside a handler is refused.
+ *
+ * <p>Inter-processor interrupts of the clock on several CPUs: before every step (and so before the
+ * first event and after the last one of each call), the IPIs pending at the current instant are
+ * delivered on the calling thread, CPU by CPU in CPU order, until none is left. An IPI raised by an
+ * interrupt is thus handled right after it, at the same instant, and one raised from outside an
+ * advance (a callout armed for another CPU) at the start of the next advance, at the time it was
+ * raised: {@code advance(0)} delivers it without moving time.
  */
 public final class VirtualTimebase implements VirtualClock, LongSupplier {
     /* Implementation notes: now is written only by the advancing thread, holding advanceLock, and
@@ -35,7 +42,8 @@ public final class VirtualTimebase implements VirtualClock, LongSupplier {
      * holds a device's monitor while it delivers, and holds no lock but advanceLock while devices
      * run the consumer's callback, so handlers may arm callouts (which reprogram devices) freely.
      * A device's next event time is re-read on every step, so an arm from another thread during an
-     * advance is seen at the next step. */
+     * advance is seen at the next step; so are the clock's pending IPIs (its IPI channel is read at
+     * every step, and IPIs count as events of the instant for the runaway guard). */
 
     /** Events delivered at one instant before advance gives up (a handler re-arming itself at "now"). */
     static final int MAX_EVENTS_PER_INSTANT = 1_000_000;
@@ -153,6 +161,20 @@ public final class VirtualTimebase implements VirtualClock, LongSupplier {
             long lastInstant = -1;
             int atInstant = 0;
             for (;;) {
+                EventTimerClock c = clock;
+                int ipis = c == null ? 0 : c.deliverIpis(); // IPIs pending at now, in CPU order
+                if (ipis > 0) {
+                    if (now == lastInstant) {
+                        atInstant += ipis;
+                    } else {
+                        lastInstant = now;
+                        atInstant = ipis;
+                    }
+                    if (atInstant > MAX_EVENTS_PER_INSTANT) {
+                        throw new IllegalStateException("advanceTo: " + MAX_EVENTS_PER_INSTANT
+                                + " events at " + Sbt.format(now) + ": IPIs keep raising IPIs or re-arming at the current time");
+                    }
+                }
                 Device first = null;
                 long next = SBT_MAX;
                 for (Device d : devices) {

@@ -2,6 +2,7 @@ package org.kcallout.wheel;
 
 import static org.kcallout.Sbt.SBT_MAX;
 
+import java.util.Arrays;
 import java.util.Objects;
 import org.kcallout.Sbt;
 import org.kcallout.et.EventTimer;
@@ -11,13 +12,19 @@ import org.kcallout.et.EventTimers;
  * A deterministic event timer on a {@link VirtualTimebase}, for tests and for users' tests: it
  * raises its events when the time base is advanced past them, and it can be made to misbehave.
  *
- * <p>One-shot and periodic, as its flags say. With a non-zero {@linkplain #frequency() frequency}
+ * <p>One-shot and periodic, as its flags say. With {@link EventTimer#ET_FLAGS_PERCPU} it has one
+ * instance per CPU (a local APIC timer per core): {@code start(cpu, ...)} and {@code stop(cpu)}
+ * program CPU {@code cpu}'s instance, each instance raises its own events with {@code fire(cpu)},
+ * and events of several instances due at the same instant are raised in CPU order. Without it there
+ * is one instance, which fires with the CPU it was last started for. With a non-zero
+ * {@linkplain #frequency() frequency}
  * it programs whole counts of its oscillator (a delay is rounded up to the next count), so
  * {@code round_freq} and {@code et_change_frequency} have the effect they have on hardware; with
  * frequency 0 it is exact.
  *
  * <h2>Fault injection</h2>
- * Each fault is a small call that applies to the <em>next</em> event the timer raises:
+ * Each fault is a small call that applies to the <em>next</em> event the timer raises (of any
+ * instance, for a per-CPU timer; deep sleep stops every instance):
  * <ul>
  *   <li>{@link #lateNextInterrupt(long)}: deliver it that much after its programmed time (a
  *       periodic timer keeps its grid; periods that pass meanwhile collapse into this one);</li>
@@ -42,17 +49,26 @@ public final class VirtualTimerDriver extends EventTimer implements VirtualTimeb
      * timer (start) on the same thread and may arm callouts from other threads. The driver joins its
      * time base on its first start, so a Mockito spy made from an instance joins as itself.
      *
-     * State: armed/deadline/period describe the programmed hardware (deadline = the programmed
-     * time of the next event, on the periodic grid); offset is a pending late (+) or early (-)
-     * fault for the next event; dropNext counts events to lose; asleep/sleepStart the deep sleep. */
+     * State: one Instance per CPU for a per-CPU timer (grown on demand: the driver does not know
+     * how many CPUs its consumer has), else the single instance 0. An instance's
+     * armed/deadline/period describe its programmed hardware (deadline = the programmed time of the
+     * next event, on the periodic grid), fireCpu the CPU its events name. The time base sees one
+     * device: the earliest armed instance (lowest CPU among equals). offset is a pending late (+)
+     * or early (-) fault for the next event; dropNext counts events to lose; asleep/sleepStart the
+     * deep sleep, which stops every instance. */
+
+    /** One programmable instance: the whole timer, or one CPU's. All fields guarded by the driver. */
+    private static final class Instance {
+        boolean armed;
+        long deadline;
+        long period;              // 0 = one-shot
+        int fireCpu = NOCPU;
+    }
 
     private final VirtualTimebase timebase;
 
     private boolean joined;       // guarded by this
-    private boolean armed;        // guarded by this
-    private long deadline;        // guarded by this
-    private long period;          // guarded by this; 0 = one-shot
-    private int cpu = NOCPU;      // guarded by this
+    private Instance[] instances = {new Instance()}; // guarded by this; grown for per-CPU timers
     private long offset;          // guarded by this
     private int dropNext;         // guarded by this
     private boolean asleep;       // guarded by this
@@ -107,25 +123,64 @@ public final class VirtualTimerDriver extends EventTimer implements VirtualTimeb
             timebase.attach(this);
             joined = true;
         }
+        Instance in = instance(cpu);
         long q = quantizedPeriod(period);
         long f = first <= 0 ? 0 : quantize(first);
         if (q != 0 && f == 0) {
             f = q; // first event after one period
         }
         long base = asleep ? sleepStart : timebase.now(); // asleep: the counter starts when it wakes
-        this.deadline = Sbt.add(base, f);
-        this.period = q;
-        this.cpu = cpu;
-        this.armed = true;
+        in.deadline = Sbt.add(base, f);
+        in.period = q;
+        in.fireCpu = cpu;
+        in.armed = true;
         starts++;
         return 0;
     }
 
     @Override
     protected synchronized int stop(int cpu) {
-        armed = false;
+        instance(cpu).armed = false;
         stops++;
         return 0;
+    }
+
+    /** The instance {@code start}/{@code stop} act on: CPU {@code cpu}'s if per-CPU, else the only one. Under this. */
+    private Instance instance(int cpu) {
+        if (!perCpu()) {
+            return instances[0];
+        }
+        if (cpu < 0) {
+            throw new IllegalArgumentException("VirtualTimerDriver " + name() + ": a per-CPU timer needs a CPU >= 0, got "
+                    + cpu);
+        }
+        if (cpu >= instances.length) {
+            Instance[] grown = Arrays.copyOf(instances, Math.max(cpu + 1, 2 * instances.length));
+            for (int i = instances.length; i < grown.length; i++) {
+                grown[i] = new Instance();
+            }
+            instances = grown;
+        }
+        return instances[cpu];
+    }
+
+    /** The armed instance with the earliest deadline (lowest index among equals), or null. Under this. */
+    private Instance earliest() {
+        Instance best = null;
+        for (Instance in : instances) {
+            if (in.armed && (best == null || in.deadline < best.deadline)) {
+                best = in;
+            }
+        }
+        return best;
+    }
+
+    /** The instance of {@code cpu} for the observers, or null if it was never programmed. Under this. */
+    private Instance peek(int cpu) {
+        if (!perCpu()) {
+            return instances[0];
+        }
+        return cpu >= 0 && cpu < instances.length ? instances[cpu] : null;
     }
 
     private long quantizedPeriod(long p) {
@@ -146,30 +201,33 @@ public final class VirtualTimerDriver extends EventTimer implements VirtualTimeb
 
     @Override
     public synchronized long nextEventTime() {
-        if (!armed || asleep) {
+        Instance in = earliest();
+        if (in == null || asleep) {
             return SBT_MAX;
         }
-        return offset >= 0 ? Sbt.add(deadline, offset) : Math.max(deadline + offset, 0);
+        return offset >= 0 ? Sbt.add(in.deadline, offset) : Math.max(in.deadline + offset, 0);
     }
 
     @Override
     public boolean expire(long now) {
         int target;
         synchronized (this) {
-            if (!armed || asleep || nextEventTime() > now) {
+            Instance in = earliest();
+            if (in == null || asleep || nextEventTime() > now) {
                 return false; // re-programmed meanwhile by another thread
             }
-            long programmed = deadline;
+            long programmed = in.deadline;
             offset = 0;
-            if (period == 0) {
-                armed = false;
+            if (in.period == 0) {
+                in.armed = false;
             } else {
                 // Keep the grid; periods that passed during a late delivery collapse into this one.
+                long period = in.period;
                 long next = Sbt.add(programmed, period);
                 if (next <= now) {
                     next = Sbt.add(next, ((now - next) / period + 1) * period);
                 }
-                deadline = next;
+                in.deadline = next;
             }
             if (dropNext > 0) {
                 dropNext--;
@@ -177,7 +235,7 @@ public final class VirtualTimerDriver extends EventTimer implements VirtualTimeb
                 return false;
             }
             delivered++;
-            target = cpu;
+            target = in.fireCpu;
         }
         return fire(target);
     }
@@ -227,8 +285,10 @@ public final class VirtualTimerDriver extends EventTimer implements VirtualTimeb
     public synchronized void exitDeepSleep() {
         if (asleep) {
             asleep = false;
-            if (armed) {
-                deadline = Sbt.add(deadline, timebase.now() - sleepStart);
+            for (Instance in : instances) {
+                if (in.armed) {
+                    in.deadline = Sbt.add(in.deadline, timebase.now() - sleepStart);
+                }
             }
         }
     }
@@ -253,19 +313,61 @@ public final class VirtualTimerDriver extends EventTimer implements VirtualTimeb
         return timebase;
     }
 
-    /** {@return true if an event is programmed} */
+    /** {@return true if an event is programmed (on any instance of a per-CPU timer)} */
     public synchronized boolean armed() {
-        return armed;
+        return earliest() != null;
     }
 
-    /** {@return the programmed time of the next event (without faults), or SBT_MAX if disarmed} */
+    /**
+     * {@return the programmed time of the next event (without faults; the earliest instance's for a
+     * per-CPU timer), or SBT_MAX if disarmed}
+     */
     public synchronized long programmedTime() {
-        return armed ? deadline : SBT_MAX;
+        Instance in = earliest();
+        return in != null ? in.deadline : SBT_MAX;
     }
 
-    /** {@return the programmed period, 0 in one-shot operation} */
+    /**
+     * {@return the programmed period, 0 in one-shot operation (for a per-CPU timer: of the instance
+     * with the earliest event, else of instance 0)}
+     */
     public synchronized long programmedPeriod() {
-        return period;
+        Instance in = earliest();
+        return (in != null ? in : instances[0]).period;
+    }
+
+    /**
+     * Whether CPU {@code cpu}'s instance has an event programmed. For a timer that is not per-CPU,
+     * the single instance, whatever {@code cpu}.
+     *
+     * @param cpu the CPU
+     * @return true if armed
+     */
+    public synchronized boolean armed(int cpu) {
+        Instance in = peek(cpu);
+        return in != null && in.armed;
+    }
+
+    /**
+     * The programmed time of CPU {@code cpu}'s instance's next event (see {@link #armed(int)}).
+     *
+     * @param cpu the CPU
+     * @return sbintime, or SBT_MAX if disarmed
+     */
+    public synchronized long programmedTime(int cpu) {
+        Instance in = peek(cpu);
+        return in != null && in.armed ? in.deadline : SBT_MAX;
+    }
+
+    /**
+     * The programmed period of CPU {@code cpu}'s instance (see {@link #armed(int)}).
+     *
+     * @param cpu the CPU
+     * @return sbintime, 0 in one-shot operation or if never programmed
+     */
+    public synchronized long programmedPeriod(int cpu) {
+        Instance in = peek(cpu);
+        return in != null ? in.period : 0;
     }
 
     /** {@return true while in deep sleep} */

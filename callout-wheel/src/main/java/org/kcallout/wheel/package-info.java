@@ -11,7 +11,8 @@
  * <p>The eventtimers(9) clock source, {@link org.kcallout.wheel.EventTimerClock}
  * ({@code kern_clocksource.c}), runs a callout system on any {@link org.kcallout.et.EventTimer}
  * of a registry, in one-shot or periodic mode, with hardclock, statclock, idle tick skipping, run-time
- * timer switches and frequency changes. Drivers for it: {@link org.kcallout.wheel.RealTimeTimerDriver}
+ * timer switches and frequency changes, on global or per-CPU timers (several CPUs reached through
+ * simulated inter-processor interrupts). Drivers for it: {@link org.kcallout.wheel.RealTimeTimerDriver}
  * (a thread on {@code System.nanoTime}), {@link org.kcallout.wheel.VirtualTimerDriver} (virtual
  * time with fault injection) and {@link org.kcallout.wheel.ReloadTimerDriver} (QNX-style
  * {@code timer_load}/{@code timer_reload}/{@code timer_value} hardware, simulated by
@@ -24,7 +25,7 @@
  * package ports kern_timeout.c's structure: {@code callout_cc_add} ({@code CalloutCpu.ccAdd}),
  * {@code callout_process} ({@code CalloutCpu.process}), {@code softclock_call_cc}
  * ({@code CalloutCpu.dispatch}), {@code callout_reset_sbt_on}, {@code _callout_stop_safe},
- * {@code callout_lock}, {@code callout_cpu_switch} ({@code CalloutWheel}). Depends on the API module
- * and {@code java.base} only.
+ * {@code callout_lock}, {@code callout_cpu_switch} ({@code CalloutWheel}). Depends on the API module,
+ * {@code java.base}, and JCTools (only inside {@code org.kcallout.wheel.internal}).
  */
 package org.kcallout.wheel;

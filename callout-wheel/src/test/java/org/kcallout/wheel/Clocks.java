@@ -91,6 +91,24 @@ enum Clocks {
         Setup create(long start) {
             return mdxCounter(start);
         }
+    },
+    /**
+     * {@link VirtualTimerDriver} as a per-CPU timer ({@code ET_FLAGS_PERCPU}: one instance per CPU)
+     * in one-shot mode, CPUs idling: callouts for another CPU than the arming thread's reach it by
+     * IPI, delivered before time moves on.
+     */
+    VIRTUAL_DRIVER_PERCPU_ONESHOT {
+        @Override
+        Setup create(long start) {
+            return virtualPerCpuDriver(false, start);
+        }
+    },
+    /** The per-CPU {@link VirtualTimerDriver} in periodic mode: every CPU takes every tick (no idling). */
+    VIRTUAL_DRIVER_PERCPU_PERIODIC {
+        @Override
+        Setup create(long start) {
+            return virtualPerCpuDriver(true, start);
+        }
     };
 
     /** Name of the driver in the registry of the event-timer setups. */
@@ -204,6 +222,17 @@ enum Clocks {
         ets.register(drv);
         EventTimerClock clock = EventTimerClock.builder().registry(ets).timecounter(tb).periodic(periodic)
                 .autoIdle(autoIdle).build();
+        return new Setup(tb, clock, clock, drv);
+    }
+
+    /** A per-CPU virtual driver (one-shot and periodic capable, exact) in its own registry. */
+    static Setup virtualPerCpuDriver(boolean periodic, long start) {
+        VirtualTimebase tb = new VirtualTimebase(start);
+        EventTimers ets = new EventTimers();
+        VirtualTimerDriver drv = new VirtualTimerDriver(tb, DRIVER_NAME,
+                ET_FLAGS_ONESHOT | ET_FLAGS_PERIODIC | EventTimer.ET_FLAGS_PERCPU, 100);
+        ets.register(drv);
+        EventTimerClock clock = EventTimerClock.builder().registry(ets).timecounter(tb).periodic(periodic).build();
         return new Setup(tb, clock, clock, drv);
     }
 

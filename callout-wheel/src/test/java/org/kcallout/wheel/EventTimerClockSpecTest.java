@@ -30,8 +30,8 @@ import org.kcallout.CalloutFunc;
 import org.kcallout.et.EventTimers;
 
 /**
- * SPEC §11 "Event timers" cases of the clock source: 78, 79, 80, 81, 82 and 85 (83 is per-CPU and
- * belongs to the SMP issue; §11 has no case 84).
+ * SPEC §11 "Event timers" cases of the clock source: 78, 79, 80, 81, 82 and 85 (83, per-CPU, is in
+ * {@link EventTimerSmpTest}; §11 has no case 84).
  *
  * <p>Where a case uses small literal times ({@code timerperiod = 1000}, {@code tick_sbt = 1000}),
  * the test uses the same arithmetic at the real scale: with {@code hz = 1000} a period or tick is

@@ -124,17 +124,22 @@ final class EventTimerSwitchTest {
         }
     }
 
+    /** Switching from a global timer to a per-CPU one loses no callout and starts every CPU's instance. */
     @Test
-    void setTimer_perCpuTimer_throwsUnsupported() {
-        VirtualTimebase tb = new VirtualTimebase();
-        VirtualTimerDriver virt = new VirtualTimerDriver(tb, "virt", BOTH, 200);
-        VirtualTimerDriver lapic = new VirtualTimerDriver(tb, "lapic", BOTH | ET_FLAGS_PERCPU, 600);
-        EventTimerClock clock = clockOn(registryOf(virt, lapic), tb).build();
-        try (CalloutWheel sys = CalloutWheel.builder().ncpus(1).clock(clock).build()) {
-            assertSame(virt, clock.timer(), "automatic selection skips per-CPU timers");
-            assertThrows(UnsupportedOperationException.class, () -> clock.setTimer("lapic"));
-            assertSame(virt, clock.timer(), "a refused switch changes nothing");
-            assertTrue(virt.armed());
+    void setTimer_globalToPerCpuTimer_losesNothingAndStartsEveryInstance() {
+        for (long seed = 1; seed <= 4; seed++) {
+            VirtualTimebase tb = new VirtualTimebase();
+            VirtualTimerDriver virt = new VirtualTimerDriver(tb, "virt", BOTH, 200);
+            VirtualTimerDriver lapic = new VirtualTimerDriver(tb, "lapic", BOTH | ET_FLAGS_PERCPU, 600);
+            EventTimerClock clock = clockOn(registryOf(virt, lapic), tb).timer("virt").periodic(seed % 2 == 0).build();
+            try (CalloutWheel sys = CalloutWheel.builder().ncpus(2).clock(clock).build()) {
+                assertSame(virt, clock.timer());
+                runAcross(sys, tb, seed, rnd -> assertEquals(0, clock.setTimer("LAPIC")));
+                assertSame(lapic, clock.timer());
+                assertFalse(virt.active());
+                assertFalse(virt.armed(), "the old timer was stopped");
+                assertTrue(lapic.armed(0) && lapic.armed(1), "each CPU runs its own instance");
+            }
         }
     }
 
@@ -308,7 +313,7 @@ final class EventTimerSwitchTest {
     void select_noUsableTimer_buildFailsAndNothingIsClaimed() {
         VirtualTimebase tb = new VirtualTimebase();
         VirtualTimerDriver hidden = new VirtualTimerDriver(tb, "hidden", BOTH, -1);
-        VirtualTimerDriver lapic = new VirtualTimerDriver(tb, "lapic", BOTH | ET_FLAGS_PERCPU, 600);
+        VirtualTimerDriver lapic = new VirtualTimerDriver(tb, "lapic", ET_FLAGS_PERCPU, 600); // neither mode
         EventTimers ets = registryOf(hidden, lapic);
         EventTimerClock clock = clockOn(ets, tb).build();
         IllegalStateException e = assertThrows(IllegalStateException.class,
@@ -320,11 +325,18 @@ final class EventTimerSwitchTest {
     }
 
     @Test
-    void select_perCpuTimerByName_buildThrowsUnsupported() {
+    void select_perCpuTimerByName_runsAnInstanceOnEveryCpu() {
         VirtualTimebase tb = new VirtualTimebase();
+        VirtualTimerDriver virt = new VirtualTimerDriver(tb, "virt", BOTH, 900);
         VirtualTimerDriver lapic = new VirtualTimerDriver(tb, "lapic", BOTH | ET_FLAGS_PERCPU, 600);
-        EventTimerClock clock = clockOn(registryOf(lapic), tb).timer("lapic").build();
-        assertThrows(UnsupportedOperationException.class, () -> CalloutWheel.builder().ncpus(1).clock(clock).build());
+        EventTimerClock clock = clockOn(registryOf(virt, lapic), tb).timer("lapic").build();
+        try (CalloutWheel sys = CalloutWheel.builder().ncpus(3).clock(clock).build()) {
+            assertSame(lapic, clock.timer());
+            for (int cpu = 0; cpu < 3; cpu++) {
+                assertTrue(lapic.armed(cpu), "instance of CPU " + cpu);
+            }
+            assertFalse(virt.active());
+        }
     }
 
     @Test
