@@ -49,6 +49,12 @@ java -jar "$jar" 'ContendedBenchmark\.' -f 1 -wi 2 -w 500ms -i 3 -r 500ms -prof 
   -rf json -rff "$out/contended.json" > "$out/contended.txt" 2>&1 || { tail -40 "$out/contended.txt"; exit 1; }
 sed -n '/^Benchmark /,$p' "$out/contended.txt" | grep -v -e ':gc\.alloc\.rate ' -e ':gc\.count' -e ':gc\.time' || true
 
+# 6b. kcallout only, legacy timeout/untimeout on the preallocated pool: 2 forks of about 3 s.
+log legacy
+java -jar "$jar" 'LegacyTimeoutBenchmark\.' -f 1 -wi 2 -w 500ms -i 3 -r 500ms -prof gc \
+  -rf json -rff "$out/legacy.json" > "$out/legacy.txt" 2>&1 || { tail -40 "$out/legacy.txt"; exit 1; }
+sed -n '/^Benchmark /,$p' "$out/legacy.txt" | grep -v -e ':gc\.alloc\.rate ' -e ':gc\.count' -e ':gc\.time' || true
+
 # 4. retained bytes per pending timer and idle CPU (a main program; a child JVM per peer, ~7 s each).
 log memory
 java -cp "$jar" org.kcallout.bench.RetainedMemory -n 1000000 -settle 2 -idle 3 \
