@@ -89,8 +89,17 @@ final class EventTimerSmpRealTimeTest {
             a.join(SAFETY.toMillis());
         }
         assertTrue(done.await(SAFETY.toMillis(), TimeUnit.MILLISECONDS), "every callout ran within the safety net");
-        Thread.sleep(30); // room for a second run, which would be a failure
-        return shots;
+        return shots; // a second run would show in the callers' checks after close (see ranOnceAfterClose)
+    }
+
+    /**
+     * Checked once the system is closed: every thread that could run a handler has been joined, so a
+     * duplicate invocation cannot still be on its way.
+     */
+    private static void ranOnceAfterClose(List<Shot> all) {
+        for (Shot s : all) {
+            assertEquals(1, s.runs.get(), "CPU " + s.cpu + (s.direct ? ", direct" : "") + ": ran exactly once");
+        }
     }
 
     /**
@@ -101,6 +110,7 @@ final class EventTimerSmpRealTimeTest {
     @Test
     void perCpuTimer_calloutsFromEveryCpuForEveryCpu_runOnceNeverEarlyInTheirCpusContext() throws Exception {
         for (boolean periodic : new boolean[] {false, true}) {
+            List<Shot> all = new ArrayList<>();
             RealTimeTimerDriver lapic = new RealTimeTimerDriver("lapic", BOTH | ET_FLAGS_PERCPU, 100);
             EventTimerClock clock = EventTimerClock.builder().registry(registryOf(lapic)).periodic(periodic).build();
             try (CalloutWheel sys = CalloutWheel.builder().ncpus(3).clock(clock).build()) {
@@ -109,6 +119,7 @@ final class EventTimerSmpRealTimeTest {
                     assertTrue(lapic.armed(cpu), "instance of CPU " + cpu + " started");
                 }
                 List<Shot> shots = fireAcross(sys, 3, 60, periodic ? 2 : 1);
+                all.addAll(shots);
                 for (Shot s : shots) {
                     String where = (periodic ? "periodic" : "one-shot") + ", CPU " + s.cpu + (s.direct ? ", direct" : "");
                     assertEquals(1, s.runs.get(), where + ": ran once");
@@ -123,6 +134,7 @@ final class EventTimerSmpRealTimeTest {
             }
             assertFalse(lapic.armed(), "every instance stopped on close");
             assertFalse(lapic.active());
+            ranOnceAfterClose(all);
         }
     }
 
@@ -134,8 +146,9 @@ final class EventTimerSmpRealTimeTest {
     void globalTimer_otherCpusHandleTheirEventsOnTheirIpiThreads() throws Exception {
         RealTimeTimerDriver drv = new RealTimeTimerDriver();
         EventTimerClock clock = EventTimerClock.builder().registry(registryOf(drv)).build();
+        List<Shot> shots;
         try (CalloutWheel sys = CalloutWheel.builder().ncpus(3).clock(clock).build()) {
-            List<Shot> shots = fireAcross(sys, 3, 45, 3);
+            shots = fireAcross(sys, 3, 45, 3);
             for (Shot s : shots) {
                 String where = "CPU " + s.cpu + (s.direct ? ", direct" : "");
                 assertEquals(1, s.runs.get(), where + ": ran once");
@@ -148,6 +161,7 @@ final class EventTimerSmpRealTimeTest {
             }
             assertTrue(clock.hardclockIntrs(1) > 0 && clock.hardclockIntrs(2) > 0, "CPUs 1 and 2 were reached by IPI");
         }
+        ranOnceAfterClose(shots);
     }
 
     /** configtimer on a per-CPU real-time timer returns once every CPU restarted its own instance. */
@@ -155,6 +169,7 @@ final class EventTimerSmpRealTimeTest {
     void configtimer_perCpuRealTime_returnsWhenEveryCpuAcknowledged() throws Exception {
         RealTimeTimerDriver lapic = new RealTimeTimerDriver("lapic", BOTH | ET_FLAGS_PERCPU, 100);
         EventTimerClock clock = EventTimerClock.builder().registry(registryOf(lapic)).build();
+        List<Shot> all = new ArrayList<>();
         try (CalloutWheel sys = CalloutWheel.builder().ncpus(3).clock(clock).build()) {
             sys.bindCurrentThread(1);
             for (boolean periodic : new boolean[] {true, false, true}) {
@@ -167,11 +182,13 @@ final class EventTimerSmpRealTimeTest {
                     }
                 }
                 List<Shot> shots = fireAcross(sys, 3, 12, periodic ? 5 : 6);
+                all.addAll(shots);
                 for (Shot s : shots) {
                     assertEquals(1, s.runs.get());
                 }
             }
         }
+        ranOnceAfterClose(all);
     }
 
     /**
@@ -192,7 +209,12 @@ final class EventTimerSmpRealTimeTest {
         AtomicReference<String> blockedOn = new AtomicReference<>();
         try (CalloutWheel sys = CalloutWheel.builder().ncpus(2).clock(clock).build()) {
             sys.bindCurrentThread(0);
-            Thread.sleep(20); // past the first interrupts: both CPUs idle (next wake-ups ~hz/2 ticks away)
+            // Wait (for a state, bounded) until both CPUs are idle, their next wake-ups ~hz/2 ticks away.
+            long giveUp = System.nanoTime() + SAFETY.toNanos();
+            while (!(clock.state(0).idle() && clock.state(1).idle())) {
+                assertTrue(System.nanoTime() - giveUp < 0, "both CPUs went idle within the safety net");
+                Thread.onSpinWait();
+            }
             Callout stuck = new Callout();
             sys.init(stuck, true);
             // Due at once (an absolute time in the past), for CPU 1, from CPU 0: CPU 1 runs it in
