@@ -42,25 +42,45 @@ public interface CalloutLock {
         unlock();
     }
 
-    /** True if the calling thread holds the lock exclusively ({@code mtx_owned}, {@code rw_wowned}). */
+    /**
+     * True if the calling thread holds the lock exclusively ({@code mtx_owned}, {@code rw_wowned}).
+     *
+     * @return whether the calling thread holds it exclusively
+     */
     boolean owned();
 
-    /** True if the calling thread holds the lock in shared mode; false for locks without one. */
+    /**
+     * True if the calling thread holds the lock in shared mode; false for locks without one.
+     *
+     * @return whether the calling thread holds it in shared mode
+     */
     default boolean ownedShared() {
         return false;
     }
 
-    /** True if {@link #lockShared()} really takes a shared hold. */
+    /**
+     * True if {@link #lockShared()} really takes a shared hold.
+     *
+     * @return whether the lock has a shared mode
+     */
     default boolean supportsShared() {
         return false;
     }
 
-    /** The lock class. */
+    /**
+     * The lock class.
+     *
+     * @return the lock class
+     */
     default Kind kind() {
         return Kind.SLEEP_MUTEX;
     }
 
-    /** A name for messages. */
+    /**
+     * A name for messages.
+     *
+     * @return a name for messages
+     */
     default String name() {
         return getClass().getSimpleName() + "@" + Integer.toHexString(System.identityHashCode(this));
     }

@@ -165,6 +165,13 @@ public interface CalloutSystem extends AutoCloseable {
     /**
      * {@code callout_reset_sbt(c, sbt, pr, func, arg, flags)}: {@link #resetSbtOn} on the callout's CPU.
      *
+     * @param <A> the argument type
+     * @param c the callout
+     * @param sbt the time: relative, or absolute with {@link CalloutFlags#C_ABSOLUTE}
+     * @param pr the precision the caller allows, {@code >= 0}
+     * @param func the handler
+     * @param arg its argument
+     * @param flags {@code C_*} scheduling flags
      * @return 1 if something was cancelled, else 0
      */
     default <A> int resetSbt(Callout c, long sbt, long pr, CalloutFunc<? super A> func, A arg, int flags) {
@@ -174,6 +181,13 @@ public interface CalloutSystem extends AutoCloseable {
     /**
      * {@code callout_reset_sbt_curcpu(c, sbt, pr, func, arg, flags)}: {@link #resetSbtOn} on {@link #curcpu()}.
      *
+     * @param <A> the argument type
+     * @param c the callout
+     * @param sbt the time: relative, or absolute with {@link CalloutFlags#C_ABSOLUTE}
+     * @param pr the precision the caller allows, {@code >= 0}
+     * @param func the handler
+     * @param arg its argument
+     * @param flags {@code C_*} scheduling flags
      * @return 1 if something was cancelled, else 0
      */
     default <A> int resetSbtCurcpu(Callout c, long sbt, long pr, CalloutFunc<? super A> func, A arg, int flags) {
@@ -185,6 +199,12 @@ public interface CalloutSystem extends AutoCloseable {
      * hardclock ticks from the last hardclock (so between {@code ticks - 1} and {@code ticks} ticks
      * from now); {@code ticks <= 0} means 1.
      *
+     * @param <A> the argument type
+     * @param c the callout
+     * @param ticks hardclock ticks; {@code <= 0} means 1
+     * @param func the handler
+     * @param arg its argument
+     * @param cpu the target CPU, or -1 for the callout's CPU
      * @return 1 if something was cancelled, else 0
      */
     default <A> int resetOn(Callout c, int ticks, CalloutFunc<? super A> func, A arg, int cpu) {
@@ -194,6 +214,11 @@ public interface CalloutSystem extends AutoCloseable {
     /**
      * {@code callout_reset(c, ticks, func, arg)}: {@link #resetOn} on the callout's CPU.
      *
+     * @param <A> the argument type
+     * @param c the callout
+     * @param ticks hardclock ticks; {@code <= 0} means 1
+     * @param func the handler
+     * @param arg its argument
      * @return 1 if something was cancelled, else 0
      */
     default <A> int reset(Callout c, int ticks, CalloutFunc<? super A> func, A arg) {
@@ -203,6 +228,11 @@ public interface CalloutSystem extends AutoCloseable {
     /**
      * {@code callout_reset_curcpu(c, ticks, func, arg)}: {@link #resetOn} on {@link #curcpu()}.
      *
+     * @param <A> the argument type
+     * @param c the callout
+     * @param ticks hardclock ticks; {@code <= 0} means 1
+     * @param func the handler
+     * @param arg its argument
      * @return 1 if something was cancelled, else 0
      */
     default <A> int resetCurcpu(Callout c, int ticks, CalloutFunc<? super A> func, A arg) {
@@ -213,6 +243,11 @@ public interface CalloutSystem extends AutoCloseable {
      * {@code callout_schedule_sbt_on(c, sbt, pr, cpu, flags)}: re-arms with the handler and argument
      * of the previous arm.
      *
+     * @param c the callout
+     * @param sbt the time: relative, or absolute with {@link CalloutFlags#C_ABSOLUTE}
+     * @param pr the precision the caller allows, {@code >= 0}
+     * @param cpu the target CPU, or -1 for the callout's CPU
+     * @param flags {@code C_*} scheduling flags
      * @return 1 if something was cancelled, else 0
      * @throws IllegalStateException if {@code c} was never armed
      */
@@ -221,6 +256,10 @@ public interface CalloutSystem extends AutoCloseable {
     /**
      * {@code callout_schedule_sbt(c, sbt, pr, flags)}.
      *
+     * @param c the callout
+     * @param sbt the time: relative, or absolute with {@link CalloutFlags#C_ABSOLUTE}
+     * @param pr the precision the caller allows, {@code >= 0}
+     * @param flags {@code C_*} scheduling flags
      * @return 1 if something was cancelled, else 0
      */
     default int scheduleSbt(Callout c, long sbt, long pr, int flags) {
@@ -230,6 +269,10 @@ public interface CalloutSystem extends AutoCloseable {
     /**
      * {@code callout_schedule_sbt_curcpu(c, sbt, pr, flags)}.
      *
+     * @param c the callout
+     * @param sbt the time: relative, or absolute with {@link CalloutFlags#C_ABSOLUTE}
+     * @param pr the precision the caller allows, {@code >= 0}
+     * @param flags {@code C_*} scheduling flags
      * @return 1 if something was cancelled, else 0
      */
     default int scheduleSbtCurcpu(Callout c, long sbt, long pr, int flags) {
@@ -239,6 +282,9 @@ public interface CalloutSystem extends AutoCloseable {
     /**
      * {@code callout_schedule_on(c, ticks, cpu)}.
      *
+     * @param c the callout
+     * @param ticks hardclock ticks; {@code <= 0} means 1
+     * @param cpu the target CPU, or -1 for the callout's CPU
      * @return 1 if something was cancelled, else 0
      */
     default int scheduleOn(Callout c, int ticks, int cpu) {
@@ -248,6 +294,8 @@ public interface CalloutSystem extends AutoCloseable {
     /**
      * {@code callout_schedule(c, ticks)}: {@link #reset} with the handler and argument of the previous arm.
      *
+     * @param c the callout
+     * @param ticks hardclock ticks; {@code <= 0} means 1
      * @return 1 if something was cancelled, else 0
      */
     default int schedule(Callout c, int ticks) {
@@ -257,6 +305,8 @@ public interface CalloutSystem extends AutoCloseable {
     /**
      * {@code callout_schedule_curcpu(c, ticks)}.
      *
+     * @param c the callout
+     * @param ticks hardclock ticks; {@code <= 0} means 1
      * @return 1 if something was cancelled, else 0
      */
     default int scheduleCurcpu(Callout c, int ticks) {
@@ -268,6 +318,9 @@ public interface CalloutSystem extends AutoCloseable {
      * an arm with these arguments would use on the calling thread's CPU (SPEC §4.3). Pass the result
      * to {@link #resetSbtOn} with {@link CalloutFlags#C_PRECALC}.
      *
+     * @param sbt the time: relative, or absolute with {@link CalloutFlags#C_ABSOLUTE}
+     * @param precision the precision the caller allows, {@code >= 0}
+     * @param flags {@code C_*} scheduling flags
      * @return the time and precision
      */
     When when(long sbt, long precision, int flags);
@@ -280,6 +333,7 @@ public interface CalloutSystem extends AutoCloseable {
      * caller must hold it (except Giant), and an invocation already waiting for that lock is cancelled
      * too. See the class comment for the return values of each profile.
      *
+     * @param c the callout
      * @return MODERN: 1, 0 or -1; CLASSIC: 1 or 0
      * @throws IllegalStateException if the callout has a lock (not Giant) the caller does not hold
      */
@@ -293,6 +347,7 @@ public interface CalloutSystem extends AutoCloseable {
      * while the drainer sleeps and taken again before it returns. While a drainer waits, resets of
      * the callout are refused.
      *
+     * @param c the callout
      * @return MODERN: 1 if a pending invocation was removed, -1 otherwise; CLASSIC: 1 or 0
      */
     int drain(Callout c);
@@ -306,6 +361,7 @@ public interface CalloutSystem extends AutoCloseable {
      *
      * @param fn  the drain callback
      * @param <A> its argument type (the handler's)
+     * @param c the callout
      * @return 1, 0 or -1
      * @throws UnsupportedOperationException in the CLASSIC profile
      * @throws IllegalStateException         if a drain callback is already recorded for the running invocation
@@ -318,6 +374,7 @@ public interface CalloutSystem extends AutoCloseable {
      * is running; otherwise on the dispatching thread after the handler returns. Resets are refused
      * until then. Works in both profiles.
      *
+     * @param c the callout
      * @return a stage completed with {@code null}
      */
     CompletionStage<Void> drainAsync(Callout c);
@@ -328,6 +385,7 @@ public interface CalloutSystem extends AutoCloseable {
     /**
      * {@code callout_pending(c)}.
      *
+     * @param c the callout
      * @return whether {@code c} is pending
      */
     default boolean pending(Callout c) {
@@ -337,13 +395,18 @@ public interface CalloutSystem extends AutoCloseable {
     /**
      * {@code callout_active(c)}.
      *
+     * @param c the callout
      * @return whether {@code c} is active
      */
     default boolean active(Callout c) {
         return c.active();
     }
 
-    /** {@code callout_deactivate(c)}. */
+    /**
+     * {@code callout_deactivate(c)}.
+     *
+     * @param c the callout
+     */
     default void deactivate(Callout c) {
         c.deactivate();
     }
