@@ -23,7 +23,10 @@ public final class VirtualEventTimer extends TicklessClock implements VirtualClo
      * deadline the wheel reported, which models a one-shot (tickless) event timer exactly. */
 
     /** Interrupts delivered at one instant before advance gives up (a handler re-arming itself at "now"). */
-    static final int MAX_EVENTS_PER_INSTANT = 1_000_000;
+    static final int MAX_EVENTS_PER_INSTANT = InstantGuard.MAX_EVENTS_PER_INSTANT;
+
+    /** Livelock guard of advanceTo; guarded by advanceLock (reused: advancing allocates nothing). */
+    private final InstantGuard guard = new InstantGuard();
 
     private final ReentrantLock advanceLock = new ReentrantLock();
     private volatile long now;
@@ -123,8 +126,7 @@ public final class VirtualEventTimer extends TicklessClock implements VirtualClo
                 throw new IllegalArgumentException("advanceTo: target " + Sbt.format(target)
                         + " is before now " + Sbt.format(now));
             }
-            long lastInstant = -1;
-            int atInstant = 0;
+            guard.reset();
             for (;;) {
                 if (wheel.isClosed()) {
                     return;
@@ -137,15 +139,7 @@ public final class VirtualEventTimer extends TicklessClock implements VirtualClo
                     break;
                 }
                 long t = Math.max(next, now);
-                if (t == lastInstant) {
-                    if (++atInstant > MAX_EVENTS_PER_INSTANT) {
-                        throw new IllegalStateException("advanceTo: " + MAX_EVENTS_PER_INSTANT
-                                + " interrupts at " + Sbt.format(t) + ": callouts keep re-arming at the current time");
-                    }
-                } else {
-                    lastInstant = t;
-                    atInstant = 0;
-                }
+                guard.count(t, 1, "interrupts");
                 now = t;
                 interrupts++;
                 handleEvents(t);

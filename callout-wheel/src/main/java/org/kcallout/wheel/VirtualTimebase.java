@@ -46,7 +46,10 @@ public final class VirtualTimebase implements VirtualClock, LongSupplier {
      * every step, and IPIs count as events of the instant for the runaway guard). */
 
     /** Events delivered at one instant before advance gives up (a handler re-arming itself at "now"). */
-    static final int MAX_EVENTS_PER_INSTANT = 1_000_000;
+    static final int MAX_EVENTS_PER_INSTANT = InstantGuard.MAX_EVENTS_PER_INSTANT;
+
+    /** Livelock guard of advanceTo; guarded by advanceLock (reused: advancing allocates nothing). */
+    private final InstantGuard guard = new InstantGuard();
 
     /** Something that raises events on this time base. */
     interface Device {
@@ -158,22 +161,12 @@ public final class VirtualTimebase implements VirtualClock, LongSupplier {
                 throw new IllegalArgumentException("advanceTo: target " + Sbt.format(target)
                         + " is before now " + Sbt.format(now));
             }
-            long lastInstant = -1;
-            int atInstant = 0;
+            guard.reset();
             for (;;) {
                 EventTimerClock c = clock;
                 int ipis = c == null ? 0 : c.deliverIpis(); // IPIs pending at now, in CPU order
                 if (ipis > 0) {
-                    if (now == lastInstant) {
-                        atInstant += ipis;
-                    } else {
-                        lastInstant = now;
-                        atInstant = ipis;
-                    }
-                    if (atInstant > MAX_EVENTS_PER_INSTANT) {
-                        throw new IllegalStateException("advanceTo: " + MAX_EVENTS_PER_INSTANT
-                                + " events at " + Sbt.format(now) + ": IPIs keep raising IPIs or re-arming at the current time");
-                    }
+                    guard.count(now, ipis, "IPIs and events");
                 }
                 Device first = null;
                 long next = SBT_MAX;
@@ -188,15 +181,7 @@ public final class VirtualTimebase implements VirtualClock, LongSupplier {
                     break;
                 }
                 long t = Math.max(next, now);
-                if (t == lastInstant) {
-                    if (++atInstant > MAX_EVENTS_PER_INSTANT) {
-                        throw new IllegalStateException("advanceTo: " + MAX_EVENTS_PER_INSTANT
-                                + " events at " + Sbt.format(t) + ": something keeps re-arming at the current time");
-                    }
-                } else {
-                    lastInstant = t;
-                    atInstant = 0;
-                }
+                guard.count(t, 1, "events");
                 now = t;
                 if (first.expire(t)) {
                     interrupts++;
