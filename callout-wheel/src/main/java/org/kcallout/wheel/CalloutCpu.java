@@ -385,15 +385,9 @@ final class CalloutCpu extends CpuRef {
             }
         }
         if (ent.waiting) {
-            // Someone drains this callout: a recorded migration is cancelled, with the PENDING
-            // that only the record justified (it is on no list; see CalloutStop.discardMigration).
+            // Someone drains this callout: a recorded migration is cancelled.
             if (ent.migrating()) {
-                ent.clearMigration();
-                int iflags = c.iflags;
-                if ((iflags & CALLOUT_DFRMIGRATION) != 0) {
-                    iflags &= ~(CALLOUT_DFRMIGRATION | CALLOUT_PENDING);
-                }
-                c.setIflagsRelease(iflags);
+                CalloutStop.discardMigration(ent, c);
             }
             ent.waiting = false;
             drainCv.signalAll();

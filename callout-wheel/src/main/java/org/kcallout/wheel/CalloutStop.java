@@ -170,7 +170,7 @@ final class CalloutStop {
      * that only the record justified goes too: the callout is on no list, so leaving it would
      * report a pending callout that can never run.
      */
-    private static void discardMigration(ExecEntity ent, Callout c) {
+    static void discardMigration(ExecEntity ent, Callout c) {
         ent.clearMigration();
         int iflags = c.iflags;
         if ((iflags & CALLOUT_DFRMIGRATION) != 0) {
