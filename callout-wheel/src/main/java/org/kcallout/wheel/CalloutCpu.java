@@ -32,15 +32,19 @@ final class CalloutCpu extends CpuRef {
      *
      *   field        guard               notes
      *   lock         -                   cc_lock; non-recursive use (never re-entered)
-     *   callwheel    lock                bucket sentinels; a callout on a bucket is WHEEL state
+     *   callwheel    lock                Bucket sentinels (with their sorted flag); a callout on
+     *                                    a bucket is WHEEL state
      *   expireq      lock                sentinel of the expire FIFO (EXPQ state)
      *   exec[0..1]   lock                softclock and direct entities; cancel is volatile (ExecEntity)
      *   ccNext       lock                next callout the direct scan examines (cc_exec_next_dir)
      *   ccBucket     lock                bucket index of that scan, -1 outside a scan
      *   firstevent   lock                earliest deadline reported to the clock (cc_firstevent)
      *   lastscan     lock                now of the previous scan (cc_lastscan)
+     *   scanning     lock                a callout_process is under way (it drops the lock while a
+     *                                    direct handler runs)
      *   drainCv      lock                the sleep queue of every cc_waiting on this CPU
-     *   workCv       lock                the softclock thread sleeps here (real time only)
+     *   workCv       lock                the softclock thread sleeps here (real time only), also
+     *                                    towards its own deadline when it keeps time
      *
      * Differences from FreeBSD, all deliberate and documented in SPEC decisions:
      *  - buckets are FIFO (tail insertion), so equal deadlines run in arming order (decision 4);
@@ -54,7 +58,13 @@ final class CalloutCpu extends CpuRef {
      *    wheels are always larger than its lookahead; ours may be as small as one bucket), never
      *    rounds down to or before now near SBT_MAX, and includes the final bucket when saturated;
      *    a callout whose time saturated at SBT_MAX means "never" and is not run;
-     *  - lastscan starts at the clock's time when the system is built, not at 0.
+     *  - lastscan starts at the clock's time when the system is built, not at 0;
+     *  - a bucket whose list is in time order (Bucket.sorted) ends its part of the scan at the first
+     *    callout that is neither due nor mergeable: same results, fewer reads;
+     *  - callout_process is not re-entered: FreeBSD's per-CPU interrupt cannot nest, but here a
+     *    real-time CPU's softclock thread and the event thread's watchdog may both call it, and a
+     *    direct handler may call it through calloutProcess(); a second caller returns at once
+     *    (the running scan reports the next window), and a now older than lastscan is raised to it.
      *
      * Time arithmetic: sbintime in the engine saturates and stays within [0, SBT_MAX] once clamped to
      * lastscan, where a < b and a - b < 0 agree; the 32-bit bucket hash wraps and is compared by
@@ -69,7 +79,7 @@ final class CalloutCpu extends CpuRef {
     final CcLock lock = new CcLock();
     final Condition drainCv = lock.newCondition();
     final Condition workCv = lock.newCondition();
-    final Link[] callwheel;
+    final Bucket[] callwheel;
     final int mask;
     final Link expireq = new Link();
     final ExecEntity[] exec = {new ExecEntity(), new ExecEntity()};
@@ -77,13 +87,14 @@ final class CalloutCpu extends CpuRef {
     int ccBucket = -1;
     long firstevent = SBT_MAX;
     long lastscan;
+    boolean scanning;
 
     CalloutCpu(CalloutWheel wheel, int cpuId, int callwheelSize) {
         super(cpuId, wheel);
         this.wheel = wheel;
-        this.callwheel = new Link[callwheelSize];
+        this.callwheel = new Bucket[callwheelSize];
         for (int i = 0; i < callwheelSize; i++) {
-            callwheel[i] = new Link();
+            callwheel[i] = new Bucket();
         }
         this.mask = callwheelSize - 1;
     }
@@ -123,7 +134,13 @@ final class CalloutCpu extends CpuRef {
         c.setIflagsRelease(iflags);
         c.setFlagsRelease(c.flags | CalloutNode.ACTIVE);
         int b = bucket(sbt);
-        Link head = callwheel[b];
+        Bucket head = callwheel[b];
+        Link tail = head.prev; // addLast writes the tail anyway: reading its time is cheap
+        if (tail == head) {
+            head.sorted = true;
+        } else if (sbt < ((Callout) tail).time) {
+            head.sorted = false;
+        }
         head.addLast(c);
         if (b == ccBucket && ccNext == head) {
             // The direct scan already reached the end of this bucket: make it look at c next.
@@ -157,99 +174,123 @@ final class CalloutCpu extends CpuRef {
     boolean process(long now) {
         lock.lock();
         try {
-            long prevscan = lastscan;
-            int firstb = hash(prevscan);
-            lastscan = now;
-            int nowb = hash(now);
-            // How far ahead to look for events that can share this interrupt.
-            long lookahead;
-            if (nowb == firstb) {
-                lookahead = SBT_1S / 16;
-            } else if (nowb - firstb == 1) {
-                lookahead = SBT_1S / 8;
-            } else {
-                lookahead = SBT_1S;
+            if (scanning) {
+                // A direct handler of this scan, or a second clock thread, got here while the scan
+                // dropped the lock: the running scan reports the next window when it ends.
+                return !expireq.isEmpty();
             }
-            long first = Sbt.add(now, lookahead / 2);
-            long end = Sbt.add(now, lookahead);
-            // Round down to a bucket boundary, except when saturated: in the last bucket before
-            // SBT_MAX rounding would give last <= now and a storm of interrupts at one instant.
-            long last = end == SBT_MAX ? SBT_MAX : end & BUCKET_MASK;
-            // The scan visits buckets firstb.. in index order, which is time order only within one
-            // revolution of firstb's bucket. FreeBSD's wheels are always larger than its 1 s
-            // lookahead; ours may be smaller, so the window ends within one revolution (after a gap
-            // longer than a revolution that is before now, and the next scan comes at once).
-            long revolutionEnd = Sbt.add(prevscan & BUCKET_MASK, (long) callwheel.length << HASH_SHIFT);
-            if (revolutionEnd < last) {
-                last = revolutionEnd;
+            if (now < lastscan) {
+                now = lastscan; // a caller that read the clock before the previous scan
             }
-            if (first > last) {
-                first = last;
+            scanning = true;
+            try {
+                return scanLocked(now);
+            } finally {
+                scanning = false;
             }
-            // Normally last is a bucket boundary and its bucket belongs to the next window; a
-            // saturated last lies inside the final bucket, which must be scanned too.
-            int lastb = last == SBT_MAX ? hash(SBT_MAX) : hash(last) - 1;
-            long max = last;
-            // Scan a whole revolution at most once.
-            if (Integer.compareUnsigned(lastb - firstb, callwheel.length) >= 0) {
-                lastb = firstb + callwheel.length - 1;
-                if (Integer.compareUnsigned(nowb - firstb, callwheel.length) >= 0) {
-                    nowb = lastb;
-                }
-            }
-            // Buckets firstb..nowb hold what is due; nowb+1..lastb what may be aggregated.
-            do {
-                int b = firstb & mask;
-                Link head = callwheel[b];
-                Link n = head.next;
-                while (n != head) {
-                    Callout c = (Callout) n;
-                    long t = c.time;
-                    if (t <= now) {
-                        if ((c.iflags & CALLOUT_DIRECT) != 0) {
-                            ccNext = c.next;
-                            ccBucket = b;
-                            c.unlink();
-                            dispatch(c, 1);
-                            n = ccNext;
-                        } else {
-                            n = c.next;
-                            c.unlink();
-                            expireq.addLast(c);
-                            c.setIflagsRelease(c.iflags | CALLOUT_PROCESSED);
-                        }
-                        continue;
-                    }
-                    n = c.next;
-                    if (t >= max) {
-                        continue; // a later revolution
-                    }
-                    if (t > last) {
-                        lastb = nowb; // cannot be merged: stop looking further ahead
-                        continue;
-                    }
-                    if (t < first) {
-                        first = t;
-                    }
-                    long tmax = t + c.precision;
-                    if (tmax < last) {
-                        last = tmax;
-                    }
-                }
-                firstb++;
-            } while (firstb - lastb <= 0);
-            ccBucket = -1;
-            ccNext = null;
-            firstevent = last;
-            wheel.clock.cpuNewCallout(cpuId, last, first);
-            boolean work = !expireq.isEmpty();
-            if (work) {
-                workCv.signal();
-            }
-            return work;
         } finally {
             lock.unlock();
         }
+    }
+
+    /** The body of {@link #process}: called with {@link #lock} held and {@link #scanning} set. */
+    private boolean scanLocked(long now) {
+        long prevscan = lastscan;
+        int firstb = hash(prevscan);
+        lastscan = now;
+        int nowb = hash(now);
+        // How far ahead to look for events that can share this interrupt.
+        long lookahead;
+        if (nowb == firstb) {
+            lookahead = SBT_1S / 16;
+        } else if (nowb - firstb == 1) {
+            lookahead = SBT_1S / 8;
+        } else {
+            lookahead = SBT_1S;
+        }
+        long first = Sbt.add(now, lookahead / 2);
+        long end = Sbt.add(now, lookahead);
+        // Round down to a bucket boundary, except when saturated: in the last bucket before
+        // SBT_MAX rounding would give last <= now and a storm of interrupts at one instant.
+        long last = end == SBT_MAX ? SBT_MAX : end & BUCKET_MASK;
+        // The scan visits buckets firstb.. in index order, which is time order only within one
+        // revolution of firstb's bucket. FreeBSD's wheels are always larger than its 1 s
+        // lookahead; ours may be smaller, so the window ends within one revolution (after a gap
+        // longer than a revolution that is before now, and the next scan comes at once).
+        long revolutionEnd = Sbt.add(prevscan & BUCKET_MASK, (long) callwheel.length << HASH_SHIFT);
+        if (revolutionEnd < last) {
+            last = revolutionEnd;
+        }
+        if (first > last) {
+            first = last;
+        }
+        // Normally last is a bucket boundary and its bucket belongs to the next window; a
+        // saturated last lies inside the final bucket, which must be scanned too.
+        int lastb = last == SBT_MAX ? hash(SBT_MAX) : hash(last) - 1;
+        long max = last;
+        // Scan a whole revolution at most once.
+        if (Integer.compareUnsigned(lastb - firstb, callwheel.length) >= 0) {
+            lastb = firstb + callwheel.length - 1;
+            if (Integer.compareUnsigned(nowb - firstb, callwheel.length) >= 0) {
+                nowb = lastb;
+            }
+        }
+        // Buckets firstb..nowb hold what is due; nowb+1..lastb what may be aggregated.
+        do {
+            int b = firstb & mask;
+            Bucket head = callwheel[b];
+            Link n = head.next;
+            while (n != head) {
+                Callout c = (Callout) n;
+                long t = c.time;
+                if (t <= now) {
+                    if ((c.iflags & CALLOUT_DIRECT) != 0) {
+                        ccNext = c.next;
+                        ccBucket = b;
+                        c.unlink();
+                        dispatch(c, 1);
+                        n = ccNext;
+                    } else {
+                        n = c.next;
+                        c.unlink();
+                        expireq.addLast(c);
+                        c.setIflagsRelease(c.iflags | CALLOUT_PROCESSED);
+                    }
+                    continue;
+                }
+                n = c.next;
+                if (t >= max) {
+                    if (head.sorted) {
+                        break; // everything after c is as late: a later revolution too
+                    }
+                    continue; // a later revolution
+                }
+                if (t > last) {
+                    lastb = nowb; // cannot be merged: stop looking further ahead
+                    if (head.sorted) {
+                        break; // and nothing after c can be merged either
+                    }
+                    continue;
+                }
+                if (t < first) {
+                    first = t;
+                }
+                long tmax = t + c.precision;
+                if (tmax < last) {
+                    last = tmax;
+                }
+            }
+            firstb++;
+        } while (firstb - lastb <= 0);
+        ccBucket = -1;
+        ccNext = null;
+        firstevent = last;
+        wheel.clock.cpuNewCallout(cpuId, last, first);
+        boolean work = !expireq.isEmpty();
+        if (work) {
+            workCv.signal();
+        }
+        return work;
     }
 
     /**
