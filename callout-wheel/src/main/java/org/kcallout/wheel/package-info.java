@@ -3,7 +3,8 @@
  *
  * <p>{@link org.kcallout.wheel.CalloutWheel} implements {@link org.kcallout.CalloutSystem}; a
  * {@link org.kcallout.wheel.ClockSource} drives it: {@link org.kcallout.wheel.RealTimeEventTimer}
- * (default; one event-timer thread plus one softclock thread per CPU) or
+ * (default; one softclock thread per CPU that also waits for its CPU's deadlines, plus a watchdog
+ * thread for overdue ones) or
  * {@link org.kcallout.wheel.VirtualEventTimer} (deterministic: time moves when a test says, and
  * everything due runs on the caller's thread). {@link org.kcallout.wheel.HandlerGate} and
  * {@link org.kcallout.wheel.CalloutObserver} let tests hold a handler or a waiter mid-flight.
