@@ -61,6 +61,12 @@ final class CalloutCpu extends CpuRef {
      *  - lastscan starts at the clock's time when the system is built, not at 0;
      *  - a bucket whose list is in time order (Bucket.sorted) ends its part of the scan at the first
      *    callout that is neither due nor mergeable: same results, fewer reads;
+     *  - a scan expires at most wheel.scanBatch callouts (CalloutWheel.Builder#scanBatch) per hold
+     *    of the lock: when more are due it sets lastscan to the time of the first one left, so the
+     *    next scan starts from its bucket. calloutProcess() scans again at once until nothing due is
+     *    left, which is FreeBSD's callout_process with the lock dropped between batches; a
+     *    real-time softclock thread instead runs each batch's handlers before the next batch,
+     *    while they are cache-warm (see SoftclockThread);
      *  - callout_process is not re-entered: FreeBSD's per-CPU interrupt cannot nest, but here a
      *    real-time CPU's softclock thread and the event thread's watchdog may both call it, and a
      *    direct handler may call it through calloutProcess(); a second caller returns at once
@@ -165,26 +171,38 @@ final class CalloutCpu extends CpuRef {
         c.unlink();
     }
 
+    /** {@link #process} result bit: the expire queue is non-empty afterwards. */
+    static final int WORK = 1;
+    /** {@link #process} result bit: the batch filled up before everything due was expired. */
+    static final int MORE = 2;
+
     /**
-     * {@code callout_process(now)}: moves every callout due at {@code now} to the expire queue (or
-     * runs it, if direct), and reports the next event window to the clock (SPEC §6).
+     * {@code callout_process(now)}, one batch of it: moves callouts due at {@code now} to the expire
+     * queue (or runs them, if direct), at most {@code wheel.scanBatch} of them (SPEC §6).
      *
-     * @return true if the expire queue is non-empty afterwards
+     * <p>If everything due fits, the next event window goes to the clock, as in FreeBSD. Otherwise
+     * {@link #MORE} is returned and lastscan marks where to go on; with {@code reportMore} the clock
+     * is also told of an event at {@code now}, so that whoever processes this CPU comes back at once
+     * (the softclock thread, after running the batch); without it the caller calls again itself.
+     *
+     * @param now        the current time
+     * @param reportMore whether a full batch asks the clock for an immediate event
+     * @return {@link #WORK} and {@link #MORE} bits
      */
-    boolean process(long now) {
+    int process(long now, boolean reportMore) {
         lock.lock();
         try {
             if (scanning) {
                 // A direct handler of this scan, or a second clock thread, got here while the scan
                 // dropped the lock: the running scan reports the next window when it ends.
-                return !expireq.isEmpty();
+                return expireq.isEmpty() ? 0 : WORK;
             }
             if (now < lastscan) {
                 now = lastscan; // a caller that read the clock before the previous scan
             }
             scanning = true;
             try {
-                return scanLocked(now);
+                return scanLocked(now, reportMore);
             } finally {
                 scanning = false;
             }
@@ -194,7 +212,7 @@ final class CalloutCpu extends CpuRef {
     }
 
     /** The body of {@link #process}: called with {@link #lock} held and {@link #scanning} set. */
-    private boolean scanLocked(long now) {
+    private int scanLocked(long now, boolean reportMore) {
         long prevscan = lastscan;
         int firstb = hash(prevscan);
         lastscan = now;
@@ -236,6 +254,9 @@ final class CalloutCpu extends CpuRef {
             }
         }
         // Buckets firstb..nowb hold what is due; nowb+1..lastb what may be aggregated.
+        int budget = wheel.scanBatch;
+        long stoppedAt = -1; // the time of the first due callout left for the next scan
+        scan:
         do {
             int b = firstb & mask;
             Bucket head = callwheel[b];
@@ -244,6 +265,10 @@ final class CalloutCpu extends CpuRef {
                 Callout c = (Callout) n;
                 long t = c.time;
                 if (t <= now) {
+                    if (--budget < 0) {
+                        stoppedAt = t;
+                        break scan;
+                    }
                     if ((c.iflags & CALLOUT_DIRECT) != 0) {
                         ccNext = c.next;
                         ccBucket = b;
@@ -284,13 +309,25 @@ final class CalloutCpu extends CpuRef {
         } while (firstb - lastb <= 0);
         ccBucket = -1;
         ccNext = null;
-        firstevent = last;
-        wheel.clock.cpuNewCallout(cpuId, last, first);
-        boolean work = !expireq.isEmpty();
-        if (work) {
-            workCv.signal();
+        int result = 0;
+        if (stoppedAt >= 0) {
+            // The batch is full: the next scan starts from the bucket of the callout we stopped at
+            // (its time is in [prevscan, now]), and comes at once.
+            lastscan = Math.max(prevscan, stoppedAt);
+            result = MORE;
+            if (reportMore) {
+                firstevent = now;
+                wheel.clock.cpuNewCallout(cpuId, now, now);
+            }
+        } else {
+            firstevent = last;
+            wheel.clock.cpuNewCallout(cpuId, last, first);
         }
-        return work;
+        if (!expireq.isEmpty()) {
+            workCv.signal();
+            result |= WORK;
+        }
+        return result;
     }
 
     /**

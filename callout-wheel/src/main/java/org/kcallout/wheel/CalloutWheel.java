@@ -76,7 +76,12 @@ public final class CalloutWheel implements CalloutSystem {
     private final int precExp;
     private final long tickThreshold;
     private final int defaultCpu;
+    /** Default of {@link Builder#scanBatch(int)}: 1024 callouts per {@code callout_process}. */
+    public static final int DEFAULT_SCAN_BATCH = 1024;
+
     private final int callwheelSize;
+    /** Most callouts one callout_process moves or runs; see {@link Builder#scanBatch(int)}. */
+    final int scanBatch;
     private final KMutex giant;
     private final HandlerFailureHook failureHook;
     final CalloutObserver observer;
@@ -93,6 +98,7 @@ public final class CalloutWheel implements CalloutSystem {
         this.precExp = precExpFor(b.allowedDeviationPercent);
         this.defaultCpu = b.defaultCpu;
         this.callwheelSize = b.callwheelSize;
+        this.scanBatch = b.scanBatch;
         this.giant = new KMutex("Giant", KMutex.MTX_RECURSE);
         this.failureHook = b.failureHook != null ? b.failureHook : LOGGING_HOOK;
         this.observer = b.observer != null ? b.observer : CalloutObserver.NONE;
@@ -235,6 +241,11 @@ public final class CalloutWheel implements CalloutSystem {
     @Override
     public long tickThreshold() {
         return tickThreshold;
+    }
+
+    /** @return the most callouts one {@code callout_process} expires ({@link Builder#scanBatch(int)}) */
+    public int scanBatch() {
+        return scanBatch;
     }
 
     /** @return the number of buckets of each CPU's wheel ({@code callwheelsize}) */
@@ -588,7 +599,8 @@ public final class CalloutWheel implements CalloutSystem {
     /**
      * {@code callout_process(now)} on {@code cpu}, on the calling thread: expires what is due (running
      * direct callouts here) and reports the next event window to the clock. Meant for clock sources
-     * and for tests; one caller per CPU at a time.
+     * and for tests; one caller per CPU at a time. More than {@link #scanBatch()} due callouts are
+     * expired in several batches, with the CPU lock dropped in between; the result is the same.
      *
      * @param cpu the CPU
      * @param now the current time (not earlier than the previous call's)
@@ -596,7 +608,21 @@ public final class CalloutWheel implements CalloutSystem {
      */
     public boolean calloutProcess(int cpu, long now) {
         checkCpu("callout_process", cpu);
-        return cpus[cpu].process(now);
+        CalloutCpu cc = cpus[cpu];
+        int r;
+        do {
+            r = cc.process(now, false);
+        } while ((r & CalloutCpu.MORE) != 0);
+        return (r & CalloutCpu.WORK) != 0;
+    }
+
+    /**
+     * One batch of {@code callout_process(now)} on {@code cpu} (a real-time softclock thread's own
+     * interrupt): if more is due than one batch holds, the clock is asked to come back at once, after
+     * the caller has run the batch.
+     */
+    void calloutProcessBatch(int cpu, long now) {
+        cpus[cpu].process(now, true);
     }
 
     /**
@@ -725,6 +751,7 @@ public final class CalloutWheel implements CalloutSystem {
         private int defaultCpu = 0;
         private int hz = 1000;
         private int callwheelSize = 8192;
+        private int scanBatch = DEFAULT_SCAN_BATCH;
         private int allowedDeviationPercent = 5;
         private HandlerFailureHook failureHook;
         private CalloutObserver observer;
@@ -775,6 +802,27 @@ public final class CalloutWheel implements CalloutSystem {
                 throw new IllegalArgumentException("callwheelSize must be a power of two in [1, 2^24], got " + size);
             }
             this.callwheelSize = size;
+            return this;
+        }
+
+        /**
+         * The most callouts one {@code callout_process} expires (moves to the expire queue or runs
+         * directly) before it ends (default {@value CalloutWheel#DEFAULT_SCAN_BATCH}). When more are
+         * due, the scan remembers where it stopped and reports an event at once, so the next scan,
+         * at the same time, goes on from there: the same callouts run in the same order, but the
+         * CPU lock is never held for a scan of a huge backlog, and the softclock thread runs each
+         * batch while its callouts are still in the processor's cache. FreeBSD's scan has no bound;
+         * {@code Integer.MAX_VALUE} gives that.
+         *
+         * @param n at least 1
+         * @return this
+         * @throws IllegalArgumentException if {@code n < 1}
+         */
+        public Builder scanBatch(int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("scanBatch must be at least 1, got " + n);
+            }
+            this.scanBatch = n;
             return this;
         }
 

@@ -114,7 +114,7 @@ abstract class TicklessClock extends ClockSource {
             nextcallopt[cpu] = SBT_MAX;
         }
         onSelfDrivenEvent();
-        wheel.calloutProcess(cpu, now);
+        wheel.calloutProcessBatch(cpu, now);
         return true;
     }
 

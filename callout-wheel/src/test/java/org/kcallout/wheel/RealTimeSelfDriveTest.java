@@ -71,6 +71,29 @@ final class RealTimeSelfDriveTest {
     }
 
     @Test
+    void smallScanBatch_softclockThreadRunsABacklogBatchByBatch_inArmingOrder() throws Exception {
+        try (CalloutWheel sys = CalloutWheel.builder().clock(new RealTimeEventTimer()).ncpus(1).scanBatch(8).build()) {
+            int n = 300;
+            List<Integer> order = new CopyOnWriteArrayList<>();
+            CountDownLatch done = new CountDownLatch(n);
+            CalloutFunc<Integer> f = i -> {
+                order.add(i);
+                done.countDown();
+            };
+            long at = sys.sbinuptime() + 3 * SBT_1MS;
+            for (int i = 0; i < n; i++) {
+                Callout c = new Callout();
+                sys.init(c, true);
+                sys.resetSbt(c, at, 0, f, i, org.kcallout.CalloutFlags.C_ABSOLUTE); // one deadline for all
+            }
+            assertTrue(done.await(SAFETY.toMillis(), TimeUnit.MILLISECONDS));
+            for (int i = 0; i < n; i++) {
+                assertEquals(i, order.get(i), "equal deadlines run in arming order (SPEC decision 4)");
+            }
+        }
+    }
+
+    @Test
     void directCallout_stillFiresWhileItsCpusSoftclockHandlerBlocks_onTheWatchdog() throws Exception {
         try (CalloutWheel sys = CalloutWheel.builder().clock(new RealTimeEventTimer()).ncpus(1).build()) {
             CountDownLatch blockerRunning = new CountDownLatch(1);

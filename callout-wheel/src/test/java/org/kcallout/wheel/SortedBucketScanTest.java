@@ -15,10 +15,11 @@ import org.kcallout.Callout;
 import org.kcallout.CalloutFunc;
 
 /**
- * The scan's use of {@link Bucket#sorted} and its refusal to nest: a bucket armed in time order ends
- * its part of {@code callout_process} early, and every way a bucket can stop being in order makes
- * the scan read all of it again, so what expires and when is the same as with FreeBSD's full scans.
- * {@link WheelModelPropertyTest} checks the same against a model over random arms.
+ * How the scan reads less than FreeBSD's without changing its results: a bucket armed in time order
+ * ends its part of {@code callout_process} early (and every way a bucket can stop being in order
+ * makes the scan read all of it again), a scan expires at most {@code scanBatch} callouts per hold
+ * of the CPU lock, and {@code callout_process} refuses to nest. {@link WheelModelPropertyTest}
+ * checks the same against a model over random arms.
  */
 final class SortedBucketScanTest {
     /** Width of one bucket: 2^24 sbt. */
@@ -133,5 +134,87 @@ final class SortedBucketScanTest {
             assertEquals(List.of("D", "N1", "N2"), log.names, "each ran once: the nested call scanned nothing");
             assertTrue(nested[0], "N1 was already in the expire queue when D asked");
         }
+    }
+
+    /**
+     * Arms twelve callouts, three of them direct, in two buckets: bucket A ({@code t0}) holds
+     * c0, c3, c6, c9 and bucket B ({@code t0 + BUCKET}) the rest, each bucket out of time order; all
+     * are due at {@code t0 + BUCKET + 2 ms}. A thirteenth, later one gives the scan a next event.
+     */
+    private static List<Callout> armTwelve(CalloutWheel sys, long t0, CalloutFunc<String> f) {
+        List<Callout> cs = new java.util.ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            long bucketStart = i % 3 == 0 ? t0 : t0 + BUCKET;
+            long time = bucketStart + (i % 2 == 0 ? SBT_1MS : 2 * SBT_1MS) - i * 7L;
+            cs.add(armAt(sys, time, f, "c" + i, i % 4 == 1 ? C_DIRECT_EXEC : 0));
+        }
+        cs.add(armAt(sys, t0 + 2 * BUCKET + SBT_1MS, f, "late", 0));
+        return cs;
+    }
+
+    @Test
+    void scanBatch_calloutProcessExpiresEverythingDue_sameOrderAndNextEventAsOneUnboundedScan() {
+        List<List<String>> orders = new java.util.ArrayList<>();
+        List<Long> nextcalls = new java.util.ArrayList<>();
+        for (int batch : new int[] {Integer.MAX_VALUE, 5, 1}) {
+            VirtualEventTimer vt = new VirtualEventTimer();
+            Log log = new Log();
+            try (CalloutWheel sys = CalloutWheel.builder().clock(vt).ncpus(1).scanBatch(batch).build()) {
+                assertEquals(batch, sys.scanBatch());
+                log.sys = sys;
+                long t0 = nextBucketStart(vt.now());
+                List<Callout> cs = armTwelve(sys, t0, log.func());
+                long now = t0 + BUCKET + 2 * SBT_1MS;
+                assertTrue(sys.calloutProcess(0, now));
+                assertEquals(List.of("c9", "c1", "c5"), log.names, "direct callouts run inside callout_process, batch " + batch);
+                for (Callout c : cs.subList(0, 12)) {
+                    assertTrue(!c.pending() || (c.iflags() & CALLOUT_PROCESSED) != 0, "a due callout left on the wheel, batch " + batch);
+                }
+                assertEquals(now, sys.lastscan(0));
+                assertTrue(cs.get(12).pending() && (cs.get(12).iflags() & CALLOUT_PROCESSED) == 0, "the late one stays");
+                nextcalls.add(sys.clock().nextcall(0));
+                assertEquals(9, sys.softclock(0));
+                orders.add(List.copyOf(log.names));
+            }
+        }
+        assertEquals(orders.get(0), orders.get(1), "batch 5 against an unbounded scan");
+        assertEquals(orders.get(0), orders.get(2), "batch 1 against an unbounded scan");
+        assertEquals(nextcalls.get(0), nextcalls.get(1));
+        assertEquals(nextcalls.get(0), nextcalls.get(2));
+    }
+
+    @Test
+    void scanBatch_oneBatch_stopsAtTheFirstCalloutLeft_andAsksForAnEventAtOnce() {
+        VirtualEventTimer vt = new VirtualEventTimer();
+        Log log = new Log();
+        try (CalloutWheel sys = CalloutWheel.builder().clock(vt).ncpus(1).scanBatch(3).build()) {
+            log.sys = sys;
+            long t0 = nextBucketStart(vt.now());
+            List<Callout> cs = new java.util.ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                cs.add(armAt(sys, t0 + SBT_1MS + i, log.func(), "c" + i, 0));
+            }
+            long now = t0 + 2 * SBT_1MS;
+            sys.calloutProcessBatch(0, now);
+            for (int i = 0; i < 5; i++) {
+                assertEquals(i < 3, (cs.get(i).iflags() & CALLOUT_PROCESSED) != 0, "c" + i + " moved by the first batch");
+            }
+            assertEquals(cs.get(3).time(), sys.lastscan(0), "the next scan starts at the first callout left");
+            assertTrue(sys.clock().nextcall(0) <= now, "and is due at once");
+            assertEquals(now, sys.firstevent(0));
+            assertEquals(3, sys.softclock(0));
+            sys.calloutProcessBatch(0, now);
+            assertEquals(2, sys.softclock(0));
+            assertEquals(List.of("c0", "c1", "c2", "c3", "c4"), log.names);
+            assertEquals(now, sys.lastscan(0), "a batch that holds everything due ends like FreeBSD's scan");
+        }
+    }
+
+    @Test
+    void scanBatch_belowOne_isRejected() {
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> CalloutWheel.builder().scanBatch(0));
+        assertTrue(e.getMessage().contains("scanBatch") && e.getMessage().contains("0"), e.getMessage());
+        assertEquals(CalloutWheel.DEFAULT_SCAN_BATCH, CalloutWheel.builder().clock(new VirtualEventTimer()).build().scanBatch());
     }
 }
