@@ -36,7 +36,8 @@ jmh() {
 }
 
 # Estimated on an idle 2-core machine: 1 ≈ 160 s, 2 ≈ 65 s, 3 ≈ 70 s, 6 ≈ 16 s, 4 ≈ 70 s, 5 ≈ 150 s,
-# plus the build: about 9 minutes. Lateness runs 10 rounds: with 3, one round disturbed by the
+# plus the build: about 9 minutes. Lateness runs 5 warm-up and 10 measured rounds: with fewer, the
+# JIT compiler still competes for the 2 cores in measured rounds, and with 3 rounds one round disturbed by the
 # machine is a third of the samples and moves p90.
 # 1. arm + cancel, 0 / 10 000 / 1 000 000 pending: 27 forks of about 6 s.
 jmh armcancel 'ArmCancelBenchmark\.' -f 1 -wi 2 -w 500ms -i 3 -r 500ms
@@ -63,7 +64,7 @@ java -cp "$jar" org.kcallout.bench.RetainedMemory -n 1000000 -settle 2 -idle 3 \
 # 5. lateness at 10 ms, precision 0 (a main program; a child JVM per peer and arming pattern;
 #    the spaced pattern takes 1 s per round).
 log lateness
-java -cp "$jar" org.kcallout.bench.Lateness -n 1000 -warmup 2 -rounds 10 -peers "$peers" -o "$out/lateness.json"
+java -cp "$jar" org.kcallout.bench.Lateness -n 1000 -warmup 5 -rounds 10 -peers "$peers" -o "$out/lateness.json"
 
 log report
 java -cp "$jar" org.kcallout.bench.report.BenchReport -md "$out/quick.md" -png "$out/quick.png" \
