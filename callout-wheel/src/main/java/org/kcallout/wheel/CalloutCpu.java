@@ -165,6 +165,7 @@ final class CalloutCpu extends CpuRef {
      */
     void unlinkPending(Callout c) {
         assert lock.isHeldByCurrentThread();
+        assert c.cc == this : "unlinking a callout of CPU " + c.cpu() + " under the lock of CPU " + cpuId;
         if (ccNext == c) {
             ccNext = c.next;
         }

@@ -624,6 +624,51 @@ final class SpecLockDrainTest {
         }
     }
 
+    /**
+     * SPEC §5.5, the restart after a migration: a drainer sleeps on CPU 0 for the running invocation;
+     * between the handler's return and the drainers' wake-up (in the async-drain callback, which runs
+     * exactly there) the callout is armed on CPU 1. The woken drainer must look again on CPU 1 and
+     * remove that arm.
+     */
+    @OnEveryClock
+    void spec5_5_drainerWokenAfterTheCalloutMovedToAnotherCpu_restartsThereAndRemovesTheNewArm(Clocks clocks)
+            throws Exception {
+        try (Rig rig = new Rig(clocks, Profile.MODERN, 2)) {
+            Callout c = new Callout();
+            rig.sys.init(c, true);
+            AtomicInteger heldRuns = new AtomicInteger();
+            AtomicInteger movedRuns = new AtomicInteger();
+            CalloutFunc<AtomicInteger> held = n -> {
+                n.incrementAndGet();
+                rig.gate.enter();
+            };
+            List<Integer> cpuSeenByCallback = new CopyOnWriteArrayList<>();
+            CalloutFunc<AtomicInteger> moveToCpu1 = n -> {
+                rig.sys.resetOn(c, 5, COUNT, movedRuns, 1);
+                cpuSeenByCallback.add(c.cpu());
+            };
+            rig.sys.resetOn(c, 1, held, heldRuns, 0);
+            Task<Void> adv = rig.advanceTicksInBackground(3);
+            assertTrue(rig.gate.awaitEntered(SAFETY));
+            assertEquals(0, rig.sys.asyncDrain(c, moveToCpu1), "async drain of a running callout");
+            Task<Integer> drainer = rig.spawn("drainer", () -> rig.sys.drain(c));
+            rig.obs.awaitDrainWaits(1);
+            rig.gate.open();
+
+            assertEquals(1, drainer.get(), "the drainer found the arm on CPU 1 and removed it");
+            adv.get();
+            assertEquals(List.of(1), cpuSeenByCallback, "the callback moved the callout before the drainer woke");
+            assertFalse(c.pending());
+            assertFalse(c.active());
+            assertEquals(1, c.cpu());
+            assertEquals(0, rig.sys.cpu(1).pendingCount(), "nothing left on CPU 1");
+            assertEquals(1, rig.obs.drainWaitCount(), "one sleep: the restart on CPU 1 did not wait");
+            rig.vt.advanceTicks(20);
+            assertEquals(1, heldRuns.get());
+            assertEquals(0, movedRuns.get(), "the removed arm never runs");
+        }
+    }
+
     /** While an async-drain callback is recorded, a reset does not arm (SPEC decision 1, V14 behaviour). */
     @OnEveryClock
     void reset_whileAsyncDrainRecorded_doesNotArm(Clocks clocks) throws Exception {
