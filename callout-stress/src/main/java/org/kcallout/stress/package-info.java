@@ -17,6 +17,9 @@
  *       callout's mutex (or Giant) against a dispatcher waiting for it</td><td>§2.3, §4.7, §5.2</td></tr>
  *   <tr><td>{@link org.kcallout.stress.HandlerObservesPendingActive}</td><td>what the handler sees
  *       of pending/active while another thread stops or resets it</td><td>§4.10, §5.1, §5.2</td></tr>
+ *   <tr><td>{@link org.kcallout.stress.TwoClockThreads}</td><td>two threads running callout_process
+ *       for one CPU (a real-time softclock thread and the watchdog), in batches of one and of the
+ *       default size</td><td>§6 (kcallout: no nesting, scanBatch)</td></tr>
  * </table>
  *
  * <p><b>How the scenarios drive the engine.</b> Each test instance builds its own
