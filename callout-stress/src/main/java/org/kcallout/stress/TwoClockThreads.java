@@ -36,7 +36,10 @@ public final class TwoClockThreads {
     private TwoClockThreads() {
     }
 
-    /** Shared set-up: three due callouts on a one-CPU system with the given batch. */
+    /**
+     * Shared set-up: three due callouts on a one-CPU system with the given batch. The actors stay in
+     * each test class: jcstress's processor only sees {@code @Actor} methods declared there.
+     */
     abstract static class Base {
         static final CalloutFunc<AtomicInteger> COUNT = AtomicInteger::incrementAndGet;
 
