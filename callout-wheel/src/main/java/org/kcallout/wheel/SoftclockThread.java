@@ -16,6 +16,11 @@ import org.kcallout.Sbt;
  * thread, whose latency (tens to hundreds of microseconds on a virtual machine) would otherwise
  * add to every callout's lateness. The spin window adapts to how late this thread's timed sleeps
  * end, unless the clock fixes it.
+ *
+ * <p>When the CPU's next window is wider than the spin window (the callouts allow that much
+ * lateness: the default precision of any delay over a few milliseconds), the thread does not spin:
+ * it sleeps until the spin window before the window's end and processes as soon as it wakes, which
+ * is inside the window, as FreeBSD processes on any interrupt that comes after {@code nextcallopt}.
  */
 final class SoftclockThread extends Thread implements CalloutThread {
     /* Implementation notes: stopping is written under the CPU lock (so the thread cannot miss it
@@ -68,15 +73,22 @@ final class SoftclockThread extends Thread implements CalloutThread {
         long next = clock.selfDrive(cpu);
         long now = clock.sbinuptime();
         if (next <= now) {
-            clock.processIfDue(cpu, now); // takes the CPU lock again: it is reentrant
+            clock.processIfDue(cpu, now, false); // takes the CPU lock again: it is reentrant
             return;
         }
         if (next == SBT_MAX) {
             cc.workCv.awaitUninterruptibly(); // cpuNewCallout signals when a deadline appears
             return;
         }
-        long waitNs = Sbt.sbttons(next - now);
         long window = clock.spinWindowNanos(oversleepNanos);
+        long aim = next - Sbt.nstosbt(window);
+        if (clock.nextcallopt(cpu) <= aim && now >= aim) {
+            // The callouts' window is wider than the spin window, so the sleep that ended here
+            // (at most an oversleep late) is inside it: process now instead of spinning to its end.
+            clock.processIfDue(cpu, now, true);
+            return;
+        }
+        long waitNs = Sbt.sbttons(next - now);
         if (waitNs > window) {
             long sleepNs = waitNs - window;
             long wakeAt = System.nanoTime() + sleepNs;

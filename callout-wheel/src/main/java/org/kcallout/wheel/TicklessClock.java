@@ -98,16 +98,19 @@ abstract class TicklessClock extends ClockSource {
     }
 
     /**
-     * The softclock thread's own interrupt: if {@code cpu}'s deadline has come and nobody took it
-     * yet, clears it and runs {@code callout_process(now)} on the calling thread.
+     * The softclock thread's own interrupt: if {@code cpu}'s deadline has come (or, when
+     * {@code opportunistic}, its window has opened) and nobody took it yet, clears it and runs
+     * {@code callout_process(now)} on the calling thread.
      *
-     * @param cpu the CPU
-     * @param now the current time
+     * @param cpu           the CPU
+     * @param now           the current time
+     * @param opportunistic whether {@code now >= nextcallopt} is enough, as for an interrupt that
+     *                      happens anyway inside the window
      * @return true if it processed
      */
-    final boolean processIfDue(int cpu, long now) {
+    final boolean processIfDue(int cpu, long now, boolean opportunistic) {
         synchronized (this) {
-            if (now < nextcall[cpu]) {
+            if (now < nextcall[cpu] && (!opportunistic || now < nextcallopt[cpu])) {
                 return false;
             }
             nextcall[cpu] = SBT_MAX;

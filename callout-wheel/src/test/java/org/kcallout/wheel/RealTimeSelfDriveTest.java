@@ -71,6 +71,25 @@ final class RealTimeSelfDriveTest {
     }
 
     @Test
+    void windowsWiderThanTheSpinWindow_processedOnWakingInsideThem_neverEarly() throws Exception {
+        // A 1 ms spin window and callouts that allow 20 ms of lateness: the softclock thread aims
+        // inside each window and processes there (nextcallopt reached), without spinning to its end.
+        try (CalloutWheel sys = CalloutWheel.builder().clock(new RealTimeEventTimer(1_000_000)).ncpus(1).build()) {
+            int n = 40;
+            Probe p = new Probe(sys, n);
+            for (int i = 0; i < n; i++) {
+                Callout c = new Callout();
+                sys.init(c, true);
+                sys.resetSbt(c, (5 + i % 20) * SBT_1MS, 20 * SBT_1MS, p.func, c, C_PREL(63));
+                assertEquals(20 * SBT_1MS, c.precision());
+            }
+            p.await();
+            assertEquals(0, p.early.get(), "handlers that ran before c_time");
+            assertTrue(p.threads.stream().allMatch("kcallout-softclock-0"::equals), "threads: " + p.threads);
+        }
+    }
+
+    @Test
     void smallScanBatch_softclockThreadRunsABacklogBatchByBatch_inArmingOrder() throws Exception {
         try (CalloutWheel sys = CalloutWheel.builder().clock(new RealTimeEventTimer()).ncpus(1).scanBatch(8).build()) {
             int n = 300;
