@@ -39,6 +39,11 @@ jmh() {
 # plus the build: about 9 minutes. Lateness runs 5 warm-up and 10 measured rounds: with fewer, the
 # JIT compiler still competes for the 2 cores in measured rounds, and with 3 rounds one round disturbed by the
 # machine is a third of the samples and moves p90.
+# 5. lateness at 10 ms, precision 0 (a main program; a child JVM per peer and arming pattern;
+#    the spaced pattern takes 1 s per round). First, on a machine that has not yet been through
+#    the memory-heavy workloads: after them, single rounds on this VM were 0.5-0.8 ms late.
+log lateness
+java -cp "$jar" org.kcallout.bench.Lateness -n 1000 -warmup 5 -rounds 10 -peers "$peers" -o "$out/lateness.json"
 # 1. arm + cancel, 0 / 10 000 / 1 000 000 pending: 27 forks of about 6 s.
 jmh armcancel 'ArmCancelBenchmark\.' -f 1 -wi 2 -w 500ms -i 3 -r 500ms
 # 2. re-arm, fixed and random delay: 18 forks of about 4 s.
@@ -61,10 +66,6 @@ sed -n '/^Benchmark /,$p' "$out/legacy.txt" | grep -v -e ':gc\.alloc\.rate ' -e 
 log memory
 java -cp "$jar" org.kcallout.bench.RetainedMemory -n 1000000 -settle 2 -idle 3 \
   -peers "none,$peers" -o "$out/memory.json"
-# 5. lateness at 10 ms, precision 0 (a main program; a child JVM per peer and arming pattern;
-#    the spaced pattern takes 1 s per round).
-log lateness
-java -cp "$jar" org.kcallout.bench.Lateness -n 1000 -warmup 5 -rounds 10 -peers "$peers" -o "$out/lateness.json"
 
 log report
 java -cp "$jar" org.kcallout.bench.report.BenchReport -md "$out/quick.md" -png "$out/quick.png" \
