@@ -1,6 +1,5 @@
 package org.kcallout.wheel;
 
-import static org.kcallout.Sbt.SBT_1S;
 import static org.kcallout.Sbt.SBT_MAX;
 
 import java.util.Arrays;
@@ -26,8 +25,11 @@ abstract class TicklessClock extends ClockSource {
      * long handler, or was descheduled). Whoever clears nextcall under the monitor processes;
      * callout_process itself refuses to nest, so the two can never scan one CPU at once. */
 
-    /** How overdue a self-driven CPU's deadline must be before the event thread processes it: 1 ms. */
-    static final long WATCHDOG_GRACE = SBT_1S / 1000;
+    /**
+     * How overdue a self-driven CPU's deadline must be before the event thread processes it
+     * ({@link RealTimeEventTimer#WATCHDOG_GRACE_MICROS}, the only clock with self-driven CPUs).
+     */
+    static final long WATCHDOG_GRACE = Sbt.nstosbt(RealTimeEventTimer.WATCHDOG_GRACE_MICROS * 1000);
 
     /** Per CPU: the hard deadline of the next callout window; guarded by this. */
     private long[] nextcall;
