@@ -31,6 +31,9 @@ abstract class TicklessClock extends ClockSource {
      */
     static final long WATCHDOG_GRACE = Sbt.nstosbt(RealTimeEventTimer.WATCHDOG_GRACE_MICROS * 1000);
 
+    /** The grace in use; only tests change it (before the clock starts), to take the watchdog out. */
+    long watchdogGrace = WATCHDOG_GRACE;
+
     /** Per CPU: the hard deadline of the next callout window; guarded by this. */
     private long[] nextcall;
     /** Per CPU: the opportunistic start of that window; guarded by this. */
@@ -66,7 +69,7 @@ abstract class TicklessClock extends ClockSource {
             }
             nextcall[cpu] = bt;
             self = selfDriven[cpu];
-            earlier = isEarlierThanProgrammed(self ? Sbt.add(bt, WATCHDOG_GRACE) : bt);
+            earlier = isEarlierThanProgrammed(self ? Sbt.add(bt, watchdogGrace) : bt);
         }
         if (self) {
             selfKicks++; // see the field: a lost update still changes the value
@@ -155,7 +158,7 @@ abstract class TicklessClock extends ClockSource {
     final long earliestLocked() {
         long m = SBT_MAX;
         for (int cpu = 0; cpu < nextcall.length; cpu++) {
-            long t = selfDriven[cpu] ? Sbt.add(nextcall[cpu], WATCHDOG_GRACE) : nextcall[cpu];
+            long t = selfDriven[cpu] ? Sbt.add(nextcall[cpu], watchdogGrace) : nextcall[cpu];
             if (t < m) {
                 m = t;
             }
@@ -190,7 +193,7 @@ abstract class TicklessClock extends ClockSource {
                 if (now < nextcallopt[cpu] && now < nextcall[cpu]) {
                     continue;
                 }
-                if (selfDriven[cpu] && now < Sbt.add(nextcall[cpu], WATCHDOG_GRACE)) {
+                if (selfDriven[cpu] && now < Sbt.add(nextcall[cpu], watchdogGrace)) {
                     continue;
                 }
                 nextcall[cpu] = SBT_MAX;

@@ -152,7 +152,11 @@ final class RealTimeSelfDriveTest {
 
     @Test
     void earlierArm_wakesTheSoftclockThreadWaitingForALaterDeadline() throws Exception {
-        try (CalloutWheel sys = CalloutWheel.builder().clock(new RealTimeEventTimer()).ncpus(1).build()) {
+        // The watchdog is taken out (a grace of an hour), so only the softclock thread's own wake-up
+        // can run the early callout: without cpuNewCallout's signal it would wait for the 600 s one.
+        RealTimeEventTimer clock = new RealTimeEventTimer();
+        clock.watchdogGrace = 3600 * SBT_1S;
+        try (CalloutWheel sys = CalloutWheel.builder().clock(clock).ncpus(1).build()) {
             Probe later = new Probe(sys, 1);
             Callout far = new Callout();
             sys.init(far, true);
