@@ -131,7 +131,7 @@ public final class CalloutWheel implements CalloutSystem {
 
     /**
      * @return a builder with the defaults: MODERN, one callout CPU per available processor, default
-     *         CPU 0, hz 1000, 8192 buckets per CPU, 5 % allowed deviation, real time
+     *         CPU 0, hz 1000, 8192 buckets per CPU, 5 % allowed deviation, scan batches of 1024, real time
      */
     public static Builder builder() {
         return new Builder();
