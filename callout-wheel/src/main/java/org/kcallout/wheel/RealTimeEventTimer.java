@@ -34,10 +34,7 @@ public final class RealTimeEventTimer extends TicklessClock {
      * CPU lock). running is volatile, written by start/stop; interrupts is counted by the event
      * thread and by every softclock thread, hence atomic. */
 
-    /**
-     * The initial oversleep estimate of an adaptive window, and the event thread's spin window
-     * towards deadlines it drives itself: 100 microseconds.
-     */
+    /** The initial oversleep estimate of an adaptive window: 100 microseconds. */
     public static final long DEFAULT_SPIN_NANOS = 100_000;
     /** What an adaptive window adds to the measured oversleep, in microseconds. */
     public static final long ADAPTIVE_MARGIN_MICROS = 20;
@@ -48,8 +45,6 @@ public final class RealTimeEventTimer extends TicklessClock {
     /** The fixed spin window, or -1 for an adaptive one. */
     private final long spinNanos;
     private long programmed = SBT_MAX; // guarded by this
-    /** Bumped by every wake-up request, so that a spinning thread notices an earlier deadline. */
-    private volatile int kicks;
     private volatile boolean running;
     private final AtomicLong interrupts = new AtomicLong();
     private Thread thread;
@@ -128,7 +123,6 @@ public final class RealTimeEventTimer extends TicklessClock {
 
     @Override
     void wakeUp() {
-        kicks++; // benign lost update: any change is enough for the spinner to look again
         Thread t = thread;
         if (t != null) {
             LockSupport.unpark(t);
@@ -171,10 +165,8 @@ public final class RealTimeEventTimer extends TicklessClock {
     private void loop() {
         while (running) {
             long next;
-            long driven;
             synchronized (this) {
                 next = earliestLocked();
-                driven = earliestDrivenLocked();
                 programmed = next;
             }
             long now = sbinuptime();
@@ -187,19 +179,10 @@ public final class RealTimeEventTimer extends TicklessClock {
                 LockSupport.park(this);
                 continue;
             }
-            long waitNs = Sbt.sbttons(next - now);
-            // Spin only towards a deadline this thread drives itself (a CPU whose softclock thread
-            // has not started keeping time yet); a watchdog deadline is late by design.
-            long spin = driven == next ? (spinNanos >= 0 ? spinNanos : DEFAULT_SPIN_NANOS) : 0;
-            if (waitNs > spin) {
-                LockSupport.parkNanos(this, waitNs - spin);
-                continue; // look again: an earlier deadline may have come in
-            }
-            // Within the spin window: spin to the deadline unless an earlier one comes in.
-            int k = kicks;
-            while (running && kicks == k && sbinuptime() < next) {
-                Thread.onSpinWait();
-            }
+            // No spin: every CPU's softclock thread keeps its own time from its first loop on, so
+            // what this thread waits for is a watchdog deadline, late by design (or, in the
+            // moment before a softclock thread starts, a deadline it will take over).
+            LockSupport.parkNanos(this, Sbt.sbttons(next - now));
         }
     }
 

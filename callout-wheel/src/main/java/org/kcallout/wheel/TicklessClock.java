@@ -166,17 +166,6 @@ abstract class TicklessClock extends ClockSource {
         return m;
     }
 
-    /** The earliest {@code nextcall} of a CPU that is not self-driven, or SBT_MAX. Guarded by this. */
-    final long earliestDrivenLocked() {
-        long m = SBT_MAX;
-        for (int cpu = 0; cpu < nextcall.length; cpu++) {
-            if (!selfDriven[cpu] && nextcall[cpu] < m) {
-                m = nextcall[cpu];
-            }
-        }
-        return m;
-    }
-
     /**
      * The callout part of {@code handleevents(now)} for every CPU: a CPU whose window has opened
      * ({@code now >= nextcallopt}) or closed ({@code now >= nextcall}) gets {@code callout_process(now)};
