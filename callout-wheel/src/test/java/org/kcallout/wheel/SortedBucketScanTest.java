@@ -215,6 +215,8 @@ final class SortedBucketScanTest {
         IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> CalloutWheel.builder().scanBatch(0));
         assertTrue(e.getMessage().contains("scanBatch") && e.getMessage().contains("0"), e.getMessage());
-        assertEquals(CalloutWheel.DEFAULT_SCAN_BATCH, CalloutWheel.builder().clock(new VirtualEventTimer()).build().scanBatch());
+        try (CalloutWheel sys = CalloutWheel.builder().clock(new VirtualEventTimer()).build()) {
+            assertEquals(CalloutWheel.DEFAULT_SCAN_BATCH, sys.scanBatch());
+        }
     }
 }
