@@ -383,38 +383,87 @@ public interface CalloutSystem extends AutoCloseable {
     /* Queries (the macros) and lifecycle                                                        */
 
     /**
-     * {@code callout_pending(c)}.
+     * {@code callout_pending(c)}. Reads the callout without a lock, as the C macro does; works for a
+     * callout of any system, and after {@link #close()}.
      *
      * @param c the callout
      * @return whether {@code c} is pending
+     * @throws IllegalArgumentException if {@code c} is null
      */
     default boolean pending(Callout c) {
-        return c.pending();
+        return requireCallout("callout_pending", c).pending();
     }
 
     /**
-     * {@code callout_active(c)}.
+     * {@code callout_active(c)}. Reads the callout without a lock, as the C macro does.
      *
      * @param c the callout
      * @return whether {@code c} is active
+     * @throws IllegalArgumentException if {@code c} is null
      */
     default boolean active(Callout c) {
-        return c.active();
+        return requireCallout("callout_active", c).active();
     }
 
     /**
-     * {@code callout_deactivate(c)}.
+     * {@code callout_deactivate(c)}: clears ACTIVE, without a lock, as the C macro does.
      *
      * @param c the callout
+     * @throws IllegalArgumentException if {@code c} is null
      */
     default void deactivate(Callout c) {
-        c.deactivate();
+        requireCallout("callout_deactivate", c).deactivate();
     }
 
     /**
-     * Stops the system's threads. Pending callouts are abandoned (never run); handlers already
-     * running finish. Idempotent.
+     * Whether {@link #close()} has been called. Once true it stays true.
+     *
+     * @return true if the system is closed
+     */
+    boolean isClosed();
+
+    /**
+     * Shuts the system down; never deadlocks, and idempotent.
+     *
+     * <ol>
+     *   <li>The system is marked closed. From then on every call that would arm or initialise a
+     *       callout ({@code callout_init*}, {@code callout_reset*}, {@code callout_schedule*}) and
+     *       every call that drives a CPU throws {@link IllegalStateException} naming the C function
+     *       and saying the system is closed, and changes nothing. The queries, {@link #when},
+     *       {@link #stop}, {@link #drain}, {@link #asyncDrain} and {@link #drainAsync} keep
+     *       working, so a detach path that runs after close stops and drains as usual (they find
+     *       nothing pending).</li>
+     *   <li>Every pending callout is stopped as {@code callout_stop} stops it: it leaves the wheel,
+     *       {@link Callout#pending()} and {@link Callout#active()} become false, and its handler
+     *       never runs. A migration recorded for a running callout is forgotten. An invocation that
+     *       was already dispatched but still waits for its associated lock is cancelled, exactly
+     *       when the caller holds that lock (as {@code callout_stop} under the lock cancels it):
+     *       it takes and releases the lock once the holder lets go, without running the handler.</li>
+     *   <li>The call then waits until every handler that has started (and every drain callback)
+     *       has returned, except: the caller's own handler; an invocation cancelled in step 2 that
+     *       waits for a lock the caller holds; and everything, when the caller is itself running a
+     *       handler of this system (a handler that closes the system does not wait for the others,
+     *       which may be waiting for it). It never waits for a handler that has not started.</li>
+     *   <li>The clock and the system's threads stop; a thread still blocked on a lock the caller
+     *       holds ends as soon as the caller releases it.</li>
+     * </ol>
+     *
+     * <p>A second call, concurrent or later, repeats step 3 for its own caller and returns.
      */
     @Override
     void close();
+
+    /**
+     * The null check of the query functions.
+     *
+     * @param fn the C function the user called
+     * @param c  the callout
+     * @return {@code c}
+     */
+    private static Callout requireCallout(String fn, Callout c) {
+        if (c == null) {
+            throw new IllegalArgumentException(fn + ": callout must not be null");
+        }
+        return c;
+    }
 }

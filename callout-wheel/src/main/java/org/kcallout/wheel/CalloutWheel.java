@@ -695,7 +695,8 @@ public final class CalloutWheel implements CalloutSystem {
         return cpus[i];
     }
 
-    boolean isClosed() {
+    @Override
+    public boolean isClosed() {
         return closed;
     }
 
