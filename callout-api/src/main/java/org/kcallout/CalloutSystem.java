@@ -427,12 +427,13 @@ public interface CalloutSystem extends AutoCloseable {
      *
      * <ol>
      *   <li>The system is marked closed. From then on every call that would arm or initialise a
-     *       callout ({@code callout_init*}, {@code callout_reset*}, {@code callout_schedule*}) and
-     *       every call that drives a CPU throws {@link IllegalStateException} naming the C function
-     *       and saying the system is closed, and changes nothing. The queries, {@link #when},
-     *       {@link #stop}, {@link #drain}, {@link #asyncDrain} and {@link #drainAsync} keep
-     *       working, so a detach path that runs after close stops and drains as usual (they find
-     *       nothing pending).</li>
+     *       callout ({@code callout_init*}, {@code callout_reset*}, {@code callout_schedule*})
+     *       throws {@link IllegalStateException} naming the C function and saying the system is
+     *       closed, and changes nothing. Everything else keeps working: the queries,
+     *       {@link #when}, {@link #stop}, {@link #drain}, {@link #asyncDrain} and
+     *       {@link #drainAsync}, so a detach path that runs after close stops and drains as usual
+     *       (finding nothing pending), and an implementation's hooks that drive a CPU (which find
+     *       nothing to run).</li>
      *   <li>Every pending callout is stopped as {@code callout_stop} stops it: it leaves the wheel,
      *       {@link Callout#pending()} and {@link Callout#active()} become false, and its handler
      *       never runs. A migration recorded for a running callout is forgotten. An invocation that

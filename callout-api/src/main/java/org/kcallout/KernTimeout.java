@@ -28,6 +28,13 @@ import org.kcallout.spi.CalloutSystemProvider;
  * system; code that builds its own systems calls {@link CalloutSystem} directly, and the table in
  * the {@linkplain org.kcallout package documentation} gives the Java-style method for each C name.
  *
+ * <p>Closing: a default system that this class created itself and that was then closed is
+ * replaced, on the next use, by a new one created the same way; callouts initialised on the closed
+ * one stay bound to it, so arming them throws {@link IllegalStateException} (nothing is armed on
+ * a system that will never run it). A system installed with {@link #setSystem} stays the default
+ * even once closed, until replaced; {@code setSystem(null)} returns the facade to its initial
+ * state.
+ *
  * <p>The kernel variables {@code hz}, {@code ticks} and {@code tick_sbt} are methods here
  * ({@code hz()}, {@code ticks()}, {@code tick_sbt()}); the constants of {@code sys/callout.h} and
  * {@code sys/time.h} are fields with their C names and values. Import this class alone with
@@ -63,6 +70,8 @@ public final class KernTimeout {
 
     /** The default system, or null before first use; written under {@link #LOCK}, read volatile. */
     private static volatile CalloutSystem current;
+    /** The system this class created from a provider (replaced once closed), or null; as {@link #current}. */
+    private static volatile CalloutSystem created;
 
     private KernTimeout() {
     }
@@ -85,11 +94,12 @@ public final class KernTimeout {
      */
     public static CalloutSystem system() {
         CalloutSystem s = current;
-        if (s == null) {
+        if (s == null || (s == created && s.isClosed())) {
             synchronized (LOCK) {
                 s = current;
-                if (s == null) {
+                if (s == null || (s == created && s.isClosed())) {
                     s = loadDefault();
+                    created = s;
                     current = s;
                 }
             }
@@ -101,23 +111,20 @@ public final class KernTimeout {
      * Replaces the default system, for example with one built with other settings or a virtual
      * clock. The previous system is not closed (the caller may still own callouts on it). Threads
      * that already obtained the previous system through {@link #system()} may still be using it;
-     * callouts initialised on it stay bound to it.
+     * callouts initialised on it stay bound to it. A system installed here stays the default even
+     * after it is closed (arming through the facade then throws {@link IllegalStateException}),
+     * until it is replaced.
      *
-     * @param s the new default system
+     * @param s the new default system, or {@code null} to return the facade to its initial state:
+     *          the next use creates a default system from a provider
      * @return the previous default, or {@code null} if none had been set or created yet
-     * @throws IllegalArgumentException if {@code s} is null (a bad argument, as everywhere in
-     *                                  kcallout; the default cannot be "unset")
      */
     public static CalloutSystem setSystem(CalloutSystem s) {
-        if (s == null) {
-            throw new IllegalArgumentException("setSystem: the callout system must not be null");
-        }
         return replaceSystem(s);
     }
 
     /**
-     * {@link #setSystem} without the null check, for tests in this package: {@code null} puts the
-     * facade back in its initial state, where the next {@link #system()} call loads a provider.
+     * {@link #setSystem}, for tests in this package.
      *
      * @param s the new default system, or {@code null}
      * @return the previous default, or {@code null}

@@ -257,6 +257,7 @@ final class CalloutCpu extends CpuRef {
         // Buckets firstb..nowb hold what is due; nowb+1..lastb what may be aggregated.
         int budget = wheel.scanBatch;
         long stoppedAt = -1; // the time of the first due callout left for the next scan
+        Callout refused = null; // a direct callout whose lock the driving thread holds
         scan:
         do {
             int b = firstb & mask;
@@ -271,6 +272,12 @@ final class CalloutCpu extends CpuRef {
                         break scan;
                     }
                     if ((c.iflags & CALLOUT_DIRECT) != 0) {
+                        Object l = c.lock;
+                        if (l != null && driverHoldsLock((CalloutLock) l)) {
+                            refused = c; // left in its bucket; the scan ends as if the batch were full
+                            stoppedAt = t;
+                            break scan;
+                        }
                         ccNext = c.next;
                         ccBucket = b;
                         c.unlink();
@@ -328,6 +335,9 @@ final class CalloutCpu extends CpuRef {
             workCv.signal();
             result |= WORK;
         }
+        if (refused != null) {
+            throw refuseHeldLock(refused);
+        }
         return result;
     }
 
@@ -343,11 +353,46 @@ final class CalloutCpu extends CpuRef {
         Link head = expireq;
         while (head.next != head) {
             Callout c = (Callout) head.next;
+            Object l = c.lock;
+            if (l != null && driverHoldsLock((CalloutLock) l)) {
+                throw refuseHeldLock(c);
+            }
             c.unlink();
             dispatch(c, 0);
             n++;
         }
         return n;
+    }
+
+    /**
+     * True if the thread about to dispatch a callout already holds the callout's lock, in any mode,
+     * and is not one of this system's own threads (whose leaked holds {@link #dispatch} releases).
+     * The dispatcher could neither take the lock (it would deadlock or recurse) nor run the handler
+     * without it (a canceller relies on holding it): the invocation must wait.
+     */
+    private boolean driverHoldsLock(CalloutLock l) {
+        if (!l.owned() && !l.ownedShared()) {
+            return false;
+        }
+        Thread t = Thread.currentThread();
+        return !(t instanceof CalloutThread && ((CalloutThread) t).wheel() == wheel);
+    }
+
+    /**
+     * The invocation of {@code c} (still pending, still queued) cannot start on this thread: asks
+     * the clock for an event at once, so that it runs as soon as time moves again on a thread that
+     * does not hold the lock, and returns the exception that tells the caller. Called with
+     * {@link #lock} held.
+     */
+    private IllegalStateException refuseHeldLock(Callout c) {
+        firstevent = lastscan;
+        wheel.clock.cpuNewCallout(cpuId, lastscan, lastscan);
+        CalloutLock l = (CalloutLock) c.lock;
+        return new IllegalStateException("callout_process: the thread delivering the event ("
+                + Thread.currentThread().getName() + ") holds " + l.name() + ", the lock of a callout due at "
+                + Sbt.format(c.time) + "; its handler cannot take it. Nothing was lost: the callout stays "
+                + "pending and runs when time moves again on a thread that does not hold " + l.name()
+                + " (with a virtual clock, release the lock and advance again): " + c);
     }
 
     /**
@@ -367,6 +412,7 @@ final class CalloutCpu extends CpuRef {
         c.setIflagsRelease(iflags & ~CALLOUT_PENDING);
         ent.curr = c;
         ent.cancel = false;
+        ent.started = false;
         ent.thread = Thread.currentThread();
         lock.unlock();
         try {
@@ -382,6 +428,13 @@ final class CalloutCpu extends CpuRef {
                         CalloutFunc<Object> func, Object arg) {
         Throwable failure = null;
         if (clock != null) {
+            if (clock.owned() || clock.ownedShared()) {
+                // Only one of this system's threads gets here holding it (driverHoldsLock refused
+                // any other): earlier user code on this thread left it locked. Release it, or this
+                // callout and every later one on the lock would be lost.
+                releaseLeak(c, clock, "user code that ran earlier on this thread returned holding " + clock.name()
+                        + ", the lock of the next callout; released so that it can run");
+            }
             wheel.observer.dispatchLockWait(c);
             try {
                 if (shared) {
@@ -400,29 +453,65 @@ final class CalloutCpu extends CpuRef {
                 release(c, clock, shared);
                 return;
             }
+            ent.started = true; // before the volatile write below; see ExecEntity.started
             ent.cancel = true; // too late to cancel from now on
         }
+        // Each handler starts with a clear interrupt status; what it leaves set is dropped, and a
+        // status the thread had before (a test thread advancing a virtual clock) is put back.
+        boolean interrupted = Thread.interrupted();
         try {
             func.call(arg);
         } catch (Throwable t) {
             failure = t;
+        }
+        Thread.interrupted();
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
         if (clock != null) {
             boolean held = shared ? clock.ownedShared() : clock.owned();
             if (!returnUnlocked) {
                 if (held) {
                     release(c, clock, shared);
+                    if (shared ? clock.ownedShared() : clock.owned()) {
+                        releaseLeak(c, clock, "callout handler returned holding its lock " + clock.name()
+                                + " more times than the dispatcher took it; the extra holds were released");
+                    }
                 } else if (failure == null) {
                     failure = new IllegalStateException("callout handler released its lock " + clock.name()
-                            + " but the callout was not initialised with CALLOUT_RETURNUNLOCKED");
+                            + " but the callout was not initialised with CALLOUT_RETURNUNLOCKED: " + c);
                 }
-            } else if (failure != null && held) {
-                release(c, clock, shared); // decision 5: a failed RETURNUNLOCKED handler still holds it
+            } else if (held) {
+                // A CALLOUT_RETURNUNLOCKED handler must release the lock itself. Decision 5 and the
+                // rule "nothing else is lost": release it here, whether or not it threw.
+                if (failure == null) {
+                    failure = new IllegalStateException("callout handler returned still holding its lock "
+                            + clock.name() + ", but the callout was initialised with CALLOUT_RETURNUNLOCKED, "
+                            + "so the handler must release it; released by the dispatcher: " + c);
+                }
+                releaseAll(c, clock, shared);
             }
         }
         if (failure != null) {
             wheel.handlerFailed(c, failure);
         }
+    }
+
+    /** The most holds {@link #releaseAll} gives back: a bound against a lock that never lets go. */
+    private static final int MAX_LEAKED_HOLDS = 1 << 16;
+
+    /** Releases every hold the calling thread has on {@code l}, in the mode given. */
+    private void releaseAll(Callout c, CalloutLock l, boolean shared) {
+        for (int i = 0; i < MAX_LEAKED_HOLDS && (shared ? l.ownedShared() : l.owned()); i++) {
+            release(c, l, shared);
+        }
+    }
+
+    /** Reports a lock leaked by user code and releases every hold the calling thread has on it. */
+    private void releaseLeak(Callout c, CalloutLock l, String what) {
+        wheel.handlerFailed(c, new IllegalStateException(what + ": " + c));
+        releaseAll(c, l, false);
+        releaseAll(c, l, true);
     }
 
     private void release(Callout c, CalloutLock clock, boolean shared) {
@@ -439,6 +528,13 @@ final class CalloutCpu extends CpuRef {
 
     /** The completion path of softclock_call_cc (SPEC §5.5, §5.6). Called with {@link #lock} held. */
     private void complete(Callout c, ExecEntity ent, int e, Object arg) {
+        completeInvocation(c, ent, e, arg);
+        if (wheel.isClosed()) {
+            drainCv.signalAll(); // close() may wait for this entity (awaitQuietForClose)
+        }
+    }
+
+    private void completeInvocation(Callout c, ExecEntity ent, int e, Object arg) {
         assert ent.curr == c : "softclock_call_cc: mishandled cc_curr";
         ent.curr = null;
         ent.thread = null;
@@ -447,13 +543,19 @@ final class CalloutCpu extends CpuRef {
         if (drainFn != null || drainFuture != null) {
             ent.drainFn = null;
             ent.drainFuture = null;
+            ent.callbackThread = Thread.currentThread();
             lock.unlock();
             try {
                 if (drainFn != null) {
+                    boolean interrupted = Thread.interrupted(); // as for a handler: see invoke
                     try {
                         drainFn.call(arg);
                     } catch (Throwable t) {
                         wheel.handlerFailed(c, t);
+                    }
+                    Thread.interrupted();
+                    if (interrupted) {
+                        Thread.currentThread().interrupt();
                     }
                 }
                 if (drainFuture != null) {
@@ -461,6 +563,7 @@ final class CalloutCpu extends CpuRef {
                 }
             } finally {
                 lock.lock();
+                ent.callbackThread = null;
             }
         }
         if (ent.waiting) {
@@ -481,14 +584,128 @@ final class CalloutCpu extends CpuRef {
                 return; // the deferred migration was stopped meanwhile
             }
             c.setIflagsRelease(c.iflags & ~(CALLOUT_DFRMIGRATION | CALLOUT_PENDING));
+            if (wheel.isClosed()) {
+                // close() ran after the migration was recorded: it is forgotten, as close() forgets
+                // every migration it finds (it may have passed this CPU while the lock was dropped).
+                c.setFlagsRelease(c.flags & ~CalloutNode.ACTIVE);
+                return;
+            }
             CalloutCpu to = wheel.cpuSwitch(c, this, target);
             try {
-                to.ccAdd(c, time, prec, func, marg, e == 1 ? C_DIRECT_EXEC : 0);
+                if (wheel.isClosed()) {
+                    c.setFlagsRelease(c.flags & ~CalloutNode.ACTIVE); // as above, checked under the target's lock
+                } else {
+                    to.ccAdd(c, time, prec, func, marg, e == 1 ? C_DIRECT_EXEC : 0);
+                }
             } finally {
                 to.lock.unlock();
                 lock.lock();
             }
         }
+    }
+
+    /* ---------------------------------------------------------------------------------------- */
+    /* close()                                                                                    */
+
+    /**
+     * Step 2 of {@code close()} on this CPU: stops every pending callout as {@code callout_stop}
+     * would (off the wheel or the expire queue, PENDING and ACTIVE cleared), forgets recorded
+     * migrations, cancels every dispatched invocation that has not started, and wakes the softclock
+     * thread. Takes the lock.
+     */
+    void discardForClose() {
+        lock.lock();
+        try {
+            for (Bucket head : callwheel) {
+                stopAllForClose(head);
+            }
+            stopAllForClose(expireq);
+            for (ExecEntity ent : exec) {
+                Callout c = ent.curr;
+                if (c == null) {
+                    continue;
+                }
+                if (ent.migrating() || (c.iflags & CALLOUT_DFRMIGRATION) != 0) {
+                    CalloutStop.discardMigration(ent, c);
+                    c.setFlagsRelease(c.flags & ~CalloutNode.ACTIVE);
+                }
+                // Exact only for a caller that holds the callout's lock (as for callout_stop); an
+                // invocation that passed its cancel check already has cancel set, so this changes
+                // nothing for it, and a callout without a lock never reads it.
+                ent.cancel = true;
+            }
+            workCv.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void stopAllForClose(Link head) {
+        for (Link n = head.next; n != head;) {
+            Callout c = (Callout) n;
+            n = n.next;
+            unlinkPending(c);
+            c.setIflagsRelease(c.iflags & ~CALLOUT_PENDING); // as callout_stop: PROCESSED stays
+            c.setFlagsRelease(c.flags & ~CalloutNode.ACTIVE);
+        }
+    }
+
+    /**
+     * Step 3 of {@code close()} on this CPU: waits until neither entity runs user code, except the
+     * caller's own and an invocation that waits for a lock the caller holds. Takes the lock.
+     *
+     * @param self the closing thread
+     * @return true if an invocation of this CPU is left waiting for a lock the caller holds (its
+     *         thread ends only once the caller releases it)
+     */
+    boolean awaitQuietForClose(Thread self) {
+        lock.lock();
+        try {
+            for (;;) {
+                if (!mustWaitForClose(exec[0], self) && !mustWaitForClose(exec[1], self)) {
+                    return blockedOnCallersLock(exec[0], self) || blockedOnCallersLock(exec[1], self);
+                }
+                drainCv.awaitUninterruptibly(); // complete() signals once the system is closed
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private static boolean mustWaitForClose(ExecEntity ent, Thread self) {
+        Thread cb = ent.callbackThread;
+        if (cb != null && cb != self) {
+            return true;
+        }
+        return ent.curr != null && ent.thread != self && !blockedOnCallersLock(ent, self);
+    }
+
+    /**
+     * True if the invocation on {@code ent} has not started and needs a lock {@code self} holds:
+     * it cannot start before {@code self} lets go (and close() cancelled it). Called with the lock.
+     */
+    private static boolean blockedOnCallersLock(ExecEntity ent, Thread self) {
+        Callout c = ent.curr;
+        if (c == null || c.lock == null || ent.started || ent.thread == self) {
+            return false;
+        }
+        CalloutLock l = (CalloutLock) c.lock;
+        boolean sharedMode = (c.iflags & CALLOUT_SHAREDLOCK) != 0 && l.supportsShared();
+        return l.owned() || (!sharedMode && l.ownedShared());
+    }
+
+    /**
+     * True if {@code t} runs a handler or a drain callback of this CPU. Racy reads of fields
+     * guarded by {@link #lock}: only {@code t} itself stores {@code t} there and clears it, so an
+     * equality with {@code t} cannot be stale.
+     */
+    boolean runsUserCode(Thread t) {
+        for (ExecEntity ent : exec) {
+            if (ent.thread == t || ent.callbackThread == t) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** True if {@code c} is linked in bucket {@code b} (for tests); takes the lock. */

@@ -13,7 +13,6 @@ import static org.kcallout.CalloutFlags.INIT_VALID_MASK;
 import static org.kcallout.Sbt.SBT_1S;
 import static org.kcallout.Sbt.SBT_MAX;
 
-import java.util.Objects;
 import java.util.concurrent.CompletionStage;
 import org.kcallout.Callout;
 import org.kcallout.CalloutFlags;
@@ -91,7 +90,10 @@ public final class CalloutWheel implements CalloutSystem {
     private final ThreadLocal<int[]> threadCpu = ThreadLocal.withInitial(() -> new int[] {-1});
     private final CalloutCpu[] cpus;
     private final SoftclockThread[] softclockThreads;
+    /** Set once by close(); read volatile everywhere, re-checked under a CPU lock by arms. */
     private volatile boolean closed;
+    /** Makes one close() call the first. */
+    private final Object closeLock = new Object();
 
     private CalloutWheel(Builder b) {
         this.profile = b.profile;
@@ -314,6 +316,7 @@ public final class CalloutWheel implements CalloutSystem {
         if (c == null) {
             throw new IllegalArgumentException(fn + ": callout must not be null");
         }
+        checkOpen(fn);
         CalloutCpu home = cpus[defaultCpu];
         if (c.cc == null) {
             // Never initialised: nobody else can see it through this system yet. (Two threads
@@ -398,7 +401,38 @@ public final class CalloutWheel implements CalloutSystem {
 
     @Override
     public <A> int resetSbtOn(Callout c, long sbt, long pr, CalloutFunc<? super A> func, A arg, int cpu, int flags) {
-        String fn = "callout_reset_sbt_on";
+        return arm("callout_reset_sbt_on", c, sbt, pr, func, arg, cpu, flags);
+    }
+
+    /* The variants are overridden only so that an error names the function the user called. */
+
+    @Override
+    public <A> int resetSbt(Callout c, long sbt, long pr, CalloutFunc<? super A> func, A arg, int flags) {
+        return arm("callout_reset_sbt", c, sbt, pr, func, arg, -1, flags);
+    }
+
+    @Override
+    public <A> int resetSbtCurcpu(Callout c, long sbt, long pr, CalloutFunc<? super A> func, A arg, int flags) {
+        return arm("callout_reset_sbt_curcpu", c, sbt, pr, func, arg, curcpu(), flags);
+    }
+
+    @Override
+    public <A> int resetOn(Callout c, int ticks, CalloutFunc<? super A> func, A arg, int cpu) {
+        return arm("callout_reset_on", c, tickSbt * ticks, 0, func, arg, cpu, C_HARDCLOCK);
+    }
+
+    @Override
+    public <A> int reset(Callout c, int ticks, CalloutFunc<? super A> func, A arg) {
+        return arm("callout_reset", c, tickSbt * ticks, 0, func, arg, -1, C_HARDCLOCK);
+    }
+
+    @Override
+    public <A> int resetCurcpu(Callout c, int ticks, CalloutFunc<? super A> func, A arg) {
+        return arm("callout_reset_curcpu", c, tickSbt * ticks, 0, func, arg, curcpu(), C_HARDCLOCK);
+    }
+
+    /** {@code callout_reset_sbt_on} under the name {@code fn} of the function the user called. */
+    private <A> int arm(String fn, Callout c, long sbt, long pr, CalloutFunc<? super A> func, A arg, int cpu, int flags) {
         if (func == null) {
             throw new IllegalArgumentException(fn + ": func must not be null");
         }
@@ -427,6 +461,9 @@ public final class CalloutWheel implements CalloutSystem {
                             boolean direct) {
         CalloutCpu cc = lockOwned(fn, c);
         try {
+            // Checked under the CPU lock: close() sets closed before it takes any CPU lock to discard
+            // what is pending, so an arm either sees closed here or is discarded by close.
+            checkOpen(fn);
             CalloutCpu target = cpu == -1 ? cc : cpus[cpu];
             // The entity is chosen by the new flags (SPEC §5.10).
             ExecEntity ent = cc.exec[direct ? 1 : 0];
@@ -462,6 +499,11 @@ public final class CalloutWheel implements CalloutSystem {
                     return cancelled;
                 }
                 cc = cpuSwitch(c, cc, target);
+                if (closed) {
+                    // close() ran while we moved between CPU locks and may have passed the target
+                    // already: the callout stays stopped, as close() leaves every callout.
+                    throw closedException(fn);
+                }
             }
             cc.ccAdd(c, toSbt, prec, func, arg, flags);
             return cancelled;
@@ -479,14 +521,44 @@ public final class CalloutWheel implements CalloutSystem {
     }
 
     @Override
-    @SuppressWarnings("unchecked")
     public int scheduleSbtOn(Callout c, long sbt, long pr, int cpu, int flags) {
-        checkInitialised("callout_schedule", c);
+        return schedule("callout_schedule_sbt_on", c, sbt, pr, cpu, flags);
+    }
+
+    @Override
+    public int scheduleSbt(Callout c, long sbt, long pr, int flags) {
+        return schedule("callout_schedule_sbt", c, sbt, pr, -1, flags);
+    }
+
+    @Override
+    public int scheduleSbtCurcpu(Callout c, long sbt, long pr, int flags) {
+        return schedule("callout_schedule_sbt_curcpu", c, sbt, pr, curcpu(), flags);
+    }
+
+    @Override
+    public int scheduleOn(Callout c, int ticks, int cpu) {
+        return schedule("callout_schedule_on", c, tickSbt * ticks, 0, cpu, C_HARDCLOCK);
+    }
+
+    @Override
+    public int schedule(Callout c, int ticks) {
+        return schedule("callout_schedule", c, tickSbt * ticks, 0, -1, C_HARDCLOCK);
+    }
+
+    @Override
+    public int scheduleCurcpu(Callout c, int ticks) {
+        return schedule("callout_schedule_curcpu", c, tickSbt * ticks, 0, curcpu(), C_HARDCLOCK);
+    }
+
+    /** {@code callout_schedule_sbt_on} under the name {@code fn} of the function the user called. */
+    @SuppressWarnings("unchecked")
+    private int schedule(String fn, Callout c, long sbt, long pr, int cpu, int flags) {
+        checkInitialised(fn, c);
         Object f = c.func; // read without the lock, as callout_schedule does
         if (f == null) {
-            throw new IllegalStateException("callout_schedule: the callout has no handler yet; arm it once with callout_reset: " + c);
+            throw new IllegalStateException(fn + ": the callout has no handler yet; arm it once with callout_reset: " + c);
         }
-        return resetSbtOn(c, sbt, pr, (CalloutFunc<Object>) f, c.arg, cpu, flags);
+        return arm(fn, c, sbt, pr, (CalloutFunc<Object>) f, c.arg, cpu, flags);
     }
 
     /* ---------------------------------------------------------------------------------------- */
@@ -582,6 +654,17 @@ public final class CalloutWheel implements CalloutSystem {
         if (cpu < 0 || cpu >= cpus.length) {
             throw new IllegalArgumentException(fn + ": cpu must be -1 or in [0, " + cpus.length + "), got " + cpu);
         }
+    }
+
+    private void checkOpen(String fn) {
+        if (closed) {
+            throw closedException(fn);
+        }
+    }
+
+    private IllegalStateException closedException(String fn) {
+        return new IllegalStateException(fn + ": the callout system is closed (close() was called); "
+                + "nothing can be armed or initialised on it: " + this);
     }
 
     static void checkInitialised(String fn, Callout c) {
@@ -681,8 +764,12 @@ public final class CalloutWheel implements CalloutSystem {
             throw new IllegalArgumentException("bucket must be in [0, " + callwheelSize + "), got " + bucket);
         }
         checkInitialised("inBucket", c);
-        CalloutCpu cc = (CalloutCpu) c.cc;
-        return cc.inBucket(c, bucket);
+        CalloutCpu cc = lockOwned("inBucket", c);
+        try {
+            return cc.inBucket(c, bucket);
+        } finally {
+            cc.lock.unlock();
+        }
     }
 
     /** @return the number of callouts pending on {@code cpu} (wheel and expire queue) */
@@ -708,33 +795,70 @@ public final class CalloutWheel implements CalloutSystem {
         }
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Here: with softclock threads (a real-time clock), the threads end once their CPU is
+     * quiet; a call that waits (step 3) also waits for them to end, except for a thread left
+     * blocked on a lock the caller holds. With a virtual clock, an advance in progress returns
+     * after the handler it is running.
+     */
     @Override
     public void close() {
-        if (closed) {
-            return;
+        boolean first;
+        synchronized (closeLock) {
+            first = !closed;
+            closed = true;
         }
-        closed = true;
-        clock.stop();
-        if (softclockThreads != null) {
-            for (SoftclockThread t : softclockThreads) {
-                t.shutdown();
+        Thread self = Thread.currentThread();
+        if (first) {
+            // Step 2: stop everything pending, CPU by CPU. An arm racing with this either saw
+            // closed under its CPU lock (and was refused) or is discarded here.
+            for (CalloutCpu cc : cpus) {
+                cc.discardForClose();
             }
-            for (SoftclockThread t : softclockThreads) {
-                if (t != Thread.currentThread()) {
-                    boolean interrupted = false;
-                    while (t.isAlive()) {
-                        try {
-                            t.join();
-                        } catch (InterruptedException e) {
-                            interrupted = true;
-                        }
-                    }
-                    if (interrupted) {
-                        Thread.currentThread().interrupt();
-                    }
+            clock.stop();
+            if (softclockThreads != null) {
+                for (SoftclockThread t : softclockThreads) {
+                    t.shutdown();
                 }
             }
         }
+        if (runsHandler(self)) {
+            return; // step 3 does not apply to a handler: see CalloutSystem.close()
+        }
+        boolean[] leftBlocked = new boolean[cpus.length];
+        for (CalloutCpu cc : cpus) {
+            leftBlocked[cc.cpuId] = cc.awaitQuietForClose(self);
+        }
+        if (softclockThreads != null) {
+            boolean interrupted = false;
+            for (SoftclockThread t : softclockThreads) {
+                if (t == self || leftBlocked[t.cpu()]) {
+                    continue;
+                }
+                while (t.isAlive()) {
+                    try {
+                        t.join();
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    }
+                }
+            }
+            if (interrupted) {
+                self.interrupt();
+            }
+        }
+    }
+
+    /** True if {@code t} is running a handler or a drain callback of this system. */
+    private boolean runsHandler(Thread t) {
+        for (CalloutCpu cc : cpus) {
+            if (cc.runsUserCode(t)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override
@@ -763,7 +887,10 @@ public final class CalloutWheel implements CalloutSystem {
 
         /** @param p the semantics profile (default MODERN) @return this */
         public Builder profile(Profile p) {
-            this.profile = Objects.requireNonNull(p, "profile");
+            if (p == null) {
+                throw new IllegalArgumentException("profile must not be null (MODERN or CLASSIC)");
+            }
+            this.profile = p;
             return this;
         }
 

@@ -27,6 +27,20 @@ final class ExecEntity {
     CompletableFuture<Void> drainFuture;
     /** The thread running {@link #curr} (to refuse a drain from inside the handler); guarded by cpu.lock. */
     Thread thread;
+    /**
+     * True once the dispatcher holds {@link #curr}'s lock and has decided to run the handler (the
+     * moment {@link #cancel} becomes "too late"); false from the dispatch until then. Written
+     * false under cpu.lock, true by the dispatcher holding the callout's lock but not cpu.lock; read
+     * under cpu.lock by close(), whose answer only matters when its caller holds the callout's lock,
+     * which orders the write before the read. A caller without that lock may read a stale value: it
+     * then waits for the invocation in any case.
+     */
+    boolean started;
+    /**
+     * The thread running this entity's drain callback or completing its {@code drainAsync} stage
+     * (after {@link #curr} was cleared), or null; guarded by cpu.lock. close() waits for it.
+     */
+    Thread callbackThread;
 
     /* The deferred-migration record (ce_migration_*); guarded by cpu.lock. migCpu == null: none. */
     CalloutCpu migCpu;

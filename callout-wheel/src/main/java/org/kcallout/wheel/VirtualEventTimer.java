@@ -67,6 +67,9 @@ public final class VirtualEventTimer extends TicklessClock implements VirtualClo
 
     @Override
     public int ticks() {
+        if (wheel == null) {
+            throw notAttached("ticks");
+        }
         long tick = wheel.tickSbt();
         long startSlot = startTime - Math.floorMod(startTime, tick);
         return ticksBase + (int) ((hardclocktime(0) - startSlot) / tick);
@@ -86,6 +89,8 @@ public final class VirtualEventTimer extends TicklessClock implements VirtualClo
      * Moves time forward by {@code delta}, delivering every interrupt due up to the new time.
      *
      * @param delta sbintime, {@code >= 0}
+     * @throws IllegalArgumentException if {@code delta < 0}
+     * @throws IllegalStateException    as for {@link #advanceTo(long)}
      */
     public void advance(long delta) {
         if (delta < 0) {
@@ -98,10 +103,15 @@ public final class VirtualEventTimer extends TicklessClock implements VirtualClo
      * Moves time forward by {@code n} ticks of the attached system.
      *
      * @param n ticks, {@code >= 0}
+     * @throws IllegalArgumentException if {@code n < 0}
+     * @throws IllegalStateException    as for {@link #advanceTo(long)}
      */
     public void advanceTicks(int n) {
         if (n < 0) {
             throw new IllegalArgumentException("advanceTicks: n must be >= 0, got " + n);
+        }
+        if (wheel == null) {
+            throw notAttached("advanceTicks");
         }
         advance(n * wheel.tickSbt());
     }
@@ -111,11 +121,26 @@ public final class VirtualEventTimer extends TicklessClock implements VirtualClo
      * time; then sets the time to {@code target}. Also delivers interrupts already due now (so
      * {@code advance(0)} runs callouts armed in the past).
      *
+     * <p>Handlers run on the calling thread, which therefore must not hold the lock of a callout
+     * that comes due: the handler could not take it, yet a thread that stops the callout relies on
+     * holding it. Such an invocation is never dropped: the advance stops at that callout's time,
+     * leaves it pending (and everything due after it), and throws {@link IllegalStateException};
+     * release the lock and advance again (or advance from another thread), and it runs.
+     *
+     * <p>A handler that closes the system ends the advance after that handler returns.
+     *
      * @param target absolute sbintime, not earlier than {@link #now()}
+     * @throws IllegalArgumentException if {@code target} is before {@link #now()}
+     * @throws IllegalStateException    if the timer drives no system yet, or the system is closed,
+     *                                  or is called from a handler, or a callout that comes due
+     *                                  needs a lock the calling thread holds (see above)
      */
     public void advanceTo(long target) {
         if (wheel == null) {
-            throw new IllegalStateException("advanceTo: the timer is not attached to a callout system yet");
+            throw notAttached("advanceTo");
+        }
+        if (wheel.isClosed()) {
+            throw new IllegalStateException("advanceTo: the callout system this timer drives is closed");
         }
         if (advanceLock.isHeldByCurrentThread()) {
             throw new IllegalStateException("advanceTo: called from inside a callout handler (time cannot move under it)");
@@ -148,6 +173,11 @@ public final class VirtualEventTimer extends TicklessClock implements VirtualClo
         } finally {
             advanceLock.unlock();
         }
+    }
+
+    private static IllegalStateException notAttached(String fn) {
+        return new IllegalStateException(fn + ": the timer is not attached to a callout system yet "
+                + "(pass it to CalloutWheel.builder().clock(...) and build the system first)");
     }
 
     @Override
