@@ -2,6 +2,7 @@ package org.kcallout.legacy;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -60,9 +61,31 @@ final class LegacyRig implements AutoCloseable {
         this.pool = TimeoutPool.builder(sys).ncallout(ncallout).generationChecked(generationChecked).build();
     }
 
-    /** Waits until the dispatcher waits for Giant; false on the safety timeout. */
+    /**
+     * Waits until the dispatcher waits for Giant.
+     *
+     * @return true
+     * @throws AssertionError with a thread dump if that does not happen within {@link #SAFETY}
+     */
     boolean awaitLockWait() throws InterruptedException {
-        return lockWait.await(SAFETY.toMillis(), TimeUnit.MILLISECONDS);
+        if (!lockWait.await(SAFETY.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new AssertionError("the dispatcher did not start waiting for Giant within the safety bound\n"
+                    + threadDump());
+        }
+        return true;
+    }
+
+    /** @return the stack of every live thread, for the message of a test that timed out */
+    static String threadDump() {
+        StringBuilder sb = new StringBuilder("thread dump:\n");
+        for (Map.Entry<Thread, StackTraceElement[]> e : Thread.getAllStackTraces().entrySet()) {
+            Thread t = e.getKey();
+            sb.append('"').append(t.getName()).append("\" ").append(t.getState()).append('\n');
+            for (StackTraceElement f : e.getValue()) {
+                sb.append("    at ").append(f).append('\n');
+            }
+        }
+        return sb.toString();
     }
 
     /** Starts {@code body} on a daemon helper thread; its failure is kept for {@link Helper#join()}. */
@@ -107,7 +130,7 @@ final class LegacyRig implements AutoCloseable {
         void joinChecked() throws Exception {
             join(SAFETY.toMillis());
             if (isAlive()) {
-                throw new AssertionError(getName() + " did not finish within the safety bound");
+                throw new AssertionError(getName() + " did not finish within the safety bound\n" + threadDump());
             }
             Throwable t = failure.get();
             if (t instanceof Exception) {
