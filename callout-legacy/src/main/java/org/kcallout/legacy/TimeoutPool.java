@@ -419,6 +419,10 @@ public final class TimeoutPool {
      * The handler of every entry (softclock, Giant held): marks the entry RUNNING, registers its
      * return with the engine, then runs the user's function without the pool lock. What the user's
      * function throws goes to the system's handler-failure hook; the entry comes back regardless.
+     * An entry that the pool did not arm (someone re-armed a pool callout directly through the
+     * engine, e.g. {@code callout_schedule(handle.callout(), n)} after its timeout fired) is left
+     * alone: the trampoline throws {@link IllegalStateException} to the failure hook instead of
+     * running a function the entry no longer has or freeing an entry that is already free.
      */
     private static void softclockEntry(TimeoutEntry e) {
         TimeoutPool pool = e.pool;
@@ -426,7 +430,11 @@ public final class TimeoutPool {
         Object arg;
         pool.lock.lock();
         try {
-            assert e.state == TimeoutEntry.ARMED : "softclock dispatched " + e;
+            if (e.state != TimeoutEntry.ARMED) {
+                throw new IllegalStateException("timeout: softclock ran " + e + ", which its timeout(9) pool did "
+                        + "not arm: a pool callout was armed directly through the callout system "
+                        + "(CalloutHandle.callout() is for inspection only); nothing was run, the pool is unchanged");
+            }
             func = e.func;
             arg = e.arg;
             e.state = TimeoutEntry.RUNNING;
