@@ -7,6 +7,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
 import org.kcallout.Callout;
 import org.kcallout.CalloutFunc;
 import org.kcallout.Profile;
@@ -73,6 +74,22 @@ final class LegacyRig implements AutoCloseable {
                     + threadDump());
         }
         return true;
+    }
+
+    /**
+     * Waits until {@code condition} holds, for a state another thread publishes in a volatile field
+     * and signals no other way (spinning with {@link Thread#yield()}, never sleeping).
+     *
+     * @throws AssertionError with a thread dump if it does not hold within {@link #SAFETY}
+     */
+    static void awaitTrue(String what, BooleanSupplier condition) {
+        long deadline = System.nanoTime() + SAFETY.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new AssertionError(what + " did not happen within the safety bound\n" + threadDump());
+            }
+            Thread.yield();
+        }
     }
 
     /** @return the stack of every live thread, for the message of a test that timed out */
