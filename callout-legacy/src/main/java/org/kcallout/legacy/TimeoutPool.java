@@ -74,7 +74,8 @@ import org.kcallout.Profile;
  * handle it returns. Firing allocates nothing on a {@link Profile#MODERN} system; on a
  * {@link Profile#CLASSIC} system, which has no {@code callout_async_drain}, returning an entry after
  * its handler (or after a Giant owner's successful {@code untimeout}) allocates one small
- * {@link java.util.concurrent.CompletableFuture} through {@link CalloutSystem#drainAsync}.
+ * {@link java.util.concurrent.CompletableFuture} through {@link CalloutSystem#drainAsync}; so does
+ * an {@code untimeout} on a closed system that puts an entry back (see below).
  *
  * <h2>After the system is closed</h2>
  * A pool lives as long as its system and cannot move to another one. Once
@@ -178,10 +179,10 @@ public final class TimeoutPool {
     public static final int NCALLOUT_DEFAULT = 18508;
 
     /**
-     * The largest {@code ncallout} a pool accepts: 2<sup>20</sup>, 56 times FreeBSD's default cap.
-     * Each entry is a preallocated callout of about 150 bytes, so a size near
-     * {@code Integer.MAX_VALUE} would only fail later with {@link OutOfMemoryError}; it is rejected
-     * up front as a bad argument instead.
+     * The largest {@code ncallout} a pool accepts: 2<sup>20</sup>, over 56 times FreeBSD's default
+     * cap. Every entry is allocated when the pool is built (a callout and its bookkeeping), so a size
+     * near {@code Integer.MAX_VALUE} would only fail later with {@link OutOfMemoryError}; it is
+     * rejected up front as a bad argument instead.
      */
     public static final int NCALLOUT_MAX = 1 << 20;
 
@@ -229,7 +230,7 @@ public final class TimeoutPool {
      * argument only).
      *
      * @param sys      the callout system whose default CPU and Giant the entries use
-     * @param ncallout the number of entries, {@code >= 1}
+     * @param ncallout the number of entries, 1 to {@link #NCALLOUT_MAX}
      * @return the pool
      * @throws IllegalArgumentException if {@code sys} is null or {@code ncallout} is not in
      *                                  {@code [1, }{@link #NCALLOUT_MAX}{@code ]}
@@ -315,9 +316,10 @@ public final class TimeoutPool {
                         + "); nothing was scheduled");
             }
             assert e.state == TimeoutEntry.FREE : "free list holds a busy " + e;
-            // Arm first: if the system refuses (throws anything), nothing has changed. The trampoline cannot see the
-            // entry before we are done: it takes this lock first. callout_reset keeps the entry's
-            // CPU (cpu -1), which is what FreeBSD forces for CALLOUT_LOCAL_ALLOC: no migration.
+            // Arm first: if the system refuses (throws anything), nothing has changed. The
+            // trampoline cannot see the entry before we are done: it takes this lock first.
+            // callout_reset keeps the entry's CPU (cpu -1), which is what FreeBSD forces for
+            // CALLOUT_LOCAL_ALLOC: no migration.
             sys.reset(e.callout, toTicks, SOFTCLOCK_ENTRY, e);
             freeHead = e.nextFree;
             e.nextFree = null;
@@ -339,7 +341,7 @@ public final class TimeoutPool {
      * still carries {@code func} and {@code arg} (compared by identity) and, in a
      * {@linkplain #generationChecked() generation-checked} pool, is still the use {@code handle} was
      * made for. Otherwise, and for an empty handle, does nothing. O(1); never waits; allocates nothing
-     * (but see the class comment for CLASSIC systems).
+     * (but see the class comment for CLASSIC and closed systems).
      *
      * <p>Cancellation is {@code callout_stop}'s: a pending timeout is removed; one whose handler has
      * started is not; one that the softclock thread has taken but that still waits for Giant is
