@@ -47,6 +47,12 @@ final class TimeoutEntry {
      *   RUNNING   -> FREE       the engine's completion callback, after the handler returned
      *   CANCELLED -> FREE       the engine's completion callback after the skip, or at once inside
      *                           the same untimeout() when the stop had removed a pending invocation
+     *   ARMED     -> FREE       closed system only: untimeout() found nothing to stop (close stopped
+     *                           it, or cancelled its wait for Giant), and the drainAsync dependent of
+     *                           reclaimAfterClose ran with the entry still ARMED in the same use
+     *
+     * The trampoline runs only ARMED entries; it throws for any other state (an entry re-armed
+     * directly through the engine) and changes nothing.
      */
 
     static final int FREE = 0;

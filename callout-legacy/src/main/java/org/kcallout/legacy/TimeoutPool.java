@@ -1,6 +1,5 @@
 package org.kcallout.legacy;
 
-import java.util.Objects;
 import java.util.concurrent.locks.ReentrantLock;
 import org.kcallout.CalloutFunc;
 import org.kcallout.CalloutSystem;
@@ -75,10 +74,27 @@ import org.kcallout.Profile;
  * handle it returns. Firing allocates nothing on a {@link Profile#MODERN} system; on a
  * {@link Profile#CLASSIC} system, which has no {@code callout_async_drain}, returning an entry after
  * its handler (or after a Giant owner's successful {@code untimeout}) allocates one small
- * {@link java.util.concurrent.CompletableFuture} through {@link CalloutSystem#drainAsync}.
+ * {@link java.util.concurrent.CompletableFuture} through {@link CalloutSystem#drainAsync}; so does
+ * an {@code untimeout} on a closed system that puts an entry back (see below).
  *
- * <p>The pool lives as long as its system: after {@link CalloutSystem#close()} pending timeouts
- * never fire and their entries never come back.
+ * <h2>After the system is closed</h2>
+ * A pool lives as long as its system and cannot move to another one. Once
+ * {@link CalloutSystem#close()} has been called (see its contract):
+ * <ul>
+ *   <li>{@code timeout()} throws {@link IllegalStateException} ("timeout: ... closed") before it
+ *       takes an entry: nothing changes, the free count included. A pool cannot be built on a
+ *       closed system either.</li>
+ *   <li>Timeouts pending at close never fire: close stopped them.</li>
+ *   <li>{@code untimeout()} keeps working and returns false for such a timeout, since close already
+ *       cancelled it; it also puts the entry back on the free list, at once, or, for an invocation
+ *       that was still in flight when the system closed, as soon as the engine is done with it. So a
+ *       detach path that runs after close and calls {@code untimeout()} for its handles, as it would
+ *       on a live system, leaves every entry free. An entry nobody calls {@code untimeout()} for
+ *       stays counted as in use by {@link #available()}; on a closed system that count has no other
+ *       effect, since the pool hands out nothing any more.</li>
+ * </ul>
+ * A live pool never loses an entry to a refused arm: {@code timeout()} arms the entry before it
+ * takes it off the free list, so whatever the system throws, the free list is as it was.
  */
 public final class TimeoutPool {
     /* Implementation notes.
@@ -140,10 +156,35 @@ public final class TimeoutPool {
      *
      * A benign gap: untimeout() in state RUNNING or CANCELLED with matching func/arg returns without
      * calling callout_stop. FreeBSD calls it and it returns 0, having cleared the entry's ACTIVE
-     * flag; nothing else differs and nobody can observe a pool entry's ACTIVE flag meaningfully. */
+     * flag; nothing else differs and nobody can observe a pool entry's ACTIVE flag meaningfully.
+     *
+     * Close (CalloutSystem's close contract). arm() checks sys.isClosed() under the lock before it
+     * looks at the free list, so a closed pool refuses without touching anything even on an engine
+     * that would accept the arm; an engine that refuses (throws anything) changes nothing either,
+     * because the entry is armed before it leaves the free list. Close stops every pending callout
+     * behind our back, so an ARMED entry on a closed system may be idle in the engine, and no
+     * trampoline will ever run for it: nothing would return it. untimeout() is where it comes back:
+     * when callout_stop on an ARMED entry returns anything but 1 and the system is closed, the entry
+     * is either idle (close discarded it), or still executing: its invocation waits for Giant and
+     * will run (the trampoline then returns it as usual), or was cancelled by close and will be
+     * skipped (nothing returns it). reclaimAfterClose tells them apart with drainAsync, which works
+     * after close in both profiles and, unlike asyncDrain, cannot clash with the trampoline's own
+     * asyncDrain: its stage completes at once if the entry is idle, else after the engine is done
+     * with it; the dependent frees the entry only if it is still ARMED in the same use (generation),
+     * i.e. no trampoline took it. The dependent allocates; it runs only on closed systems. Close is
+     * read after the stop, so a close racing with untimeout at worst reclaims through drainAsync an
+     * entry the trampoline returns anyway (the dependent then finds it RUNNING or FREE). */
 
     /** FreeBSD's default cap on {@code kern.ncallout}; the size of {@link LegacyTimeout}'s default pool. */
     public static final int NCALLOUT_DEFAULT = 18508;
+
+    /**
+     * The largest {@code ncallout} a pool accepts: 2<sup>20</sup>, over 56 times FreeBSD's default
+     * cap. Every entry is allocated when the pool is built (a callout and its bookkeeping), so a size
+     * near {@code Integer.MAX_VALUE} would only fail later with {@link OutOfMemoryError}; it is
+     * rejected up front as a bad argument instead.
+     */
+    public static final int NCALLOUT_MAX = 1 << 20;
 
     /** The trampoline every entry is armed with: runs the user's function under Giant. */
     private static final CalloutFunc<TimeoutEntry> SOFTCLOCK_ENTRY = TimeoutPool::softclockEntry;
@@ -164,6 +205,10 @@ public final class TimeoutPool {
     private int freeCount;
 
     private TimeoutPool(Builder b) {
+        if (b.sys.isClosed()) {
+            throw new IllegalStateException("timeout pool: the callout system " + b.sys
+                    + " is closed; a timeout(9) pool cannot be built on it");
+        }
         this.sys = b.sys;
         this.ncallout = b.ncallout;
         this.generationChecked = b.generationChecked;
@@ -185,9 +230,11 @@ public final class TimeoutPool {
      * argument only).
      *
      * @param sys      the callout system whose default CPU and Giant the entries use
-     * @param ncallout the number of entries, {@code >= 1}
+     * @param ncallout the number of entries, 1 to {@link #NCALLOUT_MAX}
      * @return the pool
-     * @throws IllegalArgumentException if {@code sys} is null or {@code ncallout < 1}
+     * @throws IllegalArgumentException if {@code sys} is null or {@code ncallout} is not in
+     *                                  {@code [1, }{@link #NCALLOUT_MAX}{@code ]}
+     * @throws IllegalStateException    if {@code sys} is closed
      */
     public static TimeoutPool create(CalloutSystem sys, int ncallout) {
         return builder(sys).ncallout(ncallout).build();
@@ -221,8 +268,8 @@ public final class TimeoutPool {
      * @param <A>   the argument type
      * @return a new handle naming the entry
      * @throws IllegalArgumentException if {@code func} is null
-     * @throws IllegalStateException    "timeout table full" if all {@link #ncallout()} entries are in
-     *                                  use; nothing changes
+     * @throws IllegalStateException    if the system is closed, or "timeout table full" if all
+     *                                  {@link #ncallout()} entries are in use; nothing changes
      */
     public <A> CalloutHandle timeout(CalloutFunc<? super A> func, A arg, int ticks) {
         checkFunc("timeout", func);
@@ -241,7 +288,8 @@ public final class TimeoutPool {
      * @param <A>    the argument type
      * @return {@code handle}
      * @throws IllegalArgumentException if {@code func} or {@code handle} is null
-     * @throws IllegalStateException    "timeout table full"; nothing changes, {@code handle} included
+     * @throws IllegalStateException    if the system is closed, or "timeout table full"; nothing
+     *                                  changes, {@code handle} included
      */
     public <A> CalloutHandle timeout(CalloutFunc<? super A> func, A arg, int ticks, CalloutHandle handle) {
         checkFunc("timeout", func);
@@ -255,6 +303,12 @@ public final class TimeoutPool {
         int toTicks = ticks <= 0 ? 1 : ticks; // as V9 does explicitly (C_HARDCLOCK would lift it too)
         lock.lock();
         try {
+            if (sys.isClosed()) {
+                // Before the free list is touched: a closed pool hands out nothing, whatever the
+                // engine would do with the arm (see the implementation notes on close).
+                throw new IllegalStateException("timeout: the callout system of this timeout(9) pool is closed ("
+                        + describe() + ", free=" + freeCount + "); nothing was scheduled");
+            }
             TimeoutEntry e = freeHead;
             if (e == null) {
                 throw new IllegalStateException("timeout table full: all " + ncallout
@@ -262,9 +316,10 @@ public final class TimeoutPool {
                         + "); nothing was scheduled");
             }
             assert e.state == TimeoutEntry.FREE : "free list holds a busy " + e;
-            // Arm first: if the system refuses, nothing has changed. The trampoline cannot see the
-            // entry before we are done: it takes this lock first. callout_reset keeps the entry's
-            // CPU (cpu -1), which is what FreeBSD forces for CALLOUT_LOCAL_ALLOC: no migration.
+            // Arm first: if the system refuses (throws anything), nothing has changed. The
+            // trampoline cannot see the entry before we are done: it takes this lock first.
+            // callout_reset keeps the entry's CPU (cpu -1), which is what FreeBSD forces for
+            // CALLOUT_LOCAL_ALLOC: no migration.
             sys.reset(e.callout, toTicks, SOFTCLOCK_ENTRY, e);
             freeHead = e.nextFree;
             e.nextFree = null;
@@ -286,7 +341,7 @@ public final class TimeoutPool {
      * still carries {@code func} and {@code arg} (compared by identity) and, in a
      * {@linkplain #generationChecked() generation-checked} pool, is still the use {@code handle} was
      * made for. Otherwise, and for an empty handle, does nothing. O(1); never waits; allocates nothing
-     * (but see the class comment for CLASSIC systems).
+     * (but see the class comment for CLASSIC and closed systems).
      *
      * <p>Cancellation is {@code callout_stop}'s: a pending timeout is removed; one whose handler has
      * started is not; one that the softclock thread has taken but that still waits for Giant is
@@ -296,6 +351,11 @@ public final class TimeoutPool {
      * later {@code timeout()} may have received the same entry, most likely the very next one (the
      * free list is LIFO). If that call used the same {@code func} and {@code arg}, this method cancels
      * <em>it</em>. See the class comment.
+     *
+     * <p><b>After close.</b> Works as usual. A timeout pending at close was stopped by close, so this
+     * call returns false for it; if the entry still carries {@code func} and {@code arg} (and, when
+     * checked, the handle's generation), it goes back to the free list, at once or once an
+     * invocation still in flight at close is over. See the class comment.
      *
      * @param func   the handler the timeout was set with
      * @param arg    its argument
@@ -333,9 +393,13 @@ public final class TimeoutPool {
                 return false;
             }
             if (sys.stop(e.callout) != 1) {
-                // Executing and not cancellable: softclock took it and waits for Giant, which we do
-                // not own, or holds Giant already and waits for this lock in the trampoline. The
-                // trampoline will run it and return the entry.
+                // Live system: executing and not cancellable: softclock took it and waits for
+                // Giant, which we do not own, or holds Giant already and waits for this lock in the
+                // trampoline. The trampoline will run it and return the entry.
+                if (sys.isClosed()) {
+                    // Closed system: close may have discarded it, and then nothing else returns it.
+                    reclaimAfterClose(e);
+                }
                 return false;
             }
             if (!giantOwned) {
@@ -357,6 +421,10 @@ public final class TimeoutPool {
      * The handler of every entry (softclock, Giant held): marks the entry RUNNING, registers its
      * return with the engine, then runs the user's function without the pool lock. What the user's
      * function throws goes to the system's handler-failure hook; the entry comes back regardless.
+     * An entry that the pool did not arm (someone re-armed a pool callout directly through the
+     * engine, e.g. {@code callout_schedule(handle.callout(), n)} after its timeout fired) is left
+     * alone: the trampoline throws {@link IllegalStateException} to the failure hook instead of
+     * running a function the entry no longer has or freeing an entry that is already free.
      */
     private static void softclockEntry(TimeoutEntry e) {
         TimeoutPool pool = e.pool;
@@ -364,7 +432,11 @@ public final class TimeoutPool {
         Object arg;
         pool.lock.lock();
         try {
-            assert e.state == TimeoutEntry.ARMED : "softclock dispatched " + e;
+            if (e.state != TimeoutEntry.ARMED) {
+                throw new IllegalStateException("timeout: softclock ran " + e + ", which its timeout(9) pool did "
+                        + "not arm: a pool callout was armed directly through the callout system "
+                        + "(CalloutHandle.callout() is for inspection only); nothing was run, the pool is unchanged");
+            }
             func = e.func;
             arg = e.arg;
             e.state = TimeoutEntry.RUNNING;
@@ -401,6 +473,38 @@ public final class TimeoutPool {
         // holds the (reentrant) lock; the entry is FREE when thenRun returns.
         sys.drainAsync(e.callout).thenRun(e.returnTask);
         return e.state != TimeoutEntry.FREE;
+    }
+
+    /**
+     * On a closed system, returns the ARMED entry {@code e}, whose callout close stopped or whose
+     * in-flight invocation close may have cancelled, once the engine is done with it: at once if it
+     * is idle, else from the engine's completion path, unless the trampoline took it meanwhile (then
+     * the trampoline's own return path frees it). Called with {@link #lock} held, after
+     * {@code callout_stop} returned something other than 1. Allocates (the stage and its dependent).
+     */
+    private void reclaimAfterClose(TimeoutEntry e) {
+        assert lock.isHeldByCurrentThread();
+        assert e.state == TimeoutEntry.ARMED : e;
+        long use = e.generation;
+        // An idle callout's stage is already complete: the dependent runs inline, on this thread,
+        // which holds the (reentrant) lock, and the entry is FREE when thenRun returns.
+        sys.drainAsync(e.callout).thenRun(() -> reclaimed(e, use));
+    }
+
+    /**
+     * The dependent of {@link #reclaimAfterClose}: frees {@code e} if it is still ARMED in use
+     * {@code use}. Otherwise the trampoline took it (RUNNING, or FREE again) and returns it itself.
+     */
+    private static void reclaimed(TimeoutEntry e, long use) {
+        TimeoutPool pool = e.pool;
+        pool.lock.lock();
+        try {
+            if (e.state == TimeoutEntry.ARMED && e.generation == use) {
+                pool.freeLocked(e);
+            }
+        } finally {
+            pool.lock.unlock();
+        }
     }
 
     /**
@@ -456,7 +560,9 @@ public final class TimeoutPool {
 
     /**
      * The number of entries on the free list: {@link #ncallout()} minus the timeouts that are pending,
-     * running, or cancelled but not yet returned. A snapshot.
+     * running, or cancelled but not yet returned. A snapshot. On a closed system, an entry whose
+     * timeout close discarded counts as in use until {@link #untimeout} is called for it (see the
+     * class comment).
      *
      * @return the number of free entries
      */
@@ -500,20 +606,21 @@ public final class TimeoutPool {
         private boolean generationChecked;
 
         private Builder(CalloutSystem sys) {
-            this.sys = Objects.requireNonNull(sys);
+            this.sys = sys; // checked by builder()
         }
 
         /**
          * {@code ncallout}: the number of preallocated entries, i.e. the most timeouts outstanding at
          * once (default {@link #NCALLOUT_DEFAULT}).
          *
-         * @param n the number of entries, {@code >= 1}
+         * @param n the number of entries, 1 to {@link #NCALLOUT_MAX}
          * @return this
-         * @throws IllegalArgumentException if {@code n < 1}
+         * @throws IllegalArgumentException if {@code n} is out of range; the builder is unchanged
          */
         public Builder ncallout(int n) {
-            if (n < 1) {
-                throw new IllegalArgumentException("timeout pool: ncallout must be >= 1, got " + n);
+            if (n < 1 || n > NCALLOUT_MAX) {
+                throw new IllegalArgumentException("timeout pool: ncallout must be in [1, " + NCALLOUT_MAX
+                        + "], got " + n);
             }
             this.ncallout = n;
             return this;
@@ -538,6 +645,7 @@ public final class TimeoutPool {
          * default CPU.
          *
          * @return the pool
+         * @throws IllegalStateException if the system is closed
          */
         public TimeoutPool build() {
             return new TimeoutPool(this);

@@ -30,6 +30,22 @@
  *   </tbody>
  * </table>
  *
+ * <p>Errors follow {@link org.kcallout.CalloutSystem}: {@link java.lang.IllegalArgumentException}
+ * for a bad argument (null function or handle, {@code ncallout} outside
+ * {@code [1, TimeoutPool.NCALLOUT_MAX]}, a handle of another pool), {@link java.lang.IllegalStateException}
+ * for misuse (the pool is full, its system is closed), each message naming the C function; a rejected
+ * call changes nothing. Where {@code timeout(9)} defines the outcome it is kept: ticks of 0 or less
+ * mean 1, and {@code untimeout} with an empty handle, or one whose entry no longer carries the
+ * function and argument, does nothing.
+ *
+ * <p>Lifecycle: a pool is bound to its system. After {@link org.kcallout.CalloutSystem#close()},
+ * {@code timeout} throws {@link java.lang.IllegalStateException} without using an entry, no pool can
+ * be built on the system, and {@code untimeout} still works: it finds nothing to cancel (close
+ * stopped every pending timeout) and puts the entry back on the free list. The default pool of
+ * {@link org.kcallout.legacy.LegacyTimeout}, unless installed with {@code setPool}, follows
+ * {@link org.kcallout.KernTimeout#system()}: after {@code KernTimeout.setSystem} the next
+ * {@code timeout} uses a new pool on the new system, while handles of the old pool still reach it.
+ *
  * <p>Thread safety: every public method may be called from any thread, including from timeout
  * handlers. Each pool has one lock guarding its free list, its entries' bookkeeping and the handles
  * it fills in; the field-ownership tables are in {@code TimeoutPool}, {@code TimeoutEntry} and

@@ -2,10 +2,12 @@ package org.kcallout.legacy;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
 import org.kcallout.Callout;
 import org.kcallout.CalloutFunc;
 import org.kcallout.Profile;
@@ -60,9 +62,47 @@ final class LegacyRig implements AutoCloseable {
         this.pool = TimeoutPool.builder(sys).ncallout(ncallout).generationChecked(generationChecked).build();
     }
 
-    /** Waits until the dispatcher waits for Giant; false on the safety timeout. */
+    /**
+     * Waits until the dispatcher waits for Giant.
+     *
+     * @return true
+     * @throws AssertionError with a thread dump if that does not happen within {@link #SAFETY}
+     */
     boolean awaitLockWait() throws InterruptedException {
-        return lockWait.await(SAFETY.toMillis(), TimeUnit.MILLISECONDS);
+        if (!lockWait.await(SAFETY.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new AssertionError("the dispatcher did not start waiting for Giant within the safety bound\n"
+                    + threadDump());
+        }
+        return true;
+    }
+
+    /**
+     * Waits until {@code condition} holds, for a state another thread publishes in a volatile field
+     * and signals no other way (spinning with {@link Thread#yield()}, never sleeping).
+     *
+     * @throws AssertionError with a thread dump if it does not hold within {@link #SAFETY}
+     */
+    static void awaitTrue(String what, BooleanSupplier condition) {
+        long deadline = System.nanoTime() + SAFETY.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new AssertionError(what + " did not happen within the safety bound\n" + threadDump());
+            }
+            Thread.yield();
+        }
+    }
+
+    /** @return the stack of every live thread, for the message of a test that timed out */
+    static String threadDump() {
+        StringBuilder sb = new StringBuilder("thread dump:\n");
+        for (Map.Entry<Thread, StackTraceElement[]> e : Thread.getAllStackTraces().entrySet()) {
+            Thread t = e.getKey();
+            sb.append('"').append(t.getName()).append("\" ").append(t.getState()).append('\n');
+            for (StackTraceElement f : e.getValue()) {
+                sb.append("    at ").append(f).append('\n');
+            }
+        }
+        return sb.toString();
     }
 
     /** Starts {@code body} on a daemon helper thread; its failure is kept for {@link Helper#join()}. */
@@ -107,7 +147,7 @@ final class LegacyRig implements AutoCloseable {
         void joinChecked() throws Exception {
             join(SAFETY.toMillis());
             if (isAlive()) {
-                throw new AssertionError(getName() + " did not finish within the safety bound");
+                throw new AssertionError(getName() + " did not finish within the safety bound\n" + threadDump());
             }
             Throwable t = failure.get();
             if (t instanceof Exception) {

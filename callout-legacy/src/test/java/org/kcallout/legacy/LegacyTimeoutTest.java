@@ -141,6 +141,146 @@ final class LegacyTimeoutTest {
         }
     }
 
+    /** Runs {@code body} with {@code s} as KernTimeout's default system; restores the previous one if there was one. */
+    private static void withKernTimeoutSystem(CalloutSystem s, Runnable body) {
+        // KernTimeout's default cannot be put back to "none" from outside its package; see
+        // pool_firstUse_createsTheDefaultSizeOnKernTimeoutSystem.
+        CalloutSystem before = KernTimeout.setSystem(s);
+        try {
+            body.run();
+        } finally {
+            if (before != null) {
+                KernTimeout.setSystem(before);
+            }
+        }
+    }
+
+    @Test
+    void pool_afterKernTimeoutSetSystem_followsTheNewSystemAndOldHandlesStillReachTheirPool() {
+        try (LegacyRig r1 = new LegacyRig(1); LegacyRig r2 = new LegacyRig(1)) {
+            withKernTimeoutSystem(r1.sys, () -> {
+                TimeoutPool p1 = pool();
+                assertSame(r1.sys, p1.system());
+                Recorder a = new Recorder(r1.sys);
+                Recorder b = new Recorder(r1.sys);
+                CalloutHandle ha = timeout(Recorder.FUNC, a, 10);
+                CalloutHandle hb = timeout(Recorder.FUNC, b, 10);
+
+                KernTimeout.setSystem(r2.sys);
+                TimeoutPool p2 = pool();
+                assertNotSame(p1, p2);
+                assertSame(r2.sys, p2.system());
+                assertSame(p2, pool(), "the new default pool is not kept");
+                assertEquals(TimeoutPool.NCALLOUT_DEFAULT, p2.ncallout());
+                Recorder c = new Recorder(r2.sys);
+                timeout(Recorder.FUNC, c, 10);
+                assertEquals(TimeoutPool.NCALLOUT_DEFAULT - 1, p2.available());
+
+                untimeout(Recorder.FUNC, a, ha); // through p1, which issued it
+                assertEquals(TimeoutPool.NCALLOUT_DEFAULT - 1, p1.available());
+                r1.vt.advanceTicks(11);
+                r2.vt.advanceTicks(11);
+                assertEquals(0, a.count());
+                assertEquals(1, b.count(), "the old pool's timeout did not fire on the old system");
+                assertEquals(1, c.count());
+                assertEquals(TimeoutPool.NCALLOUT_DEFAULT, p1.available());
+                assertEquals(TimeoutPool.NCALLOUT_DEFAULT, p2.available());
+            });
+        }
+    }
+
+    @Test
+    void pool_installedWithSetPool_staysAfterKernTimeoutSetSystem() {
+        try (LegacyRig r1 = new LegacyRig(4); LegacyRig r2 = new LegacyRig(1)) {
+            withKernTimeoutSystem(r2.sys, () -> {
+                setPool(r1.pool);
+                KernTimeout.setSystem(r1.sys);
+                KernTimeout.setSystem(r2.sys);
+                assertSame(r1.pool, pool());
+                Recorder a = new Recorder(r1.sys);
+                timeout(Recorder.FUNC, a, 1);
+                r1.vt.advanceTicks(2);
+                assertEquals(1, a.count());
+            });
+        }
+    }
+
+    @Test
+    void pool_followingPoolNewKernTimeoutSystemClosed_throwsAndKeepsTheOldPool() {
+        try (LegacyRig r1 = new LegacyRig(1); LegacyRig r2 = new LegacyRig(1)) {
+            withKernTimeoutSystem(r1.sys, () -> {
+                TimeoutPool p1 = pool();
+                r2.sys.close();
+                KernTimeout.setSystem(r2.sys);
+
+                IllegalStateException e = assertThrows(IllegalStateException.class,
+                        () -> timeout(Recorder.FUNC, null, 1));
+                assertTrue(e.getMessage().startsWith("timeout: ") && e.getMessage().contains("closed"), e.getMessage());
+                assertThrows(IllegalStateException.class, LegacyTimeout::pool);
+                KernTimeout.setSystem(r1.sys);
+                assertSame(p1, pool(), "a refused call replaced the default pool");
+            });
+        }
+    }
+
+    /** The regression: each timeout after close used up one entry of the default pool for good. */
+    @Test
+    void timeout_defaultPoolSystemClosed_throwsAndFreeCountUnchanged() {
+        try (LegacyRig rig = new LegacyRig(1)) {
+            withKernTimeoutSystem(rig.sys, () -> {
+                TimeoutPool p = pool();
+                rig.sys.close();
+                int before = p.available();
+
+                for (int i = 0; i < 3; i++) {
+                    IllegalStateException e = assertThrows(IllegalStateException.class,
+                            () -> timeout(Recorder.FUNC, null, 1));
+                    assertTrue(e.getMessage().startsWith("timeout: ") && e.getMessage().contains("closed"),
+                            e.getMessage());
+                    assertThrows(IllegalStateException.class,
+                            () -> timeout(Recorder.FUNC, null, 1, CALLOUT_HANDLE_INITIALIZER()));
+                }
+                assertEquals(TimeoutPool.NCALLOUT_DEFAULT, before);
+                assertEquals(before, p.available(), "a refused timeout used up an entry");
+                assertSame(p, pool(), "KernTimeout still returns the closed system: the pool stays");
+            });
+        }
+    }
+
+    @Test
+    void timeout_noDefaultPoolYetAndKernTimeoutSystemClosed_throwsWithoutCreatingOne() {
+        try (LegacyRig rig = new LegacyRig(1)) {
+            rig.sys.close();
+            withKernTimeoutSystem(rig.sys, () -> {
+                IllegalStateException e = assertThrows(IllegalStateException.class,
+                        () -> timeout(Recorder.FUNC, null, 1));
+                assertTrue(e.getMessage().startsWith("timeout: ") && e.getMessage().contains("closed"), e.getMessage());
+                assertNull(LegacyTimeout.replacePool(null), "a refused timeout created the default pool");
+            });
+        }
+    }
+
+    @Test
+    void setPool_poolOnClosedSystem_rejectedAndDefaultUnchanged() {
+        try (LegacyRig live = new LegacyRig(1); LegacyRig dead = new LegacyRig(1)) {
+            setPool(live.pool);
+            dead.sys.close();
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> setPool(dead.pool));
+            assertTrue(e.getMessage().startsWith("setPool: ") && e.getMessage().contains("closed"), e.getMessage());
+            assertSame(live.pool, pool());
+        }
+    }
+
+    @Test
+    void timeout_badArguments_rejectedWithoutCreatingTheDefaultPool() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> timeout(null, null, 1));
+        assertTrue(e.getMessage().startsWith("timeout: func"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> timeout(null, null, 1, CALLOUT_HANDLE_INITIALIZER()));
+        e = assertThrows(IllegalArgumentException.class, () -> timeout(Recorder.FUNC, null, 1, null));
+        assertTrue(e.getMessage().startsWith("timeout: handle"), e.getMessage());
+        assertNull(LegacyTimeout.replacePool(null), "a rejected call created the default pool");
+    }
+
     @Test
     void arguments_null_rejected() {
         CalloutHandle h = CALLOUT_HANDLE_INITIALIZER();
