@@ -47,9 +47,7 @@ final class TimeoutCloseTest {
         rig.sys.close();
         for (CalloutHandle h : handles) {
             Callout c = h.callout();
-            if (c != null && c.pending()) {
-                rig.sys.stop(c);
-            }
+            assertFalse(c != null && c.pending(), "close() stops every pending callout");
         }
     }
 
@@ -169,7 +167,7 @@ final class TimeoutCloseTest {
             assertFalse(rig.pool.untimeout(Recorder.FUNC, rs.get(0), hs.get(0)), "second untimeout");
             assertEquals(8, rig.pool.available(), "an entry came back twice");
 
-            rig.vt.advanceTicks(20);
+            assertThrows(IllegalStateException.class, () -> rig.vt.advanceTicks(20), "time stops with the system");
             for (Recorder r : rs) {
                 assertEquals(0, r.count(), "a timeout ran after close");
             }
@@ -208,7 +206,7 @@ final class TimeoutCloseTest {
 
     @ParameterizedTest
     @EnumSource(Profile.class)
-    void untimeout_afterCloseWhileDispatcherWaitsForGiant_handlerRunsOnceAndEntryComesBack(Profile profile)
+    void untimeout_afterCloseWhileDispatcherWaitsForGiant_handlerNeverRunsAndEntryComesBack(Profile profile)
             throws Exception {
         try (LegacyRig rig = new LegacyRig(profile, 4, false)) {
             Recorder a = new Recorder(rig.sys);
@@ -228,11 +226,12 @@ final class TimeoutCloseTest {
             Helper advance = LegacyRig.helper("advance", () -> rig.vt.advanceTicks(3));
             assertTrue(rig.awaitLockWait());
 
-            // The closer does not hold Giant: close does not cancel the invocation waiting for it.
-            // It closes on a helper, in case the engine's close counts that invocation as started
-            // and waits for it; the system is closed (step 1) before close waits for anything.
+            // The closer does not hold Giant: close cancels the invocation waiting for it (the
+            // dispatcher reads the cancel once it has Giant, which the holder keeps until close has
+            // cleared ACTIVE and set the cancel, under one hold of the CPU lock), then waits for it
+            // on its helper thread.
             Helper closer = LegacyRig.helper("closer", rig.sys::close);
-            LegacyRig.awaitTrue("close", rig.sys::isClosed);
+            LegacyRig.awaitTrue("close() step 2", () -> rig.sys.isClosed() && !h.callout().active());
             assertFalse(rig.pool.untimeout(Recorder.FUNC, a, h), "cancelled without owning Giant");
             assertEquals(3, rig.pool.available(), "returned while the dispatcher still holds it");
             release.countDown();
@@ -240,8 +239,8 @@ final class TimeoutCloseTest {
             advance.joinChecked();
             closer.joinChecked();
 
-            assertEquals(1, a.count());
-            assertEquals(4, rig.pool.available(), "the entry did not come back after its handler");
+            assertEquals(0, a.count(), "close() cancelled the invocation before it had Giant");
+            assertEquals(4, rig.pool.available(), "the entry did not come back after the skipped dispatch");
             assertTrue(rig.failures.isEmpty(), rig.failures.toString());
         }
     }

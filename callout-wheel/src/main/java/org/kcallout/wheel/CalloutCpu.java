@@ -628,11 +628,12 @@ final class CalloutCpu extends CpuRef {
                 if (ent.migrating() || (c.iflags & CALLOUT_DFRMIGRATION) != 0) {
                     CalloutStop.discardMigration(ent, c);
                 }
-                c.setFlagsRelease(c.flags & ~CalloutNode.ACTIVE); // as callout_stop of a running callout
                 // Exact only for a caller that holds the callout's lock (as for callout_stop); an
                 // invocation that passed its cancel check already has cancel set, so this changes
-                // nothing for it, and a callout without a lock never reads it.
+                // nothing for it, and a callout without a lock never reads it. Written before
+                // ACTIVE is cleared, so that whoever sees ACTIVE cleared can rely on the cancel.
                 ent.cancel = true;
+                c.setFlagsRelease(c.flags & ~CalloutNode.ACTIVE); // as callout_stop of a running callout
             }
             workCv.signalAll();
         } finally {
