@@ -295,7 +295,7 @@ public final class EventTimerClock extends ClockSource implements EventTimerCons
                         + ", stathz " + r.stathz() + ", profhz " + r.profhz() + " for requested hz " + requestedHz
                         + "; hz must be in [1, 1000000] and the others >= 1");
             }
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             stop(); // release the timer claimed by onAttach: the system will not be built
             throw e;
         }

@@ -242,6 +242,73 @@ final class EventTimerMisuseTest {
         });
     }
 
+    /** A timer whose description is legal but extreme: rates computed from it overflow an int. */
+    private static final class ExtremeTimer extends EventTimer {
+        ExtremeTimer(String name, long frequency, long minPeriod, long maxPeriod) {
+            super(name, BOTH, 100, frequency, minPeriod, maxPeriod);
+        }
+
+        @Override
+        protected int start(int cpu, long first, long period) {
+            return 0;
+        }
+    }
+
+    /**
+     * A max period of 100 sbt (23 ns) forces every rate above 40 MHz; so does a range of one sbt on
+     * a base frequency near Long.MAX_VALUE. In one-shot mode hz itself is rounded up out of range:
+     * the build fails (it used to fail with an AssertionError from an int overflow in the rate
+     * arithmetic, leaving the timer claimed). In periodic mode FreeBSD's arithmetic absorbs the
+     * rate into singlemul and keeps hz.
+     */
+    @Test
+    void build_timerForcedAboveMaxHz_oneShotThrowsAndReleasesIt_periodicKeepsHz() {
+        bounded(() -> {
+            for (EventTimer et : List.of(new ExtremeTimer("fast", 0, 0, 100),
+                    new ExtremeTimer("edge", Long.MAX_VALUE - 1, 1, 1))) {
+                VirtualTimebase tb = new VirtualTimebase();
+                EventTimers ets = registryOf(et);
+                EventTimerClock oneShot = clockOn(ets, tb).build();
+                IllegalStateException e = throwsNaming(IllegalStateException.class,
+                        () -> CalloutWheel.builder().ncpus(1).hz(1000).clock(oneShot).build(), "cpu_initclocks",
+                        et.name(), "hz must be in [1, 1000000]");
+                assertFalse(et.active(), et.name() + ": released after the failed build: " + e.getMessage());
+                assertNull(ets.clockSource(), et.name() + ": the clock-source slot is free again");
+                assertEquals(List.of(et), ets.timers());
+
+                EventTimerClock periodic = clockOn(ets, tb).periodic(true).build();
+                try (CalloutWheel sys = CalloutWheel.builder().ncpus(1).hz(1000).clock(periodic).build()) {
+                    assertSame(et, periodic.timer());
+                    assertEquals(1000, periodic.hz());
+                    assertTrue(periodic.timerperiod() >= 1, "timerperiod " + periodic.timerperiod());
+                }
+                assertFalse(et.active());
+            }
+        });
+    }
+
+    @Test
+    void build_timerWithHugeBaseFrequency_runsAtTheRequestedHz() {
+        bounded(() -> {
+            for (boolean periodic : new boolean[] {false, true}) {
+                for (long base : new long[] {Long.MAX_VALUE, Long.MAX_VALUE - 1, Integer.MAX_VALUE}) {
+                    VirtualTimebase tb = new VirtualTimebase();
+                    VirtualTimerDriver drv = new VirtualTimerDriver(tb, "virt", BOTH, 100);
+                    EventTimer huge = new ExtremeTimer("huge", base, 0, SBT_MAX);
+                    EventTimers ets = registryOf(drv, huge);
+                    EventTimerClock clock = clockOn(ets, tb).periodic(periodic).timer("huge").build();
+                    try (CalloutWheel sys = CalloutWheel.builder().ncpus(1).hz(1000).clock(clock).build()) {
+                        assertSame(huge, clock.timer());
+                        assertEquals(1000, clock.hz(), "base " + base + ": a divider near base / 1000 exists");
+                        assertTrue(clock.stathz() >= 1 && clock.profhz() >= clock.stathz(),
+                                "stathz " + clock.stathz() + ", profhz " + clock.profhz());
+                    }
+                    assertFalse(huge.active());
+                }
+            }
+        });
+    }
+
     /* ---------------------------------------------------------------------------------------- */
     /* EventTimerClock: CPUs, sysctls, profiling, frequency                                      */
 
