@@ -478,9 +478,12 @@ public final class EventTimerClock extends ClockSource implements EventTimerCons
      *
      * @param name the timer's name, matched case-insensitively
      * @return 0 if switched (or already in use), {@link KernEt#ENOENT} if no free timer has that name
-     * @throws IllegalStateException if the timer can be neither periodic nor one-shot, or the clock
-     *                               is not running, or (real time) a CPU does not acknowledge the
-     *                               reconfiguration of a per-CPU timer
+     * @throws IllegalArgumentException if {@code name} is null or empty
+     * @throws IllegalStateException    if the timer can be neither periodic nor one-shot or cannot
+     *                                  run at the clock's rates ({@code round_freq}: no sub-second
+     *                                  periods), checked before anything changes; or if the clock
+     *                                  is not running; or (real time) if a CPU does not acknowledge
+     *                                  the reconfiguration of a per-CPU timer
      */
     public int setTimer(String name) {
         if (name == null || name.isEmpty()) {
@@ -498,6 +501,11 @@ public final class EventTimerClock extends ClockSource implements EventTimerCons
                 return KernEt.ENOENT;
             }
             checkUsable(et);
+            String why = unrunnable(et);
+            if (why != null) {
+                throw new IllegalStateException("kern.eventtimer.timer: cannot switch to timer " + et.name() + ": "
+                        + why);
+            }
             switchTo(et);
             return 0;
         } finally {
@@ -524,6 +532,23 @@ public final class EventTimerClock extends ClockSource implements EventTimerCons
         }
     }
 
+    /**
+     * Why {@code et} cannot run at this clock's rates (what {@code setuptimer}'s {@code round_freq}
+     * would throw once the old timer is already stopped and freed), or null if it can. ET_LOCK held.
+     */
+    private String unrunnable(EventTimer et) {
+        ClockRates.Rates r = ev.rates();
+        if (r == null) {
+            return null; // not started yet: nothing to compare with (configureHz checks the rates)
+        }
+        try {
+            ClockRates.timerFrequency(et, r, ev.profiling() > 0);
+            return null;
+        } catch (IllegalStateException e) {
+            return e.getMessage();
+        }
+    }
+
     /** The switch of the {@code kern.eventtimer.timer} sysctl, also used by deregistration. ET_LOCK held. */
     private void switchTo(EventTimer et) {
         EventTimer old = ev.timer();
@@ -544,7 +569,7 @@ public final class EventTimerClock extends ClockSource implements EventTimerCons
     /**
      * The deregister callback: the driver withdraws the timer in use, so move to the next best one
      * (found while the departing timer is still active, so that it is skipped), or refuse with
-     * {@code EBUSY} if there is none.
+     * {@code EBUSY} if there is none or it cannot run at the clock's rates (nothing changes then).
      */
     private int deregisterCb(EventTimer et) {
         registry.ET_LOCK();
@@ -554,6 +579,12 @@ public final class EventTimerClock extends ClockSource implements EventTimerCons
             }
             EventTimer next = selectTimer(null, wantPeriodic);
             if (next == null) {
+                return KernEt.EBUSY;
+            }
+            String why = unrunnable(next);
+            if (why != null) { // as if there were no successor: refuse before anything changes
+                LOG.log(System.Logger.Level.WARNING, "eventtimer: keeping " + et.name() + ", the next best timer "
+                        + next.name() + " cannot run: " + why);
                 return KernEt.EBUSY;
             }
             switchTo(next);

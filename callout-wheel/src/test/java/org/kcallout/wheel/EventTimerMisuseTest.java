@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertThrowsExactly;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.kcallout.Sbt.SBT_1MS;
+import static org.kcallout.Sbt.SBT_1S;
 import static org.kcallout.Sbt.SBT_MAX;
 import static org.kcallout.et.EventTimer.ET_FLAGS_ONESHOT;
 import static org.kcallout.et.EventTimer.ET_FLAGS_PERCPU;
@@ -347,6 +348,33 @@ final class EventTimerMisuseTest {
                 r.ets.ban(r.spare);
                 r.rejects(IllegalStateException.class, () -> r.clock.setTimer("spare"), "spare",
                         "neither periodic nor one-shot");
+            }
+        });
+    }
+
+    @Test
+    void setTimer_timerWithoutSubSecondPeriods_refusedBeforeTheSwitch() {
+        bounded(() -> {
+            try (Rig r = new Rig()) {
+                VirtualTimerDriver slow = new VirtualTimerDriver(r.tb, "slow", BOTH, -1, 0, 2 * SBT_1S, SBT_MAX);
+                r.ets.register(slow);
+                r.rejects(IllegalStateException.class, () -> r.clock.setTimer("slow"), "kern.eventtimer.timer", "slow",
+                        "sub-second periods");
+                assertFalse(slow.active());
+            }
+        });
+    }
+
+    @Test
+    void deregister_successorWithoutSubSecondPeriods_ebusyAndTheClockKeepsItsTimer() {
+        bounded(() -> {
+            try (Rig r = new Rig()) {
+                r.ets.deregister(r.spare);
+                VirtualTimerDriver slow = new VirtualTimerDriver(r.tb, "slow", BOTH, 10, 0, 2 * SBT_1S, SBT_MAX);
+                r.ets.register(slow);
+                r.unchangedBy(() -> assertEquals(KernEt.EBUSY, r.ets.et_deregister(r.drv)));
+                assertFalse(slow.active());
+                assertTrue(r.ets.timers().contains(r.drv));
             }
         });
     }
