@@ -172,9 +172,16 @@ public final class ReloadTimerDriver extends EventTimer {
      * {@code timer_value} in sbintime: how long ago the last interrupt (or load) was.
      *
      * @return sbintime, rounded down to whole counts
+     * @throws IllegalStateException if the hardware breaks its contract by reporting a negative
+     *                               count
      */
     public long elapsedSinceInterrupt() {
-        return TimerCounts.countsToSbtFloor(hw.timerValue(), freq);
+        long counts = hw.timerValue();
+        if (counts < 0) {
+            throw new IllegalStateException("timer_value: hardware of ReloadTimerDriver " + name()
+                    + " reported " + counts + " counts; must be >= 0");
+        }
+        return TimerCounts.countsToSbtFloor(counts, freq);
     }
 
     /** {@return the hardware} */

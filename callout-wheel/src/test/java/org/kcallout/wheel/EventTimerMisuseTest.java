@@ -667,7 +667,11 @@ final class EventTimerMisuseTest {
     /* ReloadTimerDriver, SimulatedReloadTimer                                                   */
 
     /** Hardware that reports what a test wants and counts nothing. */
-    private record FakeHardware(long frequency, long maxCount) implements ReloadTimerHardware {
+    private record FakeHardware(long frequency, long maxCount, long timerValue) implements ReloadTimerHardware {
+        FakeHardware(long frequency, long maxCount) {
+            this(frequency, maxCount, 0);
+        }
+
         @Override
         public void timerLoad(long period) {
             throw new AssertionError("not loaded by a constructor");
@@ -676,11 +680,6 @@ final class EventTimerMisuseTest {
         @Override
         public void timerReload() {
             throw new AssertionError("not reloaded by a constructor");
-        }
-
-        @Override
-        public long timerValue() {
-            return 0;
         }
 
         @Override
@@ -710,6 +709,17 @@ final class EventTimerMisuseTest {
         }
         ReloadTimerDriver wide = new ReloadTimerDriver("wide", 0, new FakeHardware(1, Long.MAX_VALUE));
         assertEquals(SBT_MAX, wide.maxPeriod(), "an enormous counter saturates the range");
+    }
+
+    @Test
+    void reloadDriver_hardwareReportingNegativeCount_throwsIllegalState() {
+        for (long v : new long[] {-1, Long.MIN_VALUE}) {
+            ReloadTimerDriver drv = new ReloadTimerDriver("qnx", 0, new FakeHardware(1000, 10, v));
+            throwsNaming(IllegalStateException.class, drv::elapsedSinceInterrupt, "timer_value", "qnx",
+                    Long.toString(v), ">= 0");
+        }
+        ReloadTimerDriver huge = new ReloadTimerDriver("qnx", 0, new FakeHardware(1, 10, Long.MAX_VALUE));
+        assertEquals(SBT_MAX, huge.elapsedSinceInterrupt(), "saturates");
     }
 
     @Test
