@@ -497,7 +497,8 @@ final class EventTimersMisuseTest {
     private static void assertMessage(Executable call, String... fragments) {
         IllegalArgumentException e = assertThrowsExactly(IllegalArgumentException.class, call);
         for (String f : fragments) {
-            assertTrue(e.getMessage().contains(f), () -> "message \"" + e.getMessage() + "\" should contain \"" + f + "\"");
+            assertTrue(e.getMessage().contains(f),
+                    () -> "message \"" + e.getMessage() + "\" should contain \"" + f + "\"");
         }
     }
 

@@ -690,7 +690,8 @@ final class EventTimerMisuseTest {
 
     @Test
     void reloadDriver_badConstructorArguments_throwNamingThem() {
-        throwsNaming(IllegalArgumentException.class, () -> new ReloadTimerDriver("qnx", 0, null), "ReloadTimerDriver qnx",
+        throwsNaming(IllegalArgumentException.class, () -> new ReloadTimerDriver("qnx", 0, null),
+                "ReloadTimerDriver qnx",
                 "hardware must not be null");
         throwsNaming(IllegalArgumentException.class, () -> new ReloadTimerDriver(null, 0, null),
                 "hardware must not be null");
