@@ -78,13 +78,20 @@ final class EventTimerMisuseTest {
     /** A running two-CPU system on a one-shot virtual driver, with a spare timer in the registry. */
     private static final class Rig implements AutoCloseable {
         final VirtualTimebase tb = new VirtualTimebase();
-        final VirtualTimerDriver drv = new VirtualTimerDriver(tb, "virt", BOTH, 100);
+        final VirtualTimerDriver drv;
         final VirtualTimerDriver spare = new VirtualTimerDriver(tb, "spare", BOTH, 50);
-        final EventTimers ets = registryOf(drv, spare);
+        final EventTimers ets;
         final EventTimerClock clock;
         final CalloutWheel sys;
 
         Rig() {
+            this(BOTH);
+        }
+
+        /** With {@code flags} for the timer in use, e.g. per-CPU. */
+        Rig(int flags) {
+            drv = new VirtualTimerDriver(tb, "virt", flags, 100);
+            ets = registryOf(drv, spare);
             clock = clockOn(ets, tb).build();
             sys = CalloutWheel.builder().ncpus(2).hz(1000).clock(clock).build();
         }
@@ -470,6 +477,26 @@ final class EventTimerMisuseTest {
                         "another registry");
                 r.rejects(IllegalStateException.class, () -> registryOf().et_stop(r.drv), "et_stop",
                         "another registry");
+            }
+        });
+    }
+
+    @Test
+    void registry_misuseOfThePerCpuTimerInUse_refusedAndEveryCpuKeepsItsEvents() {
+        bounded(() -> {
+            try (Rig r = new Rig(BOTH | ET_FLAGS_PERCPU)) {
+                for (int cpu : new int[] {NOCPU, Integer.MIN_VALUE, CpuRef.MAXCPU, Integer.MAX_VALUE}) {
+                    r.rejects(IllegalArgumentException.class, () -> r.ets.et_start(r.drv, cpu, SBT_1MS, 0),
+                            "et_start", "bad CPU " + cpu, "virt");
+                    r.rejects(IllegalArgumentException.class, () -> r.ets.et_stop(r.drv, cpu), "et_stop",
+                            "bad CPU " + cpu);
+                }
+                r.rejects(IllegalArgumentException.class, () -> r.ets.et_start(r.drv, SBT_1MS, 0), "et_start",
+                        "per-CPU timer virt");
+                r.rejects(IllegalArgumentException.class, () -> r.clock.cpuIdleclock(2), "cpu_idleclock",
+                        "got 2");
+                r.unchangedBy(() -> assertEquals(KernEt.EBUSY, r.ets.et_init(r.drv, (EtEventCb<Object>)
+                        (et, cpu, arg) -> { }, null, null)));
             }
         });
     }
