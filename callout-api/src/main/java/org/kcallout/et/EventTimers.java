@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.kcallout.KMutex;
+import org.kcallout.internal.CpuRef;
 
 /**
  * A registry of event timers: FreeBSD's {@code kern_et.c}, the glue between the drivers that
@@ -48,9 +49,11 @@ import org.kcallout.KMutex;
  * Kernel assertions become exceptions (SPEC decision 3) in both styles:
  * {@link IllegalArgumentException} for a null timer, a negative frequency, and {@code et_start}'s
  * assertions (negative period; a period for a timer that cannot be periodic; no period for a
- * timer that cannot be one-shot; a per-CPU timer without a CPU); {@link IllegalStateException} for
- * registering a timer twice, deregistering one that is not registered here, or using a timer
- * registered with another registry. A rejected call changes nothing.
+ * timer that cannot be one-shot; a per-CPU timer without a CPU; a CPU {@code >= MAXCPU}), and
+ * unknown flag bits given to {@code et_find}; {@link IllegalStateException} for
+ * registering a timer twice, deregistering one that is not registered here, claiming
+ * ({@code et_init}) one that is not registered here, or using a timer registered with another
+ * registry. A rejected call changes nothing.
  *
  * <h2>Locking ({@code ET_LOCK})</h2>
  * One mutex per registry, FreeBSD's {@code et_eventtimers_mtx}, a sleep mutex, here recursive: it
@@ -312,8 +315,11 @@ public final class EventTimers {
      * @param check the {@code ET_FLAGS_*} bits to look at
      * @param want  the values those bits must have ({@code 0, 0} accepts any flags)
      * @return the timer, or null
+     * @throws IllegalArgumentException if {@code check} or {@code want} has a bit that is no
+     *                                  {@code ET_FLAGS_*} flag (no timer can have it)
      */
     public EventTimer et_find(String name, int check, int want) {
+        checkFindFlags("et_find", check, want);
         etLock.lock();
         try {
             for (EventTimer et : list) {
@@ -344,8 +350,10 @@ public final class EventTimers {
      * @param check the flag bits to look at
      * @param want  their wanted values
      * @return the timer, or empty
+     * @throws IllegalArgumentException as {@link #et_find}
      */
     public Optional<EventTimer> find(String name, int check, int want) {
+        checkFindFlags("find", check, want);
         return Optional.ofNullable(et_find(name, check, want));
     }
 
@@ -361,7 +369,10 @@ public final class EventTimers {
      * @return {@link KernEt#EINVAL} if {@code event} is null, else {@link KernEt#EBUSY} if the
      *         timer is active, else 0
      * @throws IllegalArgumentException if {@code et} is null
-     * @throws IllegalStateException    if {@code et} belongs to another registry
+     * @throws IllegalStateException    if {@code et} belongs to another registry, or is not
+     *                                  registered with this one (never registered, or deregistered:
+     *                                  its driver withdrew it); C does not check, but a consumer
+     *                                  only claims timers {@code et_find} returned
      */
     public <A> int et_init(EventTimer et, EtEventCb<? super A> event, EtDeregisterCb<? super A> deregister, A arg) {
         requireTimer("et_init", et);
@@ -370,6 +381,7 @@ public final class EventTimers {
         }
         etLock.lock();
         try {
+            requireRegistered("et_init", et);
             if (et.active()) {
                 return KernEt.EBUSY;
             }
@@ -389,8 +401,8 @@ public final class EventTimers {
      * @param arg        passed to both callbacks
      * @param <A>        the argument type
      * @throws IllegalArgumentException if {@code event} is null ({@code EINVAL}) or {@code et} is null
-     * @throws IllegalStateException    if the timer is already active ({@code EBUSY}) or belongs to
-     *                                  another registry
+     * @throws IllegalStateException    if the timer is already active ({@code EBUSY}), belongs to
+     *                                  another registry, or is not registered with this one
      */
     public <A> void init(EventTimer et, EtEventCb<? super A> event, EtDeregisterCb<? super A> deregister, A arg) {
         requireTimer("init", et);
@@ -441,7 +453,8 @@ public final class EventTimers {
      *                                  active) if {@code period < 0}, if {@code period != 0} and
      *                                  the timer lacks {@code ET_FLAGS_PERIODIC}, if
      *                                  {@code period == 0} and it lacks {@code ET_FLAGS_ONESHOT}, or
-     *                                  for a CPU below {@code NOCPU} or, on a per-CPU timer, below 0
+     *                                  for a CPU below {@code NOCPU} or, on a per-CPU timer, below 0,
+     *                                  or for a CPU {@code >= MAXCPU} (256), which no system has
      * @throws IllegalStateException    if {@code et} belongs to another registry
      */
     public int et_start(EventTimer et, int cpu, long first, long period) {
@@ -460,8 +473,9 @@ public final class EventTimers {
      * @param first  delay before the first event, sbintime
      * @param period 0 for one-shot, else the period, sbintime
      * @return the driver's result
-     * @throws IllegalStateException    if the timer is not active ({@code ENXIO})
-     * @throws IllegalArgumentException as {@code et_start}
+     * @throws IllegalStateException    if the timer is not active ({@code ENXIO}) or belongs to
+     *                                  another registry
+     * @throws IllegalArgumentException for a null timer, and as {@code et_start}
      */
     public int start(EventTimer et, int cpu, long first, long period) {
         requireTimer("start", et);
@@ -524,7 +538,8 @@ public final class EventTimers {
      * @param cpu the CPU whose instance to stop, as for {@code et_start}
      * @return {@link KernEt#ENXIO} if not active, else the driver's result (0 for a driver without a
      *         stop method)
-     * @throws IllegalArgumentException for a null timer, or a bad CPU (checked once active)
+     * @throws IllegalArgumentException for a null timer, or a bad CPU (checked once active: below
+     *                                  0 for a per-CPU timer, below {@code NOCPU}, or {@code >= MAXCPU})
      * @throws IllegalStateException    if {@code et} belongs to another registry
      */
     public int et_stop(EventTimer et, int cpu) {
@@ -542,7 +557,9 @@ public final class EventTimers {
      * @param et  the timer
      * @param cpu the CPU, as for {@code et_start}
      * @return the driver's result (0 for a driver without a stop method)
-     * @throws IllegalStateException if the timer is not active ({@code ENXIO})
+     * @throws IllegalStateException    if the timer is not active ({@code ENXIO}) or belongs to
+     *                                  another registry
+     * @throws IllegalArgumentException for a null timer or a bad CPU, as {@code et_stop}
      */
     public int stop(EventTimer et, int cpu) {
         requireTimer("stop", et);
@@ -717,6 +734,26 @@ public final class EventTimers {
                     + ((flags & EventTimer.ET_FLAGS_PERCPU) != 0
                             ? "per-CPU timer " + et.name() + " (needs a CPU >= 0)"
                             : "timer " + et.name() + " (needs a CPU >= 0 or NOCPU)"));
+        }
+        if (cpu >= CpuRef.MAXCPU) {
+            throw new IllegalArgumentException(fn + ": bad CPU " + cpu + " for timer " + et.name()
+                    + " (needs a CPU below MAXCPU " + CpuRef.MAXCPU + ")");
+        }
+    }
+
+    /** Under ET_LOCK: the timer must be in this registry's list. */
+    private void requireRegistered(String fn, EventTimer et) {
+        if (et.registry() != this) {
+            throw new IllegalStateException(fn + ": timer " + et.name() + " is not registered"
+                    + " (register it with et_register first; a deregistered timer cannot be claimed)");
+        }
+    }
+
+    private static void checkFindFlags(String fn, int check, int want) {
+        int unknown = (check | want) & ~EventTimer.ET_FLAGS_ALL;
+        if (unknown != 0) {
+            throw new IllegalArgumentException(fn + ": unknown et_flags bits 0x" + Integer.toHexString(unknown)
+                    + " in check 0x" + Integer.toHexString(check) + ", want 0x" + Integer.toHexString(want));
         }
     }
 }

@@ -111,6 +111,7 @@ public final class KernEt {
      * @param check flag bits to look at
      * @param want  their wanted values
      * @return the best inactive match, or null
+     * @throws IllegalArgumentException for flag bits that are no {@code ET_FLAGS_*} flag
      */
     public static EventTimer et_find(String name, int check, int want) {
         return registry().et_find(name, check, want);
@@ -126,6 +127,8 @@ public final class KernEt {
      * @param arg        passed to both
      * @param <A>        the argument type
      * @return {@link #EINVAL} for a null {@code event}, {@link #EBUSY} if active, else 0
+     * @throws IllegalArgumentException for a null timer
+     * @throws IllegalStateException    for a timer not registered with the default registry
      */
     public static <A> int et_init(EventTimer et, EtEventCb<? super A> event, EtDeregisterCb<? super A> deregister,
                                   A arg) {

@@ -115,8 +115,11 @@
  *   <li>{@code ET_LOCK} is recursive and taken by the functions themselves ({@code et_find}'s
  *       caller need not hold it).</li>
  *   <li>Assertions are always on and throw (SPEC decision 3); registering a timer twice,
- *       deregistering one that is not registered, or mixing registries throws
- *       {@link java.lang.IllegalStateException} where C would corrupt its list.</li>
+ *       deregistering one that is not registered, claiming ({@code et_init}) one that is not
+ *       registered, or mixing registries throws {@link java.lang.IllegalStateException} where C
+ *       would corrupt its list or hand out a withdrawn timer; a CPU at or above {@code MAXCPU}
+ *       (256) and unknown flag bits given to {@code et_find} throw
+ *       {@link java.lang.IllegalArgumentException}.</li>
  *   <li>The registration message is logged at {@code DEBUG} through {@link java.lang.System.Logger}
  *       rather than printed.</li>
  * </ul>

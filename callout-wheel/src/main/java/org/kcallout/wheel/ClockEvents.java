@@ -972,6 +972,11 @@ final class ClockEvents {
         return timer;
     }
 
+    /** Whether the timer is stopped for a reconfiguration (or not started yet); a snapshot. */
+    boolean busy() {
+        return busy;
+    }
+
     boolean periodic() {
         return periodic;
     }

@@ -64,12 +64,14 @@ final class ClockRates {
         long f = freq;
         long base = et.frequency();
         if (base != 0) {
-            long div = Math.max((base + f / 2) / f, 1);
+            // As C's uint64_t: base + div/2 may pass Long.MAX_VALUE for a huge base, and is exact
+            // unsigned (below 2^64); so are x and a power-of-two div of 2^63.
+            long div = Math.max(Long.divideUnsigned(base + f / 2, f), 1);
             if ((et.flags() & EventTimer.ET_FLAGS_POW2DIV) != 0) {
                 long x = div + div / 2;
                 div = 1L << (63 - Long.numberOfLeadingZeros(x)); // 1 << (flsl(x) - 1)
             }
-            f = (base + div / 2) / div;
+            f = Long.divideUnsigned(base + (div >>> 1), div);
         }
         long min = et.minPeriod();
         long max = et.maxPeriod();
@@ -126,8 +128,9 @@ final class ClockRates {
         int profhz;
         if (periodic) {
             int base = roundFreq(et, Math.multiplyExact(hz, mul));
-            mul = Math.max((base + hz / 2) / hz, 1);
-            hz = (base + mul / 2) / mul;
+            // In long: base may be near Integer.MAX_VALUE for a timer forced to a high rate.
+            mul = (int) Math.max((base + (long) hz / 2) / hz, 1);
+            hz = (int) ((base + (long) mul / 2) / mul);
             if (base <= STATHZ_TARGET) {
                 stathz = base;
             } else {
@@ -145,7 +148,7 @@ final class ClockRates {
         } else {
             hz = roundFreq(et, hz);
             stathz = roundFreq(et, 127);
-            profhz = roundFreq(et, stathz * 64);
+            profhz = roundFreq(et, (int) Math.min((long) stathz * 64, Integer.MAX_VALUE));
         }
         return new Rates(hz, stathz, profhz, mul);
     }
@@ -162,11 +165,11 @@ final class ClockRates {
      */
     static int timerFrequency(EventTimer et, Rates rates, boolean profiling) {
         int mul = Math.min(Math.max(rates.singlemul(), 1), SINGLEMUL_MAX);
-        int freq = rates.hz() * mul;
+        long freq = (long) rates.hz() * mul; // long: the loop must not wrap below a floor near 2^31
         int floor = profiling ? rates.profhz() : rates.stathz();
         while (freq < floor) {
             freq += rates.hz();
         }
-        return roundFreq(et, freq);
+        return roundFreq(et, (int) Math.min(freq, Integer.MAX_VALUE));
     }
 }

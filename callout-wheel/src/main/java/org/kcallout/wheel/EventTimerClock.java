@@ -4,7 +4,6 @@ import static org.kcallout.et.EventTimer.ET_FLAGS_C3STOP;
 import static org.kcallout.et.EventTimer.ET_FLAGS_ONESHOT;
 import static org.kcallout.et.EventTimer.ET_FLAGS_PERIODIC;
 
-import java.util.Objects;
 import java.util.function.LongSupplier;
 import org.kcallout.et.EtDeregisterCb;
 import org.kcallout.et.EtEventCb;
@@ -296,7 +295,7 @@ public final class EventTimerClock extends ClockSource implements EventTimerCons
                         + ", stathz " + r.stathz() + ", profhz " + r.profhz() + " for requested hz " + requestedHz
                         + "; hz must be in [1, 1000000] and the others >= 1");
             }
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             stop(); // release the timer claimed by onAttach: the system will not be built
             throw e;
         }
@@ -479,9 +478,12 @@ public final class EventTimerClock extends ClockSource implements EventTimerCons
      *
      * @param name the timer's name, matched case-insensitively
      * @return 0 if switched (or already in use), {@link KernEt#ENOENT} if no free timer has that name
-     * @throws IllegalStateException if the timer can be neither periodic nor one-shot, or the clock
-     *                               is not running, or (real time) a CPU does not acknowledge the
-     *                               reconfiguration of a per-CPU timer
+     * @throws IllegalArgumentException if {@code name} is null or empty
+     * @throws IllegalStateException    if the timer can be neither periodic nor one-shot or cannot
+     *                                  run at the clock's rates ({@code round_freq}: no sub-second
+     *                                  periods), checked before anything changes; or if the clock
+     *                                  is not running; or (real time) if a CPU does not acknowledge
+     *                                  the reconfiguration of a per-CPU timer
      */
     public int setTimer(String name) {
         if (name == null || name.isEmpty()) {
@@ -499,6 +501,11 @@ public final class EventTimerClock extends ClockSource implements EventTimerCons
                 return KernEt.ENOENT;
             }
             checkUsable(et);
+            String why = unrunnable(et);
+            if (why != null) {
+                throw new IllegalStateException("kern.eventtimer.timer: cannot switch to timer " + et.name() + ": "
+                        + why);
+            }
             switchTo(et);
             return 0;
         } finally {
@@ -525,6 +532,23 @@ public final class EventTimerClock extends ClockSource implements EventTimerCons
         }
     }
 
+    /**
+     * Why {@code et} cannot run at this clock's rates (what {@code setuptimer}'s {@code round_freq}
+     * would throw once the old timer is already stopped and freed), or null if it can. ET_LOCK held.
+     */
+    private String unrunnable(EventTimer et) {
+        ClockRates.Rates r = ev.rates();
+        if (r == null) {
+            return null; // not started yet: nothing to compare with (configureHz checks the rates)
+        }
+        try {
+            ClockRates.timerFrequency(et, r, ev.profiling() > 0);
+            return null;
+        } catch (IllegalStateException e) {
+            return e.getMessage();
+        }
+    }
+
     /** The switch of the {@code kern.eventtimer.timer} sysctl, also used by deregistration. ET_LOCK held. */
     private void switchTo(EventTimer et) {
         EventTimer old = ev.timer();
@@ -545,7 +569,7 @@ public final class EventTimerClock extends ClockSource implements EventTimerCons
     /**
      * The deregister callback: the driver withdraws the timer in use, so move to the next best one
      * (found while the departing timer is still active, so that it is skipped), or refuse with
-     * {@code EBUSY} if there is none.
+     * {@code EBUSY} if there is none or it cannot run at the clock's rates (nothing changes then).
      */
     private int deregisterCb(EventTimer et) {
         registry.ET_LOCK();
@@ -555,6 +579,12 @@ public final class EventTimerClock extends ClockSource implements EventTimerCons
             }
             EventTimer next = selectTimer(null, wantPeriodic);
             if (next == null) {
+                return KernEt.EBUSY;
+            }
+            String why = unrunnable(next);
+            if (why != null) { // as if there were no successor: refuse before anything changes
+                LOG.log(System.Logger.Level.WARNING, "eventtimer: keeping " + et.name() + ", the next best timer "
+                        + next.name() + " cannot run: " + why);
                 return KernEt.EBUSY;
             }
             switchTo(next);
@@ -569,19 +599,53 @@ public final class EventTimerClock extends ClockSource implements EventTimerCons
         return closed ? null : ev.timer();
     }
 
-    /** {@code cpu_et_frequency}, first half: {@code configtimer(0)}. ET_LOCK held by the registry. */
+    /**
+     * {@code cpu_et_frequency}, first half: {@code configtimer(0)}. Called by
+     * {@link EventTimers#et_change_frequency} with ET_LOCK held; not for direct use.
+     *
+     * @param et           the timer whose frequency changes (ignored unless it is the one in use)
+     * @param oldFrequency its frequency now, Hz
+     * @param newFrequency the frequency about to be stored, Hz
+     * @throws IllegalStateException if the calling thread does not hold the registry's ET_LOCK
+     *                               (nothing is stopped)
+     */
     @Override
     public void frequencyChanging(EventTimer et, long oldFrequency, long newFrequency) {
+        requireEtLock("cpu_et_frequency");
         if (!closed && et == ev.timer()) {
             ev.configtimer(false);
         }
     }
 
-    /** {@code cpu_et_frequency}, second half: {@code configtimer(1)} with the new frequency. */
+    /**
+     * {@code cpu_et_frequency}, second half: {@code configtimer(1)} with the new frequency. Called
+     * by {@link EventTimers#et_change_frequency} with ET_LOCK held, after
+     * {@link #frequencyChanging}; not for direct use.
+     *
+     * @param et           the timer whose frequency changed (ignored unless it is the one in use)
+     * @param oldFrequency the frequency before the change, Hz
+     * @param newFrequency the frequency now stored, Hz
+     * @throws IllegalStateException if the calling thread does not hold the registry's ET_LOCK, or
+     *                               if the timer in use was not stopped by {@link #frequencyChanging}
+     *                               first (nothing is restarted)
+     */
     @Override
     public void frequencyChanged(EventTimer et, long oldFrequency, long newFrequency) {
+        requireEtLock("cpu_et_frequency");
         if (!closed && et == ev.timer()) {
+            if (!ev.busy()) {
+                throw new IllegalStateException("cpu_et_frequency: timer " + et.name()
+                        + " is running; frequencyChanged must follow frequencyChanging (use et_change_frequency)");
+            }
             ev.configtimer(true);
+        }
+    }
+
+    /** The registry calls the EventTimerConsumer methods with ET_LOCK held; anyone else is refused. */
+    private void requireEtLock(String fn) {
+        if (!registry.etLock().owned()) {
+            throw new IllegalStateException(fn + ": called without ET_LOCK of registry " + registry
+                    + "; change a timer's frequency with et_change_frequency");
         }
     }
 
@@ -775,9 +839,18 @@ public final class EventTimerClock extends ClockSource implements EventTimerCons
             return this;
         }
 
-        /** @param r the registry to take timers from (default {@link EventTimers#defaultRegistry()}) @return this */
+        /**
+         * The registry to take timers from (default {@link EventTimers#defaultRegistry()}).
+         *
+         * @param r the registry
+         * @return this
+         * @throws IllegalArgumentException if {@code r} is null (the builder is unchanged)
+         */
         public Builder registry(EventTimers r) {
-            this.registry = Objects.requireNonNull(r, "registry");
+            if (r == null) {
+                throw new IllegalArgumentException("EventTimerClock.Builder.registry: the registry must not be null");
+            }
+            this.registry = r;
             return this;
         }
 
@@ -861,9 +934,13 @@ public final class EventTimerClock extends ClockSource implements EventTimerCons
          *
          * @param tc returns the current sbintime, never decreasing
          * @return this
+         * @throws IllegalArgumentException if {@code tc} is null (the builder is unchanged)
          */
         public Builder timecounter(LongSupplier tc) {
-            this.timecounter = Objects.requireNonNull(tc, "timecounter");
+            if (tc == null) {
+                throw new IllegalArgumentException("EventTimerClock.Builder.timecounter: the timecounter must not be null");
+            }
+            this.timecounter = tc;
             this.timebase = null;
             return this;
         }
@@ -874,9 +951,13 @@ public final class EventTimerClock extends ClockSource implements EventTimerCons
          *
          * @param tb the time base the virtual drivers run on
          * @return this
+         * @throws IllegalArgumentException if {@code tb} is null (the builder is unchanged)
          */
         public Builder timecounter(VirtualTimebase tb) {
-            this.timecounter = Objects.requireNonNull(tb, "timebase");
+            if (tb == null) {
+                throw new IllegalArgumentException("EventTimerClock.Builder.timecounter: the time base must not be null");
+            }
+            this.timecounter = tb;
             this.timebase = tb;
             return this;
         }
@@ -894,9 +975,19 @@ public final class EventTimerClock extends ClockSource implements EventTimerCons
             return this;
         }
 
-        /** @param h receives hardclock/statclock/profclock ticks (default none) @return this */
+        /**
+         * What receives the hardclock, statclock and profclock ticks (default {@link Hooks#NONE}).
+         *
+         * @param h the hooks
+         * @return this
+         * @throws IllegalArgumentException if {@code h} is null (the builder is unchanged)
+         */
         public Builder hooks(Hooks h) {
-            this.hooks = Objects.requireNonNull(h, "hooks");
+            if (h == null) {
+                throw new IllegalArgumentException("EventTimerClock.Builder.hooks: the hooks must not be null "
+                        + "(use Hooks.NONE)");
+            }
+            this.hooks = h;
             return this;
         }
 

@@ -5,6 +5,7 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongSupplier;
 import org.kcallout.Sbt;
 import org.kcallout.et.EventTimer;
+import org.kcallout.internal.CpuRef;
 
 /**
  * A real-time event timer: a thread that waits on {@link System#nanoTime()} with
@@ -143,12 +144,13 @@ public final class RealTimeTimerDriver extends EventTimer {
         if (!perCpu()) {
             return instances[0];
         }
-        if (cpu < 0) {
+        if (cpu < 0 || cpu >= CpuRef.MAXCPU) {
             throw new IllegalArgumentException("RealTimeTimerDriver " + name()
-                    + ": a per-CPU timer needs a CPU >= 0, got " + cpu);
+                    + ": a per-CPU timer needs a CPU in [0, " + CpuRef.MAXCPU + "), got " + cpu);
         }
         if (cpu >= instances.length) {
-            Instance[] grown = Arrays.copyOf(instances, Math.max(cpu + 1, 2 * instances.length));
+            Instance[] grown = Arrays.copyOf(instances, Math.min(Math.max(cpu + 1, 2 * instances.length),
+                    CpuRef.MAXCPU));
             for (int i = instances.length; i < grown.length; i++) {
                 grown[i] = new Instance(i);
             }

@@ -1,6 +1,5 @@
 package org.kcallout.wheel;
 
-import java.util.Objects;
 import org.kcallout.et.EventTimer;
 
 /**
@@ -57,6 +56,9 @@ public final class ReloadTimerDriver extends EventTimer {
      * @param name    its name
      * @param quality its quality
      * @param hw      the hardware
+     * @throws IllegalArgumentException for null hardware, hardware with a frequency out of
+     *                                  [1, 2^31) Hz or a {@code maxCount} below 1, and as
+     *                                  {@link EventTimer}'s constructor
      */
     public ReloadTimerDriver(String name, int quality, ReloadTimerHardware hw) {
         this(name, ET_FLAGS_PERIODIC | ET_FLAGS_ONESHOT, quality, hw);
@@ -70,14 +72,21 @@ public final class ReloadTimerDriver extends EventTimer {
      *                hardware timer)
      * @param quality its quality
      * @param hw      the hardware
+     * @throws IllegalArgumentException for {@code ET_FLAGS_PERCPU}, null hardware, hardware with a
+     *                                  frequency out of [1, 2^31) Hz or a {@code maxCount} below 1,
+     *                                  and as {@link EventTimer}'s constructor
      */
     public ReloadTimerDriver(String name, int flags, int quality, ReloadTimerHardware hw) {
-        super(name, checkFlags(name, flags), quality, frequencyOf(hw), minPeriodOf(hw), maxPeriodOf(hw));
+        super(name, checkFlags(name, flags, hw), quality, frequencyOf(hw), minPeriodOf(hw), maxPeriodOf(hw));
         this.hw = hw;
         this.freq = hw.frequency();
     }
 
-    private static int checkFlags(String name, int flags) {
+    /** The first argument evaluated: checks the hardware too, so that nothing else runs on null. */
+    private static int checkFlags(String name, int flags, ReloadTimerHardware hw) {
+        if (hw == null) {
+            throw new IllegalArgumentException("ReloadTimerDriver " + name + ": the hardware must not be null");
+        }
         if ((flags & ET_FLAGS_PERCPU) != 0) {
             throw new IllegalArgumentException("ReloadTimerDriver " + name
                     + ": one reload timer cannot be per-CPU (flags 0x" + Integer.toHexString(flags) + ")");
@@ -86,7 +95,6 @@ public final class ReloadTimerDriver extends EventTimer {
     }
 
     private static long frequencyOf(ReloadTimerHardware hw) {
-        Objects.requireNonNull(hw, "hardware");
         return TimerCounts.checkFrequency("ReloadTimerDriver", hw.frequency());
     }
 
@@ -164,9 +172,16 @@ public final class ReloadTimerDriver extends EventTimer {
      * {@code timer_value} in sbintime: how long ago the last interrupt (or load) was.
      *
      * @return sbintime, rounded down to whole counts
+     * @throws IllegalStateException if the hardware breaks its contract by reporting a negative
+     *                               count
      */
     public long elapsedSinceInterrupt() {
-        return TimerCounts.countsToSbtFloor(hw.timerValue(), freq);
+        long counts = hw.timerValue();
+        if (counts < 0) {
+            throw new IllegalStateException("timer_value: hardware of ReloadTimerDriver " + name()
+                    + " reported " + counts + " counts; must be >= 0");
+        }
+        return TimerCounts.countsToSbtFloor(counts, freq);
     }
 
     /** {@return the hardware} */

@@ -2,7 +2,6 @@ package org.kcallout.wheel;
 
 import static org.kcallout.Sbt.SBT_MAX;
 
-import java.util.Objects;
 import org.kcallout.Sbt;
 
 /**
@@ -40,9 +39,14 @@ public final class SimulatedReloadTimer implements ReloadTimerHardware, VirtualT
      * @param timebase  the time it counts on
      * @param frequency Hz, in [1, 2^31)
      * @param maxCount  the largest loadable period, counts, {@code >= 1}
+     * @throws IllegalArgumentException for a null time base, a frequency out of [1, 2^31) Hz or a
+     *                                  {@code maxCount} below 1
      */
     public SimulatedReloadTimer(VirtualTimebase timebase, long frequency, long maxCount) {
-        this.timebase = Objects.requireNonNull(timebase, "timebase");
+        if (timebase == null) {
+            throw new IllegalArgumentException("SimulatedReloadTimer: the time base must not be null");
+        }
+        this.timebase = timebase;
         this.frequency = TimerCounts.checkFrequency("SimulatedReloadTimer", frequency);
         if (maxCount < 1) {
             throw new IllegalArgumentException("SimulatedReloadTimer: maxCount must be >= 1, got " + maxCount);

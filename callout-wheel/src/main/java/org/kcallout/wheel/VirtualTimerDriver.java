@@ -3,10 +3,10 @@ package org.kcallout.wheel;
 import static org.kcallout.Sbt.SBT_MAX;
 
 import java.util.Arrays;
-import java.util.Objects;
 import org.kcallout.Sbt;
 import org.kcallout.et.EventTimer;
 import org.kcallout.et.EventTimers;
+import org.kcallout.internal.CpuRef;
 
 /**
  * A deterministic event timer on a {@link VirtualTimebase}, for tests and for users' tests: it
@@ -85,6 +85,7 @@ public final class VirtualTimerDriver extends EventTimer implements VirtualTimeb
      * @param name     its name
      * @param flags    {@code ET_FLAGS_*}: PERIODIC and/or ONESHOT, optionally C3STOP, POW2DIV
      * @param quality  its quality
+     * @throws IllegalArgumentException for a null time base, and as {@link EventTimer}'s constructor
      */
     public VirtualTimerDriver(VirtualTimebase timebase, String name, int flags, int quality) {
         this(timebase, name, flags, quality, 0, 0, SBT_MAX);
@@ -100,11 +101,21 @@ public final class VirtualTimerDriver extends EventTimer implements VirtualTimeb
      * @param frequency Hz, 0 (exact) or in [1, 2^31)
      * @param minPeriod shortest programmable delay, sbintime
      * @param maxPeriod longest programmable delay, sbintime
+     * @throws IllegalArgumentException for a null time base, a frequency out of range, and as
+     *                                  {@link EventTimer}'s constructor (nothing is built)
      */
     public VirtualTimerDriver(VirtualTimebase timebase, String name, int flags, int quality, long frequency,
                               long minPeriod, long maxPeriod) {
-        super(name, flags, quality, checkFrequency(name, frequency), minPeriod, maxPeriod);
-        this.timebase = Objects.requireNonNull(timebase, "timebase");
+        super(name, flags, quality, checkArguments(timebase, name, frequency), minPeriod, maxPeriod);
+        this.timebase = timebase;
+    }
+
+    /** The checks of the constructor's own arguments, made before {@link EventTimer}'s constructor runs. */
+    private static long checkArguments(VirtualTimebase tb, String name, long frequency) {
+        if (tb == null) {
+            throw new IllegalArgumentException("VirtualTimerDriver " + name + ": the time base must not be null");
+        }
+        return checkFrequency(name, frequency);
     }
 
     private static long checkFrequency(String name, long f) {
@@ -119,11 +130,11 @@ public final class VirtualTimerDriver extends EventTimer implements VirtualTimeb
 
     @Override
     protected synchronized int start(int cpu, long first, long period) {
+        Instance in = instance(cpu); // checks the CPU before anything changes
         if (!joined) {
             timebase.attach(this);
             joined = true;
         }
-        Instance in = instance(cpu);
         long q = quantizedPeriod(period);
         long f = first <= 0 ? 0 : quantize(first);
         if (q != 0 && f == 0) {
@@ -150,12 +161,13 @@ public final class VirtualTimerDriver extends EventTimer implements VirtualTimeb
         if (!perCpu()) {
             return instances[0];
         }
-        if (cpu < 0) {
-            throw new IllegalArgumentException("VirtualTimerDriver " + name() + ": a per-CPU timer needs a CPU >= 0, got "
-                    + cpu);
+        if (cpu < 0 || cpu >= CpuRef.MAXCPU) {
+            throw new IllegalArgumentException("VirtualTimerDriver " + name() + ": a per-CPU timer needs a CPU in [0, "
+                    + CpuRef.MAXCPU + "), got " + cpu);
         }
         if (cpu >= instances.length) {
-            Instance[] grown = Arrays.copyOf(instances, Math.max(cpu + 1, 2 * instances.length));
+            Instance[] grown = Arrays.copyOf(instances, Math.min(Math.max(cpu + 1, 2 * instances.length),
+                    CpuRef.MAXCPU));
             for (int i = instances.length; i < grown.length; i++) {
                 grown[i] = new Instance();
             }
@@ -299,9 +311,18 @@ public final class VirtualTimerDriver extends EventTimer implements VirtualTimeb
      *
      * @param registry the registry the timer is registered with
      * @param hz       the new frequency, 0 or in [1, 2^31)
+     * @throws IllegalArgumentException for a null registry or a frequency out of range
+     * @throws IllegalStateException    if the timer is registered with another registry
      */
     public void changeFrequency(EventTimers registry, long hz) {
-        checkFrequency(name(), hz);
+        if (registry == null) {
+            throw new IllegalArgumentException("et_change_frequency: timer " + name()
+                    + ": the registry must not be null");
+        }
+        if (hz < 0 || hz >= TimerCounts.MAX_FREQUENCY) {
+            throw new IllegalArgumentException("et_change_frequency: VirtualTimerDriver " + name()
+                    + ": frequency must be 0 or in [1, 2^31) Hz, got " + hz);
+        }
         registry.et_change_frequency(this, hz);
     }
 
