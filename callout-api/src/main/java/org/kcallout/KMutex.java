@@ -255,9 +255,12 @@ public final class KMutex implements CalloutLock {
      *
      * @param thread the thread
      * @return true if {@code thread} is queued on this mutex
-     * @throws NullPointerException if {@code thread} is null
+     * @throws IllegalArgumentException if {@code thread} is null
      */
     public boolean isQueued(Thread thread) {
+        if (thread == null) {
+            throw new IllegalArgumentException("isQueued: thread must not be null (mutex " + name + ")");
+        }
         return sync.isQueued(thread);
     }
 

@@ -4,7 +4,12 @@ import java.util.Objects;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
-/** The JDK lock adapters behind {@link CalloutLock#of}. */
+/**
+ * The JDK lock adapters behind {@link CalloutLock#of}. Misuse that the JDK answers with
+ * {@link IllegalMonitorStateException} (releasing a lock the thread does not hold), or with a hang
+ * (taking the write lock while holding the read lock: no upgrade), throws
+ * {@link IllegalStateException} naming the C function, as everywhere in kcallout.
+ */
 final class LockAdapters {
     private LockAdapters() {
     }
@@ -24,6 +29,9 @@ final class LockAdapters {
 
         @Override
         public void unlock() {
+            if (!lock.isHeldByCurrentThread()) {
+                throw new IllegalStateException("mtx_unlock: " + name() + " is not held by " + Thread.currentThread().getName());
+            }
             lock.unlock();
         }
 
@@ -58,11 +66,19 @@ final class LockAdapters {
 
         @Override
         public void lock() {
+            if (!lock.isWriteLockedByCurrentThread() && lock.getReadHoldCount() > 0) {
+                throw new IllegalStateException("rw_wlock: " + name() + " is held shared by "
+                        + Thread.currentThread().getName() + ", which would wait for itself forever (no upgrade)");
+            }
             lock.writeLock().lock();
         }
 
         @Override
         public void unlock() {
+            if (!lock.isWriteLockedByCurrentThread()) {
+                throw new IllegalStateException("rw_wunlock: " + name() + " is not write-locked by "
+                        + Thread.currentThread().getName());
+            }
             lock.writeLock().unlock();
         }
 
@@ -73,6 +89,10 @@ final class LockAdapters {
 
         @Override
         public void unlockShared() {
+            if (lock.getReadHoldCount() == 0) {
+                throw new IllegalStateException("rw_runlock: " + name() + " is not read-locked by "
+                        + Thread.currentThread().getName());
+            }
             lock.readLock().unlock();
         }
 

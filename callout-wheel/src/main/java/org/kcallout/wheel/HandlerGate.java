@@ -38,8 +38,12 @@ public final class HandlerGate {
      *
      * @param timeout a safety net against a hung test, not a timing assertion
      * @return true if a handler entered, false on timeout
+     * @throws IllegalArgumentException if {@code timeout} is null
      */
     public boolean awaitEntered(Duration timeout) {
+        if (timeout == null) {
+            throw new IllegalArgumentException("awaitEntered: timeout must not be null");
+        }
         try {
             return entered.tryAcquire(timeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
