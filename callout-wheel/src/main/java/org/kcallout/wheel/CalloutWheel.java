@@ -128,7 +128,19 @@ public final class CalloutWheel implements CalloutSystem {
                 softclockThreads[i].start();
             }
         }
-        this.clock.start();
+        try {
+            this.clock.start();
+        } catch (RuntimeException | Error e) {
+            // The system is not built: nothing may keep running for it.
+            closed = true;
+            clock.stop();
+            if (softclockThreads != null) {
+                for (SoftclockThread t : softclockThreads) {
+                    t.shutdown();
+                }
+            }
+            throw e;
+        }
     }
 
     /**

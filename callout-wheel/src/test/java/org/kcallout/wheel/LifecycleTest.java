@@ -335,6 +335,49 @@ final class LifecycleTest {
         assertEquals(List.of(), left, "threads of closed systems still alive");
     }
 
+    /** A clock whose start fails: the build throws and no softclock thread is left running. */
+    @Test
+    void build_clockFailsToStart_throwsAndLeavesNoThreadBehind() throws Exception {
+        Set<Thread> before = new HashSet<>(Thread.getAllStackTraces().keySet());
+        TicklessClock failing = new TicklessClock() {
+            @Override
+            public long sbinuptime() {
+                return 0;
+            }
+
+            @Override
+            boolean runsSoftclockInline() {
+                return false;
+            }
+
+            @Override
+            boolean isEarlierThanProgrammed(long bt) {
+                return false;
+            }
+
+            @Override
+            void wakeUp() {
+            }
+
+            @Override
+            void start() {
+                throw new IllegalStateException("test: the timer cannot start");
+            }
+
+            @Override
+            void stop() {
+            }
+        };
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> CalloutWheel.builder().ncpus(2).clock(failing).build());
+        assertTrue(e.getMessage().contains("cannot start"), e.getMessage());
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (!before.contains(t) && t instanceof SoftclockThread) {
+                Bounded.join("softclock thread of a system that failed to build", t);
+            }
+        }
+    }
+
     /** The facade's default system starts its threads on first use and a closed one is replaced. */
     @Test
     void defaultSystem_startsOnFirstUse_stopsOnClose_andIsReplacedAfterClose() throws Exception {
