@@ -1029,6 +1029,12 @@ final class CalloutWheelMisuseMatrixTest {
         }, "already");
         t.ise("vt.advanceTicks(1) from inside a handler", fn(), f -> fromOwnHandler(f, self -> f.vt.advanceTicks(1)),
                 "handler");
+        t.ise("sys.init(self, true) from its own handler: running", fn("callout_init"),
+                f -> fromOwnHandler(f, self -> f.sys.init(self, true)), "running");
+        t.ise("sys.initLock(self, mtx, 0) from its own handler: running", fn("callout_init_lock"),
+                f -> fromOwnHandler(f, self -> f.sys.initLock(self, f.mtx, 0)), "running");
+        t.ise("KernTimeout.callout_init(self, 1) from its own handler: running", fn("callout_init"),
+                f -> fromOwnHandler(f, self -> KernTimeout.callout_init(self, 1)), "running");
     }
 
     /** Body of a handler that makes a call that must throw. */
@@ -1285,12 +1291,45 @@ final class CalloutWheelMisuseMatrixTest {
         t.accept(Mode.CLOSED, "sys.when(tick, 0, 0)", f -> f.sys.when(f.tick, 0, 0));
         t.accept(Mode.CLOSED, "KernTimeout.callout_when(tick, 0, C_HARDCLOCK)",
                 f -> KernTimeout.callout_when(f.tick, 0, C_HARDCLOCK));
-        t.accept(Mode.CLOSED, "sys.hardclocktime(1), ticks(), sbinuptime(), curcpu()", f -> {
+        t.accept(Mode.CLOSED, "sys: every no-argument query, hardclocktime(1)", f -> {
             f.sys.hardclocktime(1);
             f.sys.ticks();
             f.sys.sbinuptime();
+            f.sys.profile();
+            f.sys.ncpus();
+            f.sys.defaultCpu();
+            f.sys.hz();
+            f.sys.tickSbt();
+            f.sys.precExp();
+            f.sys.tickThreshold();
+            f.sys.giant();
+            f.sys.scanBatch();
+            f.sys.callwheelSize();
+            f.sys.clock();
+            f.sys.toString();
             return f.sys.curcpu();
         });
+        t.accept(Mode.CLOSED, "KernTimeout: every no-argument query", f -> {
+            KernTimeout.hz();
+            KernTimeout.tick_sbt();
+            KernTimeout.ticks();
+            KernTimeout.sbinuptime();
+            KernTimeout.getsbinuptime();
+            KernTimeout.Giant();
+            return KernTimeout.curcpu();
+        });
+        t.accept(Mode.CLOSED, "sys.pendingCount(0) + pendingCount(1): close() emptied the wheels",
+                f -> f.sys.pendingCount(0) + f.sys.pendingCount(1))
+                .afterCall((f, r) -> assertEquals(0, r, "callouts still on a wheel or expire queue after close()"));
+        t.accept(Mode.CLOSED, "sys.inBucket(victim, b) for every bucket: close() unlinked it", f -> {
+            for (int b = 0; b < WHEEL; b++) {
+                if (f.sys.inBucket(f.victim.c, b)) {
+                    return b;
+                }
+            }
+            return -1;
+        }).afterCall((f, r) -> assertEquals(-1, r, "bucket still holding the victim after close()"));
+        t.accept(Mode.CLOSED, "sys.firstevent(0), lastscan(0)", f -> f.sys.firstevent(0) + f.sys.lastscan(0));
         // Still bad arguments on a closed system: they are reported, not "closed".
         t.reject(Mode.CLOSED, "sys.stop(null)", IllegalArgumentException.class, fn("callout_stop"),
                 f -> f.sys.stop(null), "null");
@@ -1336,6 +1375,12 @@ final class CalloutWheelMisuseMatrixTest {
                 return w;
             }
         }, "defaultCpu", "2");
+        t.accept(Mode.OPEN, "Builder.failureHook(null).observer(null): the defaults", f -> {
+            try (CalloutWheel w = CalloutWheel.builder().clock(new VirtualEventTimer()).ncpus(1)
+                    .failureHook(null).observer(null).build()) {
+                return w.isClosed();
+            }
+        }).afterCall((f, r) -> assertEquals(Boolean.FALSE, r));
         t.ise("Builder.clock(vt already driving sys).build()", fn(), f -> {
             try (CalloutWheel w = CalloutWheel.builder().clock(f.vt).ncpus(1).build()) {
                 return w;
@@ -1431,6 +1476,16 @@ final class CalloutWheelMisuseMatrixTest {
             f.vt.advanceTo(SBT_MAX);
             return f.vt.now();
         }).movesTime();
+        t.accept(Mode.OPEN, "a system with nothing ever armed: vt.advanceTo(SBT_MAX) returns", f -> {
+            VirtualEventTimer v = new VirtualEventTimer();
+            CalloutWheel w = CalloutWheel.builder().clock(v).ncpus(1).callwheelSize(16).build();
+            try {
+                Bounded.run("idle vt.advanceTo(SBT_MAX)", () -> v.advanceTo(SBT_MAX));
+                return v.now();
+            } finally {
+                w.close(); // also ends a still-running advance (it checks isClosed between interrupts)
+            }
+        }).afterCall((f, r) -> assertEquals(SBT_MAX, r, "now"));
         t.accept(Mode.OPEN, "vt.advance(0): runs nothing that is not due", f -> {
             f.vt.advance(0);
             return null;
