@@ -59,9 +59,10 @@ import org.kcallout.When;
  * {@link VirtualEventTimer}, installed as the {@link KernTimeout} default, and a second system of 1
  * CPU and 16 buckets; callouts armed on both before the call ("victims") must be exactly as they
  * were after a rejected call (pending, active, time, precision, flags, handler, CPU, lock), and
- * then each fires exactly once. In the CLOSED rows the first system is closed before the call: its
- * victims must be neither pending nor active and never fire, while the other system's still fires
- * once. Every call runs {@link Bounded bounded}: a hang fails after 30 s with a dump of all threads.
+ * then each fires exactly once. In the CLOSED rows the first system is closed before the call (in
+ * the CLOSES rows, by the call, from a handler or holding a lock a dispatched invocation waits
+ * for): its victims must be neither pending nor active and never fire, while the other system's
+ * still fires once. Every call runs {@link Bounded bounded}: a hang fails after 30 s with a dump of all threads.
  */
 final class CalloutWheelMisuseMatrixTest {
     /* Implementation notes: a row is a lambda over the fixture plus its expectation; rows() builds
@@ -267,6 +268,8 @@ final class CalloutWheelMisuseMatrixTest {
         final VirtualEventTimer vt = new VirtualEventTimer();
         final VirtualEventTimer otherVt = new VirtualEventTimer();
         final KMutex mtx = new KMutex("matrix-mtx");
+        /** The engine's wait hooks on sys: tells when a dispatched invocation waits for its lock. */
+        final SpecSupport.WaitObserver obs = new SpecSupport.WaitObserver();
         /** Armed on sys, CPU 0, 5 ticks. */
         final Probe victim = new Probe("victim");
         /** Armed on sys, CPU 1, 7 ticks: the callout most bad calls name. */
@@ -290,7 +293,7 @@ final class CalloutWheelMisuseMatrixTest {
         private boolean installed;
 
         void setUp() {
-            sys = CalloutWheel.builder().clock(vt).ncpus(NCPUS).callwheelSize(WHEEL).build();
+            sys = CalloutWheel.builder().clock(vt).ncpus(NCPUS).callwheelSize(WHEEL).observer(obs).build();
             other = CalloutWheel.builder().clock(otherVt).ncpus(1).callwheelSize(16).build();
             tick = sys.tickSbt();
             vt.advanceTicks(1);
@@ -1372,10 +1375,7 @@ final class CalloutWheelMisuseMatrixTest {
                     try {
                         adv.start();
                         // victim runs at tick 5; locked, due at tick 6, is dispatched and waits for mtx
-                        while (!f.mtx.hasQueuedThreads()) {
-                            assertTrue(adv.isAlive(), "the advance ended without waiting for mtx");
-                            Thread.onSpinWait();
-                        }
+                        f.obs.awaitLockWait();
                         f.sys.close(); // must not wait for the invocation that waits for our lock
                     } finally {
                         f.mtx.unlock();
