@@ -1,41 +1,96 @@
 package org.kcallout.wheel;
 
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.Map;
-import java.util.concurrent.Callable;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import org.opentest4j.AssertionFailedError;
 
 /**
- * Runs a piece of a test that could hang (a close, a drain, a join) on its own daemon thread, and
- * fails the test with a dump of every thread if it has not finished within {@link #LIMIT}. The
- * limit is a safety net against a hang, never a timing assertion.
+ * Runs a call that could hang (a drain, a close, an advance that dispatches handlers) on a helper
+ * thread, bounded by {@link #LIMIT}: the call's own result or exception is passed back unchanged to
+ * the caller, and if it has not returned within the limit the caller fails with {@link Timeout},
+ * whose message is a dump of every thread's stack ({@link Thread#getAllStackTraces()}), so that a
+ * deadlock in the engine shows up as a readable failure instead of a hung build.
  */
 final class Bounded {
-    /** How long a bounded step may take before the test fails as hung. */
-    static final Duration LIMIT = Duration.ofSeconds(30);
+    /* Implementation notes: the helper is a daemon, so a call that never returns cannot keep the
+     * JVM alive; it is left running after a timeout (kernel sleeps, like drain's, are
+     * uninterruptible, so interrupting it would prove nothing). The limit is a safety net, never a
+     * timing assertion. */
 
-    /** A step that may throw anything. */
-    @FunctionalInterface
-    interface Step {
-        void run() throws Exception;
-    }
+    /** The bound on every call: a safety net, not a timing assertion. */
+    static final Duration LIMIT = Duration.ofSeconds(30);
 
     private Bounded() {
     }
 
     /**
-     * Runs {@code step} on a new daemon thread named {@code what} and waits for it.
+     * A call that may throw anything.
      *
-     * @param what names the step in the thread's name and in a failure
-     * @param step the step (it runs on another thread: locks it takes are that thread's)
-     * @throws Exception whatever the step threw
-     * @throws AssertionFailedError with a thread dump, if it did not finish within {@link #LIMIT}
+     * @param <T> its result type
      */
-    static void run(String what, Step step) throws Exception {
+    @FunctionalInterface
+    interface Body<T> {
+        T run() throws Throwable;
+    }
+
+    /** A call without a result that may throw anything. */
+    @FunctionalInterface
+    interface Step {
+        void run() throws Throwable;
+    }
+
+    /** The call did not return within {@link #LIMIT}; the message holds a dump of every thread. */
+    static final class Timeout extends AssertionError {
+        private static final long serialVersionUID = 1L;
+
+        Timeout(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * Runs {@code body} on a helper daemon thread and waits at most {@link #LIMIT} for it.
+     *
+     * @param what names the call in a timeout message
+     * @param body the call
+     * @param <T>  its result type
+     * @return what {@code body} returned
+     * @throws Timeout   if {@code body} is still running after {@link #LIMIT}
+     * @throws Throwable whatever {@code body} threw, unchanged
+     */
+    static <T> T call(String what, Body<T> body) throws Throwable {
+        Object[] result = new Object[1];
+        Throwable[] failure = new Throwable[1];
+        Thread t = new Thread(() -> {
+            try {
+                result[0] = body.run();
+            } catch (Throwable e) {
+                failure[0] = e;
+            }
+        }, "bounded: " + what);
+        t.setDaemon(true);
+        t.start();
+        t.join(LIMIT.toMillis()); // join gives happens-before for result and failure
+        if (t.isAlive()) {
+            throw new Timeout(what + " did not return within " + LIMIT + " (safety net: a deadlock or a lost "
+                    + "wake-up); all threads:\n" + threadDump());
+        }
+        if (failure[0] != null) {
+            throw failure[0];
+        }
+        @SuppressWarnings("unchecked")
+        T r = (T) result[0];
+        return r;
+    }
+
+    /**
+     * {@link #call} for a step without a result.
+     *
+     * @param what names the call in a timeout message
+     * @param step the call
+     * @throws Throwable as {@link #call}
+     */
+    static void run(String what, Step step) throws Throwable {
         call(what, () -> {
             step.run();
             return null;
@@ -43,64 +98,38 @@ final class Bounded {
     }
 
     /**
-     * As {@link #run}, with a result.
-     *
-     * @param what names the step
-     * @param body the step
-     * @param <T>  its result type
-     * @return its result
-     * @throws Exception whatever the step threw
-     */
-    static <T> T call(String what, Callable<T> body) throws Exception {
-        CompletableFuture<T> result = new CompletableFuture<>();
-        Thread t = new Thread(() -> {
-            try {
-                result.complete(body.call());
-            } catch (Throwable e) {
-                result.completeExceptionally(e);
-            }
-        }, "bounded: " + what);
-        t.setDaemon(true);
-        t.start();
-        try {
-            return result.get(LIMIT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            throw new AssertionFailedError(what + " did not finish within " + LIMIT.toSeconds() + " s: it hangs.\n"
-                    + threadDump());
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof Exception) {
-                throw (Exception) cause;
-            }
-            throw (Error) cause;
-        }
-    }
-
-    /**
-     * Waits for {@code t} to end, failing with a thread dump after {@link #LIMIT}.
+     * Waits for {@code t} to end, failing with a dump of every thread after {@link #LIMIT}.
      *
      * @param what names the wait in a failure
      * @param t    the thread
-     * @throws InterruptedException if interrupted
+     * @throws InterruptedException if interrupted while waiting
+     * @throws Timeout              if {@code t} is still alive after {@link #LIMIT}
      */
     static void join(String what, Thread t) throws InterruptedException {
         t.join(LIMIT.toMillis());
         if (t.isAlive()) {
-            throw new AssertionFailedError(what + ": thread " + t.getName() + " did not end within "
-                    + LIMIT.toSeconds() + " s.\n" + threadDump());
+            throw new Timeout(what + ": thread " + t.getName() + " did not end within " + LIMIT
+                    + "; all threads:\n" + threadDump());
         }
     }
 
-    /** @return the stack of every live thread, for a failure message */
+    /** @return the stack of every live thread, in the style of jstack, sorted by thread name */
     static String threadDump() {
-        StringBuilder sb = new StringBuilder("Thread dump:\n");
-        for (Map.Entry<Thread, StackTraceElement[]> e : Thread.getAllStackTraces().entrySet()) {
-            Thread t = e.getKey();
-            sb.append('"').append(t.getName()).append("\" ").append(t.getState()).append('\n');
-            for (StackTraceElement f : e.getValue()) {
-                sb.append("    at ").append(f).append('\n');
-            }
-        }
+        StringBuilder sb = new StringBuilder();
+        Map<Thread, StackTraceElement[]> all = Thread.getAllStackTraces();
+        all.entrySet().stream()
+                .sorted(Comparator.comparing(e -> e.getKey().getName()))
+                .forEach(e -> {
+                    Thread th = e.getKey();
+                    sb.append('"').append(th.getName()).append('"')
+                            .append(th.isDaemon() ? " daemon" : "")
+                            .append(" id=").append(th.getId())
+                            .append(' ').append(th.getState()).append('\n');
+                    for (StackTraceElement f : e.getValue()) {
+                        sb.append("\tat ").append(f).append('\n');
+                    }
+                    sb.append('\n');
+                });
         return sb.toString();
     }
 }

@@ -116,7 +116,7 @@ final class LifecycleTest {
     @ParameterizedTest
     @EnumSource(RealTime.class)
     void close_byTheMutexHolderWhileTheDispatcherWaitsForIt_returnsAndCancelsTheInvocation(RealTime rt)
-            throws Exception {
+            throws Throwable {
         LockWaitLatch obs = new LockWaitLatch();
         CalloutWheel sys = rt.build(b -> b.observer(obs));
         KMutex m = new KMutex("m");
@@ -143,7 +143,7 @@ final class LifecycleTest {
     /** A Giant handler on CPU 0 closes while a Giant callout on CPU 1 waits for Giant. */
     @ParameterizedTest
     @EnumSource(RealTime.class)
-    void close_fromAGiantHandlerWhileAGiantCalloutWaitsOnAnotherCpu_returns(RealTime rt) throws Exception {
+    void close_fromAGiantHandlerWhileAGiantCalloutWaitsOnAnotherCpu_returns(RealTime rt) throws Throwable {
         LockWaitLatch obs = new LockWaitLatch();
         CalloutWheel sys = rt.build(b -> b.ncpus(2).observer(obs));
         Callout c0 = new Callout();
@@ -179,7 +179,7 @@ final class LifecycleTest {
     /** close() waits for a handler that has started, and returns after it. */
     @ParameterizedTest
     @EnumSource(RealTime.class)
-    void close_whileAHandlerRuns_waitsForIt(RealTime rt) throws Exception {
+    void close_whileAHandlerRuns_waitsForIt(RealTime rt) throws Throwable {
         CalloutWheel sys = rt.build(b -> { });
         Callout c = new Callout();
         sys.init(c, true);
@@ -216,7 +216,7 @@ final class LifecycleTest {
     /** A handler closes its own system, for each kind of callout; close() returns in the handler. */
     @ParameterizedTest
     @EnumSource(HandlerKind.class)
-    void close_fromInsideAHandler_returnsAndStopsTheRest(HandlerKind kind) throws Exception {
+    void close_fromInsideAHandler_returnsAndStopsTheRest(HandlerKind kind) throws Throwable {
         for (RealTime rt : RealTime.values()) {
             CalloutWheel sys = rt.build(b -> { });
             Callout c = kind.init(sys);
@@ -294,7 +294,7 @@ final class LifecycleTest {
     /** A second close(), later or from another thread, returns and changes nothing. */
     @ParameterizedTest
     @EnumSource(RealTime.class)
-    void close_twice_isIdempotent(RealTime rt) throws Exception {
+    void close_twice_isIdempotent(RealTime rt) throws Throwable {
         CalloutWheel sys = rt.build(b -> { });
         Bounded.run("close() twice", () -> {
             sys.close();
@@ -309,7 +309,7 @@ final class LifecycleTest {
 
     /** Building and closing systems leaves no thread behind, on every clock. */
     @Test
-    void buildAndClose_fiftySystemsPerClock_leavesNoThreadBehind() throws Exception {
+    void buildAndClose_fiftySystemsPerClock_leavesNoThreadBehind() throws Throwable {
         Set<Thread> before = new HashSet<>(Thread.getAllStackTraces().keySet());
         for (RealTime rt : RealTime.values()) {
             for (int i = 0; i < 50; i++) {
@@ -337,7 +337,7 @@ final class LifecycleTest {
 
     /** A clock whose start fails: the build throws and no softclock thread is left running. */
     @Test
-    void build_clockFailsToStart_throwsAndLeavesNoThreadBehind() throws Exception {
+    void build_clockFailsToStart_throwsAndLeavesNoThreadBehind() throws Throwable {
         Set<Thread> before = new HashSet<>(Thread.getAllStackTraces().keySet());
         TicklessClock failing = new TicklessClock() {
             @Override
@@ -380,7 +380,7 @@ final class LifecycleTest {
 
     /** The facade's default system starts its threads on first use and a closed one is replaced. */
     @Test
-    void defaultSystem_startsOnFirstUse_stopsOnClose_andIsReplacedAfterClose() throws Exception {
+    void defaultSystem_startsOnFirstUse_stopsOnClose_andIsReplacedAfterClose() throws Throwable {
         CalloutSystem previous = KernTimeout.setSystem(null);
         try {
             CalloutSystem first = KernTimeout.system();
@@ -495,7 +495,7 @@ final class LifecycleTest {
 
     /** The case: a keeps m; b, due later on m, still runs, and m is free afterwards. */
     @Test
-    void returnUnlockedHandlerKeepingItsLock_virtual_nextCalloutOnTheLockRuns() throws Exception {
+    void returnUnlockedHandlerKeepingItsLock_virtual_nextCalloutOnTheLockRuns() throws Throwable {
         List<Throwable> failures = new CopyOnWriteArrayList<>();
         VirtualEventTimer vt = new VirtualEventTimer();
         try (CalloutWheel sys = CalloutWheel.builder().ncpus(1).clock(vt)
@@ -527,7 +527,7 @@ final class LifecycleTest {
     @ParameterizedTest
     @EnumSource(RealTime.class)
     void returnUnlockedHandlerKeepingItsLock_realTime_lockIsReleasedAndNextCalloutRuns(RealTime rt)
-            throws Exception {
+            throws Throwable {
         List<Throwable> failures = new CopyOnWriteArrayList<>();
         CalloutWheel sys = rt.build(b -> b.failureHook((c, t) -> failures.add(t)));
         try {
@@ -558,7 +558,7 @@ final class LifecycleTest {
     /** The advance stops with an exception; the invocation stays pending and runs later. */
     @ParameterizedTest
     @EnumSource(Clocks.class)
-    void advance_whileHoldingADueCalloutsLock_throwsAndKeepsItPending(Clocks clocks) throws Exception {
+    void advance_whileHoldingADueCalloutsLock_throwsAndKeepsItPending(Clocks clocks) throws Throwable {
         Clocks.Setup s = clocks.create();
         try (CalloutWheel sys = s.build(b -> b.ncpus(1))) {
             KMutex m = new KMutex("m");
@@ -639,7 +639,7 @@ final class LifecycleTest {
     /** On a softclock thread too. */
     @ParameterizedTest
     @EnumSource(RealTime.class)
-    void interrupt_leftByAHandler_doesNotLeakOnASoftclockThread(RealTime rt) throws Exception {
+    void interrupt_leftByAHandler_doesNotLeakOnASoftclockThread(RealTime rt) throws Throwable {
         CalloutWheel sys = rt.build(b -> { });
         try {
             Callout a = new Callout();
