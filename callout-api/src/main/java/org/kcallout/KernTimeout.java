@@ -713,9 +713,12 @@ public final class KernTimeout {
      *
      * @param c the callout
      * @return whether it is pending
-     * @throws NullPointerException if {@code c} is null
+     * @throws IllegalArgumentException if {@code c} is null
      */
     public static boolean callout_pending(Callout c) {
+        if (c == null) {
+            throw new IllegalArgumentException("callout_pending: callout must not be null");
+        }
         return c.pending();
     }
 
@@ -726,9 +729,12 @@ public final class KernTimeout {
      *
      * @param c the callout
      * @return whether it is active
-     * @throws NullPointerException if {@code c} is null
+     * @throws IllegalArgumentException if {@code c} is null
      */
     public static boolean callout_active(Callout c) {
+        if (c == null) {
+            throw new IllegalArgumentException("callout_active: callout must not be null");
+        }
         return c.active();
     }
 
@@ -737,9 +743,12 @@ public final class KernTimeout {
      * read-modify-write as in C: call it under the callout's lock or from its handler.
      *
      * @param c the callout
-     * @throws NullPointerException if {@code c} is null
+     * @throws IllegalArgumentException if {@code c} is null
      */
     public static void callout_deactivate(Callout c) {
+        if (c == null) {
+            throw new IllegalArgumentException("callout_deactivate: callout must not be null");
+        }
         c.deactivate();
     }
 }

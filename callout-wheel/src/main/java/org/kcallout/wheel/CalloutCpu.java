@@ -93,6 +93,8 @@ final class CalloutCpu extends CpuRef {
     int ccBucket = -1;
     long firstevent = SBT_MAX;
     long lastscan;
+    /** Callouts on the wheel or the expire queue that can still run (time below SBT_MAX); guarded by lock. */
+    int live;
     boolean scanning;
 
     CalloutCpu(CalloutWheel wheel, int cpuId, int callwheelSize) {
@@ -133,6 +135,9 @@ final class CalloutCpu extends CpuRef {
             precision = SBT_MAX - sbt;
         }
         c.precision = precision;
+        if (sbt != SBT_MAX) {
+            live++;
+        }
         int iflags = (c.iflags | CALLOUT_PENDING) & ~CALLOUT_PROCESSED;
         if ((flags & C_DIRECT_EXEC) != 0) {
             iflags |= CALLOUT_DIRECT;
@@ -170,6 +175,20 @@ final class CalloutCpu extends CpuRef {
             ccNext = c.next;
         }
         c.unlink();
+        leave(c);
+    }
+
+    /** Bookkeeping of {@link #live} for a callout that left the wheel or the expire queue. */
+    private void leave(Callout c) {
+        if (c.time != SBT_MAX) {
+            live--;
+        }
+    }
+
+    /** True if nothing on this CPU can run: see {@link CalloutWheel#skipIdleTo}. Called with the lock. */
+    boolean idleLocked() {
+        assert lock.isHeldByCurrentThread();
+        return live == 0 && !scanning && expireq.next == expireq;
     }
 
     /** {@link #process} result bit: the expire queue is non-empty afterwards. */
@@ -281,6 +300,7 @@ final class CalloutCpu extends CpuRef {
                         ccNext = c.next;
                         ccBucket = b;
                         c.unlink();
+                        leave(c);
                         dispatch(c, 1);
                         n = ccNext;
                     } else {
@@ -358,6 +378,7 @@ final class CalloutCpu extends CpuRef {
                 throw refuseHeldLock(c);
             }
             c.unlink();
+            leave(c);
             dispatch(c, 0);
             n++;
         }

@@ -773,7 +773,7 @@ public final class CalloutWheel implements CalloutSystem {
      */
     public boolean inBucket(Callout c, int bucket) {
         if (bucket < 0 || bucket >= callwheelSize) {
-            throw new IllegalArgumentException("bucket must be in [0, " + callwheelSize + "), got " + bucket);
+            throw new IllegalArgumentException("inBucket: bucket must be in [0, " + callwheelSize + "), got " + bucket);
         }
         checkInitialised("inBucket", c);
         CalloutCpu cc = lockOwned("inBucket", c);
@@ -792,6 +792,40 @@ public final class CalloutWheel implements CalloutSystem {
 
     CalloutCpu cpu(int i) {
         return cpus[i];
+    }
+
+    /**
+     * For a virtual clock about to cross a long stretch of time: if no CPU has a callout that can
+     * still run (none below SBT_MAX on a wheel or an expire queue, no scan under way), moves every
+     * CPU's lastscan to {@code to} and returns true, so that the clock may jump there without the
+     * empty scans on the way (one per second of lookahead, each walking its buckets). All CPU
+     * locks are held together, taken in CPU order (nothing else ever holds two), so no arm can
+     * slip in between the check and the move.
+     *
+     * @param to the time the clock is about to jump to
+     * @return true if every CPU was idle and lastscan moved
+     */
+    boolean skipIdleTo(long to) {
+        int locked = 0;
+        try {
+            for (CalloutCpu cc : cpus) {
+                cc.lock.lock();
+                locked++;
+                if (!cc.idleLocked()) {
+                    return false;
+                }
+            }
+            for (CalloutCpu cc : cpus) {
+                if (to > cc.lastscan) {
+                    cc.lastscan = to;
+                }
+            }
+            return true;
+        } finally {
+            for (int i = 0; i < locked; i++) {
+                cpus[i].lock.unlock();
+            }
+        }
     }
 
     @Override

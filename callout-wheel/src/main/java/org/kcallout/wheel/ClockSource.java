@@ -44,6 +44,37 @@ public abstract class ClockSource {
     abstract void onAttach(int ncpus);
 
     /**
+     * The attached system, for a public method that needs it.
+     *
+     * @param fn the method the user called
+     * @return the system
+     * @throws IllegalStateException if the clock drives no system yet
+     */
+    final CalloutWheel attached(String fn) {
+        CalloutWheel w = wheel;
+        if (w == null) {
+            throw new IllegalStateException(fn + ": the clock is not attached to a callout system yet "
+                    + "(pass it to CalloutWheel.builder().clock(...) and build the system first)");
+        }
+        return w;
+    }
+
+    /**
+     * Checks a CPU argument of a public method.
+     *
+     * @param fn  the method the user called
+     * @param cpu the CPU
+     * @throws IllegalStateException    if the clock drives no system yet
+     * @throws IllegalArgumentException if {@code cpu} is not a CPU of that system
+     */
+    final void checkCpu(String fn, int cpu) {
+        int n = attached(fn).ncpus();
+        if (cpu < 0 || cpu >= n) {
+            throw new IllegalArgumentException(fn + ": cpu must be in [0, " + n + "), got " + cpu);
+        }
+    }
+
+    /**
      * The hardclock rate the clock will really run at for a requested {@code hz} (a hardware timer
      * may only divide its base frequency): {@code round_freq}. Called once, after {@link #attach}.
      *
@@ -73,6 +104,7 @@ public abstract class ClockSource {
      * @return the time of the slot
      */
     public long hardclocktime(int cpu) {
+        checkCpu("hardclocktime", cpu);
         long now = sbinuptime();
         long tick = wheel.tickSbt();
         // Benign race: hcCache is written by any caller. A value is used only if it is the slot
@@ -105,7 +137,7 @@ public abstract class ClockSource {
      * @return the tick counter
      */
     public int ticks() {
-        return (int) (sbinuptime() / wheel.tickSbt());
+        return (int) (sbinuptime() / attached("ticks").tickSbt());
     }
 
     /**

@@ -143,11 +143,13 @@ abstract class TicklessClock extends ClockSource {
 
     @Override
     public final synchronized long nextcall(int cpu) {
+        checkCpu("nextcall", cpu);
         return nextcall[cpu];
     }
 
     @Override
     public final synchronized long nextcallopt(int cpu) {
+        checkCpu("nextcallopt", cpu);
         return nextcallopt[cpu];
     }
 

@@ -67,10 +67,7 @@ public final class VirtualEventTimer extends TicklessClock implements VirtualClo
 
     @Override
     public int ticks() {
-        if (wheel == null) {
-            throw notAttached("ticks");
-        }
-        long tick = wheel.tickSbt();
+        long tick = attached("ticks").tickSbt();
         long startSlot = startTime - Math.floorMod(startTime, tick);
         return ticksBase + (int) ((hardclocktime(0) - startSlot) / tick);
     }
@@ -110,10 +107,7 @@ public final class VirtualEventTimer extends TicklessClock implements VirtualClo
         if (n < 0) {
             throw new IllegalArgumentException("advanceTicks: n must be >= 0, got " + n);
         }
-        if (wheel == null) {
-            throw notAttached("advanceTicks");
-        }
-        advance(n * wheel.tickSbt());
+        advance(n * attached("advanceTicks").tickSbt());
     }
 
     /**
@@ -136,10 +130,7 @@ public final class VirtualEventTimer extends TicklessClock implements VirtualClo
      *                                  needs a lock the calling thread holds (see above)
      */
     public void advanceTo(long target) {
-        if (wheel == null) {
-            throw notAttached("advanceTo");
-        }
-        if (wheel.isClosed()) {
+        if (attached("advanceTo").isClosed()) {
             throw new IllegalStateException("advanceTo: the callout system this timer drives is closed");
         }
         if (advanceLock.isHeldByCurrentThread()) {
@@ -160,7 +151,12 @@ public final class VirtualEventTimer extends TicklessClock implements VirtualClo
                 synchronized (this) {
                     next = earliestLocked();
                 }
-                if (next > target) {
+                if (next > target || next == Sbt.SBT_MAX) {
+                    break; // SBT_MAX: no event at all (a callout saturated there never runs)
+                }
+                if (target - next >= Sbt.SBT_1S && wheel.skipIdleTo(target)) {
+                    // Nothing can run before target: the interrupts on the way would each scan
+                    // an empty second of lookahead. Jump (a long idle advance costs O(1)).
                     break;
                 }
                 long t = Math.max(next, now);
@@ -173,11 +169,6 @@ public final class VirtualEventTimer extends TicklessClock implements VirtualClo
         } finally {
             advanceLock.unlock();
         }
-    }
-
-    private static IllegalStateException notAttached(String fn) {
-        return new IllegalStateException(fn + ": the timer is not attached to a callout system yet "
-                + "(pass it to CalloutWheel.builder().clock(...) and build the system first)");
     }
 
     @Override

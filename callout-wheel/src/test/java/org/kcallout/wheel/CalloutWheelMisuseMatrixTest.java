@@ -2,6 +2,7 @@ package org.kcallout.wheel;
 
 import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -1114,7 +1115,13 @@ final class CalloutWheelMisuseMatrixTest {
                     Integer.toString(cpu));
         }
         t.iae("sys.hardclocktime(-1)", fn("hardclocktime"), f -> f.sys.hardclocktime(-1), "cpu", "-1");
-        t.iae("KernTimeout.setSystem(null)", fn("setSystem"), f -> KernTimeout.setSystem(null), "null");
+        // setSystem(null) is not misuse: it returns the facade to its first-use state.
+        t.accept(Mode.OPEN, "KernTimeout.setSystem(null): resets the facade, returns the system it had",
+                f -> KernTimeout.setSystem(null))
+                .afterCall((f, r) -> {
+                    assertSame(f.sys, r, "setSystem(null) returns the previous default");
+                    KernTimeout.setSystem(f.sys); // the fixture's default again
+                });
         // The C_PREL and sbintime helpers of the facade
         for (int x : new int[] {-1, CalloutFlags.C_PRELRANGE, Integer.MAX_VALUE, Integer.MIN_VALUE}) {
             t.iae("KernTimeout.C_PREL(" + x + ")", fn("C_PREL(x)"), f -> KernTimeout.C_PREL(x), Integer.toString(x));
@@ -1265,11 +1272,14 @@ final class CalloutWheelMisuseMatrixTest {
             KernTimeout.callout_init_rw(f.fresh.c, new ReentrantReadWriteLock(), 0);
             return null;
         });
+        // Driving a CPU of a closed system works: close stopped everything, so nothing runs.
         for (int cpu = 0; cpu < NCPUS; cpu++) {
             int c = cpu;
-            t.closed("sys.calloutProcess(" + cpu + ", now)", fn("callout_process"),
-                    f -> f.sys.calloutProcess(c, f.sys.sbinuptime()));
-            t.closed("sys.softclock(" + cpu + ")", fn("softclock"), f -> f.sys.softclock(c));
+            t.accept(Mode.CLOSED, "sys.calloutProcess(" + cpu + ", now): finds nothing to run",
+                    f -> f.sys.calloutProcess(c, f.sys.sbinuptime()))
+                    .afterCall((f, r) -> assertEquals(Boolean.FALSE, r, "nothing expired"));
+            t.accept(Mode.CLOSED, "sys.softclock(" + cpu + "): finds nothing to run", f -> f.sys.softclock(c))
+                    .afterCall((f, r) -> assertEquals(0, r, "nothing dispatched"));
         }
 
         // What keeps working after close: the queries, when, stop and the drains (finding nothing).
