@@ -185,6 +185,11 @@ public final class SimulatedMiTimer implements MiTimer {
         }
     }
 
+    /** True if this timer's compare interrupts reach {@code m}'s callback (or no framework's). */
+    boolean interruptsGoTo(MdxCallouts m) {
+        return mdx == null || mdx == m;
+    }
+
     /** {@code PCPU_GET(cpuid)} of the framework, or CPU 0 stand-alone. */
     private int curcpu() {
         return mdx == null ? 0 : mdx.curcpu();
@@ -438,6 +443,17 @@ public final class SimulatedMiTimer implements MiTimer {
         } finally {
             s.lock.unlock();
         }
+    }
+
+    /**
+     * Names this timer in messages.
+     *
+     * @return its counter range, frequency and framework (or "stand-alone")
+     */
+    @Override
+    public String toString() {
+        return "SimulatedMiTimer[maxcnt=0x" + Long.toHexString(maxcnt) + ", frequency=" + frequency + " Hz, "
+                + (mdx == null ? "stand-alone" : "for " + mdx) + "]";
     }
 
     /** Forgets the recorded calls. */
