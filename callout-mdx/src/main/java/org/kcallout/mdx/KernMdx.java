@@ -179,16 +179,21 @@ public final class KernMdx {
      *
      * @param mt the timer whose interrupt this is
      * @return {@link #MDX_OK}
-     * @throws IllegalStateException if {@code mt} is not the registered timer (or none is)
+     * @throws IllegalArgumentException if {@code mt} is null
+     * @throws IllegalStateException    if {@code mt} is not the registered timer (or none is), or as
+     *                                  {@link MdxCallouts#callback(int)}
      */
     public static int mdx_callout_callback(MiTimer mt) {
+        if (mt == null) {
+            throw new IllegalArgumentException("mdx_callout_callback: the timer must not be null");
+        }
         MdxCallouts s = system();
         MiTimer registered = s.timer();
         if (registered == null || registered != mt) {
             throw new IllegalStateException("mdx_callout_callback: callback for the wrong device (registered: "
                     + registered + ", got: " + mt + ")");
         }
-        return s.callback(s.curcpu());
+        return s.callback(s.curcpu("mdx_callout_callback"));
     }
 
     /**

@@ -172,10 +172,10 @@ public final class MdxCallouts {
 
     private MdxCallouts(int ncpu, IntSupplier curcpu, boolean binding) {
         if (ncpu < 1) {
-            throw new IllegalArgumentException("ncpu must be >= 1, got " + ncpu);
+            throw new IllegalArgumentException("MdxCallouts: ncpu must be >= 1, got " + ncpu);
         }
         if (curcpu == null && !binding) {
-            throw new IllegalArgumentException("the current-CPU supplier must not be null");
+            throw new IllegalArgumentException("MdxCallouts: the current-CPU supplier must not be null");
         }
         this.curcpuSupplier = curcpu;
         this.cpus = new MdxCpu[ncpu];
@@ -209,6 +209,11 @@ public final class MdxCallouts {
      * @throws IllegalStateException if the supplier answers a CPU out of range
      */
     public int curcpu() {
+        return curcpu("PCPU_GET(cpuid)");
+    }
+
+    /** {@link #curcpu()} for the function {@code fn} the user called, which its message names. */
+    int curcpu(String fn) {
         MdxCpu b = batch.get();
         if (b != null) {
             return b.id;
@@ -221,7 +226,7 @@ public final class MdxCallouts {
             cpu = curcpuSupplier.getAsInt();
         }
         if (cpu < 0 || cpu >= cpus.length) {
-            throw new IllegalStateException("the current-CPU supplier returned " + cpu + ", not in [0, "
+            throw new IllegalStateException(fn + ": the current-CPU supplier returned CPU " + cpu + ", not in [0, "
                     + cpus.length + ")");
         }
         return cpu;
@@ -453,7 +458,7 @@ public final class MdxCallouts {
         checkUint32(fn + ": ticks", ticks);
         MdxTimer t = registered(fn);
         checkNotForeign(fn, c);
-        MdxCpu cc = cpus[curcpu()];
+        MdxCpu cc = cpus[curcpu(fn)];
         if (cc.lock.isHeldByCurrentThread()) {
             throw new IllegalStateException(fn + " called with CPU " + cc.id + "'s callout lock held (from a "
                     + "handler of that CPU): use the _locked form; MDEPX would deadlock on its spinlock");
@@ -471,7 +476,7 @@ public final class MdxCallouts {
         checkUint32(fn + ": ticks", ticks);
         MdxTimer t = registered(fn);
         checkNotForeign(fn, c);
-        MdxCpu cc = cpus[curcpu()];
+        MdxCpu cc = cpus[curcpu(fn)];
         if (!cc.lock.isHeldByCurrentThread()) {
             throw new IllegalStateException(fn + " requires CPU " + cc.id + "'s callout lock, held only by a "
                     + "handler running in that CPU's callback batch; elsewhere use the unlocked form");
