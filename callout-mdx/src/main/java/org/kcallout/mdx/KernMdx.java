@@ -74,7 +74,9 @@ public final class KernMdx {
     }
 
     /**
-     * Replaces the default framework (for several CPUs, or a fresh one per test).
+     * Replaces the default framework (for several CPUs, or a fresh one per test). Callouts the
+     * previous default initialised or armed stay its own (see {@link MdxCallout}): the functions here
+     * refuse them from now on with {@link IllegalStateException}, so cancel them before replacing it.
      *
      * @param s the new default
      * @return the previous default, or null if none was set or created
