@@ -322,7 +322,8 @@ final class MdxMisuseTest {
                             }
                         }
                     } catch (Exception | Error e) {
-                        error.set(e);
+                        error.compareAndSet(null, e);
+                        barrier.reset(); // the other thread must not wait for this one forever
                     }
                 }, "arming on framework " + f);
                 threads[f].setDaemon(true);
@@ -331,7 +332,9 @@ final class MdxMisuseTest {
             for (Thread t : threads) {
                 t.join();
             }
-            assertNull(error.get());
+            if (error.get() != null) {
+                throw error.get();
+            }
         });
         List<MdxCallout> lists = new ArrayList<>(mdx.queued(0));
         lists.addAll(fw[1].queued(0));
@@ -348,6 +351,76 @@ final class MdxMisuseTest {
             assertTrue(callouts[i].active(), "round " + i);
         }
         assertEquals(rounds, lists.size());
+    }
+
+    /**
+     * Framework a arms fresh callouts on its CPU 1 (or 0) while 1-CPU framework b cancels each at the
+     * same moment. b's cancel may come first (a fresh callout: 1) or see a's claim (refused: its
+     * IllegalStateException), never MDX_OK, never an index out of b's CPUs; the callout always ends
+     * up queued on a, untouched. Exercises the owner re-checks inside cancel's loop.
+     */
+    @Test
+    void cancel_byOtherFrameworkWhileCalloutIsBeingArmed_neverUnlinksNorIndexesOutOfRange() throws Throwable {
+        MdxCallouts other = otherFramework();
+        int rounds = 20_000;
+        MdxCallout[] callouts = new MdxCallout[rounds];
+        for (int i = 0; i < rounds; i++) {
+            callouts[i] = new MdxCallout();
+        }
+        Object[] cancelled = new Object[rounds];
+        int[] armed = new int[rounds];
+        CyclicBarrier barrier = new CyclicBarrier(2);
+        Bounded.run("arm on a, cancel on b", Duration.ofSeconds(60), () -> {
+            AtomicReference<Throwable> error = new AtomicReference<>();
+            Thread arming = new Thread(() -> {
+                try {
+                    for (int i = 0; i < rounds; i++) {
+                        mdx.bindCurrentThread(i % 2 == 0 ? 1 : 0);
+                        barrier.await();
+                        armed[i] = mdx.setTicks(callouts[i], 1_000_000 + i, null, null);
+                    }
+                } catch (Exception | Error e) {
+                    error.compareAndSet(null, e);
+                    barrier.reset(); // the other thread must not wait for this one forever
+                }
+            }, "arming on a");
+            Thread cancelling = new Thread(() -> {
+                try {
+                    for (int i = 0; i < rounds; i++) {
+                        barrier.await();
+                        try {
+                            cancelled[i] = other.cancel(callouts[i]);
+                        } catch (IllegalStateException e) {
+                            cancelled[i] = e;
+                        }
+                    }
+                } catch (Exception | Error e) {
+                    error.compareAndSet(null, e);
+                    barrier.reset(); // the other thread must not wait for this one forever
+                }
+            }, "cancelling on b");
+            arming.setDaemon(true);
+            cancelling.setDaemon(true);
+            arming.start();
+            cancelling.start();
+            arming.join();
+            cancelling.join();
+            if (error.get() != null) {
+                throw error.get();
+            }
+        });
+        for (int i = 0; i < rounds; i++) {
+            assertEquals(MDX_OK, armed[i], "round " + i);
+            Object r = cancelled[i];
+            assertTrue(Integer.valueOf(1).equals(r) || r instanceof IllegalStateException, "round " + i + ": " + r);
+            if (r instanceof IllegalStateException) {
+                assertTrue(((IllegalStateException) r).getMessage().contains("belongs to another mdx_callout framework"),
+                        ((IllegalStateException) r).getMessage());
+            }
+            assertTrue(callouts[i].active(), "round " + i);
+        }
+        assertEquals(rounds, mdx.queued(0).size() + mdx.queued(1).size());
+        assertTrue(other.queued(0).isEmpty());
     }
 
     @Test
