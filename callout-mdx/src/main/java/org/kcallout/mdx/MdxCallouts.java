@@ -707,10 +707,14 @@ public final class MdxCallouts {
         MdxCpu cc = cpus[0];
         cc.lock.lock(); // reentrant: a handler may ask too
         try {
-            if (c.active()) {
-                // ACTIVE seen (acquire), so the owner read now is the framework that armed c.
-                checkNotForeign(fn, c);
+            // Read ACTIVE once: a fresh callout that another framework arms after this read must not
+            // be looked for on our list (it is not there: remaining would fail its own assertion).
+            if (!c.active()) {
+                return 0;
             }
+            // ACTIVE seen (acquire), so the owner read now is the framework that armed c; if it is
+            // this one, c stays queued on CPU 0 while we hold its lock.
+            checkNotForeign(fn, c);
             return cc.remaining(t, c);
         } finally {
             cc.lock.unlock();
