@@ -18,6 +18,7 @@ import java.lang.reflect.Modifier;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,6 +26,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.IntSupplier;
+import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -421,7 +423,7 @@ final class MdxMisuseMatrixTest {
 
     private static void setterRows(List<Row> r, String key, String fn, String unit, Setter s, boolean locked) {
         // Locked setters are only legal in a handler: their argument rows run there.
-        java.util.function.UnaryOperator<Row> legal = locked ? MdxMisuseMatrixTest::inHandler : x -> x;
+        UnaryOperator<Row> legal = locked ? MdxMisuseMatrixTest::inHandler : x -> x;
         r.add(legal.apply(iae(key, "null callout", fx -> s.set(fx.a, null, 5), fn, "the callout must not be null")));
         for (long v : new long[] {-1, Long.MIN_VALUE, Long.MAX_VALUE, U32 + 1}) {
             r.add(legal.apply(iae(key, unit + " " + v, fx -> s.set(fx.a, fx.unarmed, v), fn + ": " + unit,
@@ -659,7 +661,7 @@ final class MdxMisuseMatrixTest {
         }
         if (row.type != null) {
             assertNotNull(o.thrown, row + ": expected " + row.type.getSimpleName() + ", returned " + o.result);
-            if (!row.type.isInstance(o.thrown) || o.thrown.getClass() != row.type) {
+            if (o.thrown.getClass() != row.type) { // exactly: no subclass, no wrapped AIOOBE/NPE
                 throw new AssertionError(row + ": expected " + row.type.getSimpleName() + ", got " + o.thrown, o.thrown);
             }
             String m = o.thrown.getMessage();
@@ -756,7 +758,7 @@ final class MdxMisuseMatrixTest {
     @Test
     void everyPublicMethod_isInTheMatrixOrHasNoBadInput() {
         Set<String> declared = new TreeSet<>();
-        Set<Class<?>> seen = new java.util.HashSet<>(API);
+        Set<Class<?>> seen = new HashSet<>(API);
         seen.addAll(NOT_CHECKED);
         for (Class<?> c : API) {
             for (Class<?> nested : c.getDeclaredClasses()) {
