@@ -35,6 +35,8 @@ public final class KernMdx {
     public static final int MDX_ERROR = MdxCallouts.MDX_ERROR;
     /** {@code MDX_EEXIST}. */
     public static final int MDX_EEXIST = MdxCallouts.MDX_EEXIST;
+    /** {@code MDX_CPU_MAX}: see {@link MdxCallouts#MDX_CPU_MAX}. */
+    public static final int MDX_CPU_MAX = MdxCallouts.MDX_CPU_MAX;
     /** {@code CALLOUT_STATE_READY}. */
     public static final int CALLOUT_STATE_READY = MdxCallout.CALLOUT_STATE_READY;
     /** {@code CALLOUT_STATE_FIRED}. */

@@ -124,6 +124,13 @@ public final class MdxCallouts {
     /** {@code MDX_EEXIST}. */
     public static final int MDX_EEXIST = -2;
 
+    /**
+     * {@code MDX_CPU_MAX}: the most CPUs a framework can have. MDEPX sets it per board at compile
+     * time (its IPI masks need at most 32); here it bounds {@code ncpu} so that a bad count is
+     * refused instead of exhausting memory.
+     */
+    public static final int MDX_CPU_MAX = 1024;
+
     /** {@code MI_TIMER_STATE_READY}: idle, stopped (no callouts since the last batch). */
     public static final int MI_TIMER_STATE_READY = 0;
     /** {@code MI_TIMER_STATE_RUNNING}: counting towards the head's deadline. */
@@ -151,8 +158,8 @@ public final class MdxCallouts {
      * A framework for {@code ncpu} CPUs whose current CPU is the calling thread's binding
      * ({@link #bindCurrentThread(int)}, CPU 0 if unbound).
      *
-     * @param ncpu the number of CPUs, {@code >= 1}
-     * @throws IllegalArgumentException if {@code ncpu < 1}
+     * @param ncpu the number of CPUs, in {@code [1, MDX_CPU_MAX]}
+     * @throws IllegalArgumentException if {@code ncpu} is out of range
      */
     public MdxCallouts(int ncpu) {
         this(ncpu, null, true);
@@ -162,17 +169,18 @@ public final class MdxCallouts {
      * A framework for {@code ncpu} CPUs whose current CPU, outside callback batches, is what
      * {@code curcpu} returns ({@code PCPU_GET(cpuid)}).
      *
-     * @param ncpu   the number of CPUs, {@code >= 1}
+     * @param ncpu   the number of CPUs, in {@code [1, MDX_CPU_MAX]}
      * @param curcpu returns the calling thread's CPU, in {@code [0, ncpu)}; stable during a call
-     * @throws IllegalArgumentException if {@code ncpu < 1} or {@code curcpu} is null
+     * @throws IllegalArgumentException if {@code ncpu} is out of range or {@code curcpu} is null
      */
     public MdxCallouts(int ncpu, IntSupplier curcpu) {
         this(ncpu, curcpu, false);
     }
 
     private MdxCallouts(int ncpu, IntSupplier curcpu, boolean binding) {
-        if (ncpu < 1) {
-            throw new IllegalArgumentException("MdxCallouts: ncpu must be >= 1, got " + ncpu);
+        if (ncpu < 1 || ncpu > MDX_CPU_MAX) {
+            throw new IllegalArgumentException("MdxCallouts: ncpu must be in [1, MDX_CPU_MAX = " + MDX_CPU_MAX
+                    + "], got " + ncpu);
         }
         if (curcpu == null && !binding) {
             throw new IllegalArgumentException("MdxCallouts: the current-CPU supplier must not be null");

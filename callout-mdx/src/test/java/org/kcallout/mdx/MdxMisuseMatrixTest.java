@@ -238,7 +238,8 @@ final class MdxMisuseMatrixTest {
 
     /** Runs {@code call} with {@code m} as KernMdx's default, restoring the previous default. */
     private static Object kern(MdxCallouts m, Call call, Fx fx) throws Throwable {
-        MdxCallouts previous = KernMdx.setSystem(m);
+        MdxCallouts previous = KernMdx.system();
+        KernMdx.setSystem(m);
         try {
             return call.call(fx);
         } finally {
@@ -260,11 +261,12 @@ final class MdxMisuseMatrixTest {
     private static void mdxCalloutsRows(List<Row> r) {
         String cls = "MdxCallouts";
         // constructors
-        for (int n : new int[] {0, -1, Integer.MIN_VALUE}) {
-            r.add(iae(cls + "(int)", "ncpu " + n, fx -> new MdxCallouts(n), "MdxCallouts", "ncpu must be >= 1",
-                    "got " + n));
+        for (int n : new int[] {0, -1, Integer.MIN_VALUE, MdxCallouts.MDX_CPU_MAX + 1, Integer.MAX_VALUE}) {
+            // Integer.MAX_VALUE was an OutOfMemoryError (found by the reflective sweep below)
+            r.add(iae(cls + "(int)", "ncpu " + n, fx -> new MdxCallouts(n), "MdxCallouts",
+                    "ncpu must be in [1, MDX_CPU_MAX = 1024]", "got " + n));
             r.add(iae(cls + "(int,IntSupplier)", "ncpu " + n, fx -> new MdxCallouts(n, () -> 0), "MdxCallouts",
-                    "ncpu must be >= 1", "got " + n));
+                    "ncpu must be in [1, MDX_CPU_MAX = 1024]", "got " + n));
         }
         r.add(iae(cls + "(int,IntSupplier)", "null supplier", fx -> new MdxCallouts(1, null), "MdxCallouts",
                 "current-CPU supplier must not be null"));
@@ -803,6 +805,148 @@ final class MdxMisuseMatrixTest {
     private static String signature(Executable e) {
         return Arrays.stream(e.getParameterTypes()).map(Class::getSimpleName)
                 .collect(Collectors.joining(",", "(", ")"));
+    }
+
+    /* ---- reflective sweep --------------------------------------------------------------------- */
+
+    /** Values to try for a parameter of {@code type}: valid ones, and every kind of bad one. */
+    private static List<java.util.function.Function<Fx, Object>> candidates(Class<?> type) {
+        List<java.util.function.Function<Fx, Object>> v = new ArrayList<>();
+        if (type == int.class) {
+            for (int x : new int[] {Integer.MIN_VALUE, -1, 0, 1, 2, Integer.MAX_VALUE}) {
+                v.add(fx -> x);
+            }
+        } else if (type == long.class) {
+            for (long x : new long[] {Long.MIN_VALUE, -1, 0, 1, 3, U32, U32 + 1, Long.MAX_VALUE}) {
+                v.add(fx -> x);
+            }
+        } else {
+            v.add(fx -> null);
+            if (type == MdxCallout.class) {
+                v.add(fx -> fx.unarmed);
+                v.add(fx -> fx.aFired);
+                v.add(fx -> fx.va0.c);
+                v.add(fx -> fx.va1.c);
+                v.add(fx -> fx.vb.c);
+            } else if (type == MiTimer.class) {
+                v.add(fx -> new MiTimer.Struct<>());
+                v.add(fx -> struct(-1, -1));
+                v.add(fx -> struct(2, U32));
+                v.add(fx -> fx.ta);
+                v.add(fx -> fx.tb);
+            } else if (type == MdxCallouts.class) {
+                v.add(fx -> fx.a);
+                v.add(fx -> fx.fresh);
+            } else if (type == String.class) {
+                v.add(fx -> "");
+                v.add(fx -> "x");
+            } else if (type == CalloutFunc.class) {
+                v.add(fx -> (CalloutFunc<Object>) x -> { });
+            } else if (type == IntSupplier.class) {
+                v.add(fx -> (IntSupplier) () -> -1);
+                v.add(fx -> (IntSupplier) () -> 0);
+            } else if (type == Object.class) {
+                v.add(fx -> "arg");
+            }
+            // other reference types (hooks, handlers, struct members): null, the bad value, only
+        }
+        return v;
+    }
+
+    /** What to call an instance method of {@code c} on. */
+    private static List<java.util.function.Function<Fx, Object>> receivers(Class<?> c) {
+        if (c == MdxCallouts.class) {
+            return List.of(fx -> fx.a, fx -> fx.b, fx -> fx.fresh);
+        } else if (c == SimulatedMiTimer.class || c == MiTimer.class) {
+            return List.of(fx -> fx.ta);
+        } else if (c == MiTimer.Struct.class) {
+            return List.of(fx -> new MiTimer.Struct<>(), fx -> struct(0xffff, MHZ));
+        } else if (c == MdxCallout.class) {
+            return List.of(fx -> fx.va0.c, fx -> new MdxCallout());
+        } else if (c == CounterCompareTimer.class) {
+            return List.of(fx -> new CounterCompareTimer("x", 0, new SimulatedMiTimer(0xffff, MHZ, 0)));
+        }
+        throw new AssertionError("no receiver for " + c);
+    }
+
+    private static List<List<java.util.function.Function<Fx, Object>>> combinations(Class<?>[] types) {
+        List<List<java.util.function.Function<Fx, Object>>> out = new ArrayList<>();
+        out.add(List.of());
+        for (Class<?> t : types) {
+            List<List<java.util.function.Function<Fx, Object>>> next = new ArrayList<>();
+            for (List<java.util.function.Function<Fx, Object>> prefix : out) {
+                for (java.util.function.Function<Fx, Object> v : candidates(t)) {
+                    List<java.util.function.Function<Fx, Object>> l = new ArrayList<>(prefix);
+                    l.add(v);
+                    next.add(l);
+                }
+            }
+            out = next;
+        }
+        return out;
+    }
+
+    /**
+     * Every public method and constructor of the package, called with every combination of valid
+     * and bad values (extremes of int and long, null, callouts of either framework, fired and
+     * fresh, incomplete and foreign timers) on a fresh fixture each time: it returns or throws
+     * {@link IllegalArgumentException} or {@link IllegalStateException}, never anything else
+     * (no NullPointerException, ArrayIndexOutOfBoundsException, ClassCastException, AssertionError).
+     * The state checks are the matrix's; this sweep only hunts for holes the table might miss.
+     */
+    @Test
+    void everyPublicMethod_withEveryCombinationOfBadValues_throwsOnlyIllegalArgumentOrState() throws Throwable {
+        List<String> holes = new ArrayList<>();
+        int[] calls = {0};
+        Bounded.run("reflective sweep", Duration.ofSeconds(120), () -> {
+            for (Class<?> c : API) {
+                List<Executable> members = new ArrayList<>();
+                for (Constructor<?> k : c.getDeclaredConstructors()) {
+                    if (Modifier.isPublic(k.getModifiers())) {
+                        members.add(k);
+                    }
+                }
+                for (Method m : c.getDeclaredMethods()) {
+                    if (Modifier.isPublic(m.getModifiers()) && !m.isSynthetic() && !m.isBridge()
+                            && !Modifier.isAbstract(m.getModifiers())) {
+                        members.add(m);
+                    }
+                }
+                for (Executable e : members) {
+                    boolean isStatic = e instanceof Constructor || Modifier.isStatic(e.getModifiers());
+                    List<java.util.function.Function<Fx, Object>> recv = isStatic
+                            ? java.util.Collections.singletonList(fx -> null) : receivers(c);
+                    for (java.util.function.Function<Fx, Object> r : recv) {
+                        for (List<java.util.function.Function<Fx, Object>> combo : combinations(e.getParameterTypes())) {
+                            Fx fx = new Fx();
+                            Object target = r.apply(fx);
+                            Object[] args = combo.stream().map(f -> f.apply(fx)).toArray();
+                            MdxCallouts previous = KernMdx.system();
+                            KernMdx.setSystem(fx.b);
+                            calls[0]++;
+                            try {
+                                if (e instanceof Constructor) {
+                                    ((Constructor<?>) e).newInstance(args);
+                                } else {
+                                    ((Method) e).invoke(target, args);
+                                }
+                            } catch (java.lang.reflect.InvocationTargetException ite) {
+                                Throwable t = ite.getCause();
+                                if (t.getClass() != IllegalArgumentException.class
+                                        && t.getClass() != IllegalStateException.class) {
+                                    holes.add(typeName(c) + "." + e.getName() + Arrays.toString(args) + " on "
+                                            + target + ": " + t);
+                                }
+                            } finally {
+                                KernMdx.setSystem(previous);
+                            }
+                        }
+                    }
+                }
+            }
+        });
+        assertEquals(List.of(), holes, "calls that threw something other than IAE/ISE");
+        assertTrue(calls[0] > 1000, "swept only " + calls[0] + " calls");
     }
 
     /** Sanity of the harness: a row whose call changes the fixture is caught by the snapshot. */
