@@ -13,6 +13,7 @@ import static org.kcallout.mdx.MdxCallouts.MDX_OK;
 
 import java.lang.reflect.Constructor;
 import java.lang.reflect.Executable;
+import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.time.Duration;
@@ -25,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Function;
 import java.util.function.IntSupplier;
 import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
@@ -810,8 +812,8 @@ final class MdxMisuseMatrixTest {
     /* ---- reflective sweep --------------------------------------------------------------------- */
 
     /** Values to try for a parameter of {@code type}: valid ones, and every kind of bad one. */
-    private static List<java.util.function.Function<Fx, Object>> candidates(Class<?> type) {
-        List<java.util.function.Function<Fx, Object>> v = new ArrayList<>();
+    private static List<Function<Fx, Object>> candidates(Class<?> type) {
+        List<Function<Fx, Object>> v = new ArrayList<>();
         if (type == int.class) {
             for (int x : new int[] {Integer.MIN_VALUE, -1, 0, 1, 2, Integer.MAX_VALUE}) {
                 v.add(fx -> x);
@@ -854,7 +856,7 @@ final class MdxMisuseMatrixTest {
     }
 
     /** What to call an instance method of {@code c} on. */
-    private static List<java.util.function.Function<Fx, Object>> receivers(Class<?> c) {
+    private static List<Function<Fx, Object>> receivers(Class<?> c) {
         if (c == MdxCallouts.class) {
             return List.of(fx -> fx.a, fx -> fx.b, fx -> fx.fresh);
         } else if (c == SimulatedMiTimer.class || c == MiTimer.class) {
@@ -869,14 +871,14 @@ final class MdxMisuseMatrixTest {
         throw new AssertionError("no receiver for " + c);
     }
 
-    private static List<List<java.util.function.Function<Fx, Object>>> combinations(Class<?>[] types) {
-        List<List<java.util.function.Function<Fx, Object>>> out = new ArrayList<>();
+    private static List<List<Function<Fx, Object>>> combinations(Class<?>[] types) {
+        List<List<Function<Fx, Object>>> out = new ArrayList<>();
         out.add(List.of());
         for (Class<?> t : types) {
-            List<List<java.util.function.Function<Fx, Object>>> next = new ArrayList<>();
-            for (List<java.util.function.Function<Fx, Object>> prefix : out) {
-                for (java.util.function.Function<Fx, Object> v : candidates(t)) {
-                    List<java.util.function.Function<Fx, Object>> l = new ArrayList<>(prefix);
+            List<List<Function<Fx, Object>>> next = new ArrayList<>();
+            for (List<Function<Fx, Object>> prefix : out) {
+                for (Function<Fx, Object> v : candidates(t)) {
+                    List<Function<Fx, Object>> l = new ArrayList<>(prefix);
                     l.add(v);
                     next.add(l);
                 }
@@ -891,62 +893,96 @@ final class MdxMisuseMatrixTest {
      * and bad values (extremes of int and long, null, callouts of either framework, fired and
      * fresh, incomplete and foreign timers) on a fresh fixture each time: it returns or throws
      * {@link IllegalArgumentException} or {@link IllegalStateException}, never anything else
-     * (no NullPointerException, ArrayIndexOutOfBoundsException, ClassCastException, AssertionError).
-     * The state checks are the matrix's; this sweep only hunts for holes the table might miss.
+     * (no NullPointerException, ArrayIndexOutOfBoundsException, ClassCastException, AssertionError,
+     * OutOfMemoryError). The state checks are the matrix's; this sweep hunts for holes the table
+     * might miss.
      */
     @Test
     void everyPublicMethod_withEveryCombinationOfBadValues_throwsOnlyIllegalArgumentOrState() throws Throwable {
+        sweep(Where.THREAD);
+    }
+
+    /** The same sweep with every call made from a handler running in a's CPU 0 callback batch. */
+    @Test
+    void everyPublicMethod_fromHandlerWithEveryCombination_throwsOnlyIllegalArgumentOrState() throws Throwable {
+        sweep(Where.HANDLER);
+    }
+
+    private static void sweep(Where where) throws Throwable {
         List<String> holes = new ArrayList<>();
         int[] calls = {0};
-        Bounded.run("reflective sweep", Duration.ofSeconds(120), () -> {
+        Bounded.run("reflective sweep, " + where, Duration.ofSeconds(120), () -> {
             for (Class<?> c : API) {
-                List<Executable> members = new ArrayList<>();
-                for (Constructor<?> k : c.getDeclaredConstructors()) {
-                    if (Modifier.isPublic(k.getModifiers())) {
-                        members.add(k);
-                    }
-                }
-                for (Method m : c.getDeclaredMethods()) {
-                    if (Modifier.isPublic(m.getModifiers()) && !m.isSynthetic() && !m.isBridge()
-                            && !Modifier.isAbstract(m.getModifiers())) {
-                        members.add(m);
-                    }
-                }
-                for (Executable e : members) {
+                for (Executable e : publicMembers(c)) {
                     boolean isStatic = e instanceof Constructor || Modifier.isStatic(e.getModifiers());
-                    List<java.util.function.Function<Fx, Object>> recv = isStatic
-                            ? java.util.Collections.singletonList(fx -> null) : receivers(c);
-                    for (java.util.function.Function<Fx, Object> r : recv) {
-                        for (List<java.util.function.Function<Fx, Object>> combo : combinations(e.getParameterTypes())) {
+                    List<Function<Fx, Object>> recv = isStatic ? List.of(fx -> null) : receivers(c);
+                    for (Function<Fx, Object> r : recv) {
+                        for (List<Function<Fx, Object>> combo : combinations(e.getParameterTypes())) {
                             Fx fx = new Fx();
                             Object target = r.apply(fx);
                             Object[] args = combo.stream().map(f -> f.apply(fx)).toArray();
-                            MdxCallouts previous = KernMdx.system();
-                            KernMdx.setSystem(fx.b);
                             calls[0]++;
-                            try {
-                                if (e instanceof Constructor) {
-                                    ((Constructor<?>) e).newInstance(args);
-                                } else {
-                                    ((Method) e).invoke(target, args);
-                                }
-                            } catch (java.lang.reflect.InvocationTargetException ite) {
-                                Throwable t = ite.getCause();
-                                if (t.getClass() != IllegalArgumentException.class
-                                        && t.getClass() != IllegalStateException.class) {
-                                    holes.add(typeName(c) + "." + e.getName() + Arrays.toString(args) + " on "
-                                            + target + ": " + t);
-                                }
-                            } finally {
-                                KernMdx.setSystem(previous);
+                            Throwable[] thrown = {null};
+                            if (where == Where.THREAD) {
+                                thrown[0] = invoke(fx, e, target, args);
+                            } else {
+                                boolean[] ran = {false};
+                                fx.a.setTicks(fx.trigger, 10, (CalloutFunc<Fx>) f -> {
+                                    ran[0] = true;
+                                    thrown[0] = invoke(f, e, target, args);
+                                }, fx);
+                                fx.ta.advance(10);
+                                assertTrue(ran[0], "the trigger handler ran for " + e);
+                            }
+                            Throwable t = thrown[0];
+                            if (t != null && t.getClass() != IllegalArgumentException.class
+                                    && t.getClass() != IllegalStateException.class) {
+                                holes.add(typeName(c) + "." + e.getName() + Arrays.toString(args) + " on " + target
+                                        + ": " + t);
                             }
                         }
                     }
                 }
             }
         });
-        assertEquals(List.of(), holes, "calls that threw something other than IAE/ISE");
+        assertEquals(List.of(), holes, "calls that threw something other than IAE/ISE, " + where);
         assertTrue(calls[0] > 1000, "swept only " + calls[0] + " calls");
+    }
+
+    private static List<Executable> publicMembers(Class<?> c) {
+        List<Executable> members = new ArrayList<>();
+        for (Constructor<?> k : c.getDeclaredConstructors()) {
+            if (Modifier.isPublic(k.getModifiers())) {
+                members.add(k);
+            }
+        }
+        for (Method m : c.getDeclaredMethods()) {
+            if (Modifier.isPublic(m.getModifiers()) && !m.isSynthetic() && !m.isBridge()
+                    && !Modifier.isAbstract(m.getModifiers())) {
+                members.add(m);
+            }
+        }
+        return members;
+    }
+
+    /** Calls {@code e} with KernMdx's default set to b; returns what the call threw, or null. */
+    private static Throwable invoke(Fx fx, Executable e, Object target, Object[] args) {
+        MdxCallouts previous = KernMdx.system();
+        KernMdx.setSystem(fx.b);
+        try {
+            if (e instanceof Constructor) {
+                ((Constructor<?>) e).newInstance(args);
+            } else {
+                ((Method) e).invoke(target, args);
+            }
+            return null;
+        } catch (InvocationTargetException ite) {
+            return ite.getCause();
+        } catch (ReflectiveOperationException ex) {
+            return ex;
+        } finally {
+            KernMdx.setSystem(previous);
+        }
     }
 
     /** Sanity of the harness: a row whose call changes the fixture is caught by the snapshot. */
