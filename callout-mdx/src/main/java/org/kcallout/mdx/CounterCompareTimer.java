@@ -3,7 +3,6 @@ package org.kcallout.mdx;
 import static org.kcallout.Sbt.SBT_MAX;
 import static org.kcallout.mdx.MdxCputime.UINT32_MAX;
 
-import java.util.Objects;
 import org.kcallout.et.EventTimer;
 
 /**
@@ -120,8 +119,10 @@ public final class CounterCompareTimer extends EventTimer {
      * @param name    its name ({@code et_name})
      * @param quality its quality
      * @param mt      the counter-compare hardware
-     * @throws IllegalArgumentException if {@code mt}'s frequency is not in {@code [1, 0xffffffff]}
-     *                                  or its {@code maxcnt} not in {@code [MIN_COUNTS, 0xffffffff]}
+     * @throws IllegalArgumentException if {@code mt} is null, its frequency is not in
+     *                                  {@code [1, 0xffffffff]} or its {@code maxcnt} not in
+     *                                  {@code [MIN_COUNTS, 0xffffffff]}; or, from
+     *                                  {@link EventTimer}, for a null or empty name
      */
     public CounterCompareTimer(String name, int quality, MiTimer mt) {
         this(name, quality, mt, 0, false);
@@ -138,10 +139,11 @@ public final class CounterCompareTimer extends EventTimer {
      * @param maxPeriod the maximum period to declare ({@code et_max_period}), sbintime; at least
      *                  what one compare reaches, {@link org.kcallout.Sbt#SBT_MAX} for unlimited
      * @throws IllegalArgumentException as {@link #CounterCompareTimer(String, int, MiTimer)}, or if
-     *                                  {@code maxPeriod} is shorter than one compare
+     *                                  {@code maxPeriod} is shorter than one compare (0 and negative
+     *                                  values included)
      */
     public CounterCompareTimer(String name, int quality, MiTimer mt, long maxPeriod) {
-        this(name, quality, mt, maxPeriod, true);
+        this(name, quality, mt, declared(mt, maxPeriod), true);
     }
 
     private CounterCompareTimer(String name, int quality, MiTimer mt, long maxPeriod, boolean declared) {
@@ -155,7 +157,9 @@ public final class CounterCompareTimer extends EventTimer {
     }
 
     private static long frequencyOf(MiTimer mt) {
-        Objects.requireNonNull(mt, "mi_timer");
+        if (mt == null) {
+            throw new IllegalArgumentException("CounterCompareTimer: the mi_timer must not be null");
+        }
         long f = mt.frequency();
         if (f < 1 || f > UINT32_MAX) {
             throw new IllegalArgumentException("CounterCompareTimer: mi_timer frequency must be in [1, 0xffffffff] Hz, got "
@@ -174,6 +178,19 @@ public final class CounterCompareTimer extends EventTimer {
     }
 
     /**
+     * Checks a declared maximum period against what one compare reaches: 0, which the private
+     * constructor takes for "none declared", must not slip through as a declared value.
+     */
+    private static long declared(MiTimer mt, long maxPeriod) {
+        long oneCompare = maxPeriod(frequencyOf(mt), maxcntOf(mt), 0);
+        if (maxPeriod < oneCompare) {
+            throw new IllegalArgumentException("CounterCompareTimer: maxPeriod must be at least one compare ("
+                    + oneCompare + " sbt), got " + maxPeriod);
+        }
+        return maxPeriod;
+    }
+
+    /**
      * The shortest delay programmed without padding, {@code MIN_COUNTS} counts including the guard
      * count: the longest delay that still rounds up to {@code MIN_COUNTS - 1} counts.
      */
@@ -185,11 +202,16 @@ public final class CounterCompareTimer extends EventTimer {
      * The longest compare the driver programs on a counter of {@code maxcnt}: {@code maxcnt -
      * maxcnt/4}, leaving a quarter of a counter period for interrupt latency (see the class Javadoc).
      *
-     * @param maxcnt the counter's largest value, {@code >= MIN_COUNTS}
+     * @param maxcnt the counter's largest value, in {@code [MIN_COUNTS, 0xffffffff]}
      * @return counts, in {@code [MIN_COUNTS, maxcnt]}
+     * @throws IllegalArgumentException if {@code maxcnt} is out of range
      */
     public static long maxCompareCounts(long maxcnt) {
-        return Math.max(maxcnt - maxcnt / 4, Math.min(MIN_COUNTS, maxcnt));
+        if (maxcnt < MIN_COUNTS || maxcnt > UINT32_MAX) {
+            throw new IllegalArgumentException("CounterCompareTimer.maxCompareCounts: maxcnt must be in [" + MIN_COUNTS
+                    + ", 0xffffffff], got " + maxcnt);
+        }
+        return Math.max(maxcnt - maxcnt / 4, MIN_COUNTS);
     }
 
     /** What one compare reaches (the longest compare less the guard), or the declared maximum. */

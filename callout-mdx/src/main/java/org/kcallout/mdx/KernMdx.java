@@ -35,6 +35,8 @@ public final class KernMdx {
     public static final int MDX_ERROR = MdxCallouts.MDX_ERROR;
     /** {@code MDX_EEXIST}. */
     public static final int MDX_EEXIST = MdxCallouts.MDX_EEXIST;
+    /** {@code MDX_CPU_MAX}: see {@link MdxCallouts#MDX_CPU_MAX}. */
+    public static final int MDX_CPU_MAX = MdxCallouts.MDX_CPU_MAX;
     /** {@code CALLOUT_STATE_READY}. */
     public static final int CALLOUT_STATE_READY = MdxCallout.CALLOUT_STATE_READY;
     /** {@code CALLOUT_STATE_FIRED}. */
@@ -74,7 +76,9 @@ public final class KernMdx {
     }
 
     /**
-     * Replaces the default framework (for several CPUs, or a fresh one per test).
+     * Replaces the default framework (for several CPUs, or a fresh one per test). Callouts the
+     * previous default initialised or armed stay its own (see {@link MdxCallout}): the functions here
+     * refuse them from now on with {@link IllegalStateException}, so cancel them before replacing it.
      *
      * @param s the new default
      * @return the previous default, or null if none was set or created
@@ -179,16 +183,21 @@ public final class KernMdx {
      *
      * @param mt the timer whose interrupt this is
      * @return {@link #MDX_OK}
-     * @throws IllegalStateException if {@code mt} is not the registered timer (or none is)
+     * @throws IllegalArgumentException if {@code mt} is null
+     * @throws IllegalStateException    if {@code mt} is not the registered timer (or none is), or as
+     *                                  {@link MdxCallouts#callback(int)}
      */
     public static int mdx_callout_callback(MiTimer mt) {
+        if (mt == null) {
+            throw new IllegalArgumentException("mdx_callout_callback: the timer must not be null");
+        }
         MdxCallouts s = system();
         MiTimer registered = s.timer();
         if (registered == null || registered != mt) {
             throw new IllegalStateException("mdx_callout_callback: callback for the wrong device (registered: "
                     + registered + ", got: " + mt + ")");
         }
-        return s.callback(s.curcpu());
+        return s.callback(s.curcpu("mdx_callout_callback"));
     }
 
     /**

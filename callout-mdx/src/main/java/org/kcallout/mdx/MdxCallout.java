@@ -13,6 +13,11 @@ import org.kcallout.CalloutFunc;
  * before re-using it if you look at {@link #state()}, which stays {@link #CALLOUT_STATE_FIRED} once
  * the callout has fired (or was armed for 0 ticks) until then.
  *
+ * <p>A callout belongs to the framework that first initialises or arms it ({@link MdxCallouts#init},
+ * a setter), for its whole life: MDEPX has one framework, so a {@code struct mdx_callout} can only
+ * be on its lists. Any other framework refuses it with {@link IllegalStateException} (its lists,
+ * locks and CPU numbers are not the callout's); to use one with another framework, make a new one.
+ *
  * <p>The getters read without a lock, as C code reads the struct: the answer is a snapshot, exact
  * only from a handler running on the callout's CPU or while nothing else uses the framework.
  */
@@ -38,6 +43,9 @@ public final class MdxCallout {
      *   func, arg  written by the setter while inactive; read under   the callback copies them before
      *              CPU k's lock                                       clearing ACTIVE
      *   next, prev CPU k's lock                                       this when on no list
+     *   owner      CAS null -> framework, once; read acquire          the framework that first
+     *                                                                 inited or armed it; never
+     *                                                                 changes again
      *
      * The flags word is caller-visible (MDEPX's c->flags); the subsystem's own bit lives apart in
      * iflags (STYLE habit 2). Memory-mode legend: see package-info. */
@@ -57,6 +65,7 @@ public final class MdxCallout {
     private static final VarHandle FLAGS;
     private static final VarHandle IFLAGS;
     private static final VarHandle CPUID;
+    private static final VarHandle OWNER;
 
     static {
         try {
@@ -65,6 +74,7 @@ public final class MdxCallout {
             FLAGS = l.findVarHandle(MdxCallout.class, "flags", int.class);
             IFLAGS = l.findVarHandle(MdxCallout.class, "iflags", int.class);
             CPUID = l.findVarHandle(MdxCallout.class, "cpuid", int.class);
+            OWNER = l.findVarHandle(MdxCallout.class, "owner", MdxCallouts.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -78,6 +88,8 @@ public final class MdxCallout {
     private int iflags;
     @SuppressWarnings("unused") // accessed through CPUID
     private int cpuid;
+    @SuppressWarnings("unused") // accessed through OWNER
+    private MdxCallouts owner;
 
     /** Delay after the previous entry (the head's: after the CPU's baseline); guarded by cpuid's lock. */
     long ticks;
@@ -91,7 +103,7 @@ public final class MdxCallout {
     MdxCallout next = this;
     MdxCallout prev = this;
 
-    /** An initialised callout: state READY, not active, on CPU 0. */
+    /** An initialised callout: state READY, not active, on CPU 0, of no framework yet. */
     public MdxCallout() {
     }
 
@@ -127,6 +139,14 @@ public final class MdxCallout {
 
     void setCpuidRelease(int v) {
         CPUID.setRelease(this, v);
+    }
+
+    MdxCallouts ownerAcquire() {
+        return (MdxCallouts) OWNER.getAcquire(this);
+    }
+
+    boolean casOwner(MdxCallouts expect, MdxCallouts update) {
+        return OWNER.compareAndSet(this, expect, update);
     }
 
     /* ---- list primitives; callers hold the list's CPU lock ----------------------------------- */

@@ -8,6 +8,7 @@ import static org.kcallout.mdx.MdxCputime.checkUint32;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
 import java.util.function.IntSupplier;
 import org.kcallout.CalloutFunc;
@@ -33,7 +34,15 @@ import org.kcallout.CalloutFunc;
  * delay in microseconds can truncate to) returns {@code MDX_OK}, marks the callout FIRED and never
  * calls the function. Kernel assertions and panics are exceptions (SPEC decision 3):
  * {@link IllegalArgumentException} for a bad argument, {@link IllegalStateException} for misuse
- * (no timer registered, a call that would deadlock MDEPX, see below); a rejected call changes nothing.
+ * (no timer registered, a call that would deadlock MDEPX, see below, a callout of another
+ * framework); a rejected call changes nothing. Each message names the {@code mdx_callout_*}
+ * function called, the rule and the offending value.
+ *
+ * <h2>One framework per callout</h2>
+ * A callout belongs to the framework that first initialises ({@link #init}) or arms it, for its whole
+ * life (MDEPX has a single framework). {@link #init}, the setters, {@link #cancel}, {@link #ticks}
+ * and {@link #usec} of any other framework throw {@link IllegalStateException} and change nothing:
+ * the callout's CPU number and list links mean nothing to another framework's lists and locks.
  *
  * <h2>CPUs and threads</h2>
  * A callout goes to the list of the CPU that arms it, as in MDEPX. Java threads are not CPUs, so the
@@ -91,13 +100,22 @@ public final class MdxCallouts {
      *   bound        thread-confined             CPU binding of each thread (default curcpu)
      *   batch        thread-confined             the CPU whose batch the thread is running, or null
      *   failureHook  volatile
+     *   serial       final                       names this framework in messages (toString)
      *
      * Lock order: a CPU lock, then (only in a handler cancelling a callout of another CPU) a second
      * CPU lock; never the other way round from framework code. The driver's start/stop/count run
      * under a CPU lock. A callout is queued on, and unlinked from, the list of c.cpuid only with
      * that CPU's lock held; the inactive -> active transition is claimed with the ARMING bit, so two
      * threads arming one callout at once cannot both link it (MDEPX leaves that to the caller; a
-     * corrupted list in Java is worse than a spin). */
+     * corrupted list in Java is worse than a spin).
+     *
+     * Ownership: a callout's owner is claimed (CAS null -> this) by init and by arm, after every
+     * check that can refuse the call, and never changes again; every method taking a callout
+     * refuses one owned by another framework before it touches anything. Because arming claims
+     * the owner before it sets ACTIVE (and ACTIVE is read acquire), a thread that sees a callout
+     * ACTIVE and then reads its owner sees the framework that armed it: cancel and ticks re-check
+     * the owner that way under the CPU lock, which closes the race with another framework claiming
+     * a fresh callout at the same moment. A callout owned by this framework has a cpuid in range. */
 
     /** {@code MDX_OK}. */
     public static final int MDX_OK = 0;
@@ -105,6 +123,13 @@ public final class MdxCallouts {
     public static final int MDX_ERROR = -1;
     /** {@code MDX_EEXIST}. */
     public static final int MDX_EEXIST = -2;
+
+    /**
+     * {@code MDX_CPU_MAX}: the most CPUs a framework can have. MDEPX sets it per board at compile
+     * time (its IPI masks need at most 32); here it bounds {@code ncpu} so that a bad count is
+     * refused instead of exhausting memory.
+     */
+    public static final int MDX_CPU_MAX = 1024;
 
     /** {@code MI_TIMER_STATE_READY}: idle, stopped (no callouts since the last batch). */
     public static final int MI_TIMER_STATE_READY = 0;
@@ -115,10 +140,13 @@ public final class MdxCallouts {
 
     private static final System.Logger LOG = System.getLogger(MdxCallouts.class.getName());
 
+    private static final AtomicInteger SERIALS = new AtomicInteger();
+
     private static final BiConsumer<MdxCallout, Throwable> LOGGING_HOOK = (c, t) ->
             LOG.log(System.Logger.Level.ERROR, "mdx_callout handler threw; the callback batch goes on: " + c, t);
 
     private final MdxCpu[] cpus;
+    private final int serial = SERIALS.incrementAndGet();
     private final IntSupplier curcpuSupplier; // null: the thread binding
     private final ThreadLocal<Integer> bound = new ThreadLocal<>();
     private final ThreadLocal<MdxCpu> batch = new ThreadLocal<>();
@@ -130,8 +158,8 @@ public final class MdxCallouts {
      * A framework for {@code ncpu} CPUs whose current CPU is the calling thread's binding
      * ({@link #bindCurrentThread(int)}, CPU 0 if unbound).
      *
-     * @param ncpu the number of CPUs, {@code >= 1}
-     * @throws IllegalArgumentException if {@code ncpu < 1}
+     * @param ncpu the number of CPUs, in {@code [1, MDX_CPU_MAX]}
+     * @throws IllegalArgumentException if {@code ncpu} is out of range
      */
     public MdxCallouts(int ncpu) {
         this(ncpu, null, true);
@@ -141,20 +169,21 @@ public final class MdxCallouts {
      * A framework for {@code ncpu} CPUs whose current CPU, outside callback batches, is what
      * {@code curcpu} returns ({@code PCPU_GET(cpuid)}).
      *
-     * @param ncpu   the number of CPUs, {@code >= 1}
+     * @param ncpu   the number of CPUs, in {@code [1, MDX_CPU_MAX]}
      * @param curcpu returns the calling thread's CPU, in {@code [0, ncpu)}; stable during a call
-     * @throws IllegalArgumentException if {@code ncpu < 1} or {@code curcpu} is null
+     * @throws IllegalArgumentException if {@code ncpu} is out of range or {@code curcpu} is null
      */
     public MdxCallouts(int ncpu, IntSupplier curcpu) {
         this(ncpu, curcpu, false);
     }
 
     private MdxCallouts(int ncpu, IntSupplier curcpu, boolean binding) {
-        if (ncpu < 1) {
-            throw new IllegalArgumentException("ncpu must be >= 1, got " + ncpu);
+        if (ncpu < 1 || ncpu > MDX_CPU_MAX) {
+            throw new IllegalArgumentException("MdxCallouts: ncpu must be in [1, MDX_CPU_MAX = " + MDX_CPU_MAX
+                    + "], got " + ncpu);
         }
         if (curcpu == null && !binding) {
-            throw new IllegalArgumentException("the current-CPU supplier must not be null");
+            throw new IllegalArgumentException("MdxCallouts: the current-CPU supplier must not be null");
         }
         this.curcpuSupplier = curcpu;
         this.cpus = new MdxCpu[ncpu];
@@ -171,6 +200,16 @@ public final class MdxCallouts {
     }
 
     /**
+     * Names this framework in messages, e.g. the one refusing a callout of another framework.
+     *
+     * @return {@code MdxCallouts#<n>[ncpu=<ncpu>]}, {@code n} numbering the frameworks created
+     */
+    @Override
+    public String toString() {
+        return "MdxCallouts#" + serial + "[ncpu=" + cpus.length + "]";
+    }
+
+    /**
      * {@code PCPU_GET(cpuid)}: the CPU of the calling thread. Inside a callback batch, the batch's
      * CPU; elsewhere the supplier's answer or the thread's binding.
      *
@@ -178,6 +217,11 @@ public final class MdxCallouts {
      * @throws IllegalStateException if the supplier answers a CPU out of range
      */
     public int curcpu() {
+        return curcpu("PCPU_GET(cpuid)");
+    }
+
+    /** {@link #curcpu()} for the function {@code fn} the user called, which its message names. */
+    int curcpu(String fn) {
         MdxCpu b = batch.get();
         if (b != null) {
             return b.id;
@@ -190,7 +234,7 @@ public final class MdxCallouts {
             cpu = curcpuSupplier.getAsInt();
         }
         if (cpu < 0 || cpu >= cpus.length) {
-            throw new IllegalStateException("the current-CPU supplier returned " + cpu + ", not in [0, "
+            throw new IllegalStateException(fn + ": the current-CPU supplier returned CPU " + cpu + ", not in [0, "
                     + cpus.length + ")");
         }
         return cpu;
@@ -248,10 +292,17 @@ public final class MdxCallouts {
      *         {@link MiTimer.Struct}) {@code start}, {@code stop} or {@code count} is null
      * @throws IllegalArgumentException if {@code mt} is null, or its {@code maxcnt} or
      *                                  {@code frequency} is not a uint32_t
+     * @throws IllegalStateException    if {@code mt} is a {@link SimulatedMiTimer} built for another
+     *                                  framework (its interrupts would go to that framework)
      */
     public int register(MiTimer mt) {
         if (mt == null) {
             throw new IllegalArgumentException("mdx_callout_register: the timer must not be null");
+        }
+        if (mt instanceof SimulatedMiTimer && !((SimulatedMiTimer) mt).interruptsGoTo(this)) {
+            throw new IllegalStateException("mdx_callout_register: the SimulatedMiTimer " + mt + " was built for "
+                    + "another mdx_callout framework, not this " + this + ": its compare interrupts would call "
+                    + "that framework's mdx_callout_callback");
         }
         synchronized (registerLock) {
             if (timer != null) {
@@ -308,14 +359,17 @@ public final class MdxCallouts {
      * @param c the callout
      * @throws IllegalArgumentException if {@code c} is null
      * @throws IllegalStateException    if {@code c} is ACTIVE (MDEPX would clear the flag and leave it
-     *                                  linked on its CPU's list; cancel it first)
+     *                                  linked on its CPU's list; cancel it first), or belongs to
+     *                                  another framework
      */
     public void init(MdxCallout c) {
         checkCallout("mdx_callout_init", c);
+        checkNotForeign("mdx_callout_init", c);
         if (c.active()) {
             throw new IllegalStateException("mdx_callout_init: callout is ACTIVE on CPU " + c.cpuid()
                     + "; cancel it before re-initialising it");
         }
+        claim("mdx_callout_init", c);
         // flags is already 0: only a setter sets ACTIVE, and it is clear.
         c.setStateRelease(CALLOUT_STATE_READY);
     }
@@ -333,9 +387,10 @@ public final class MdxCallouts {
      *         {@code ticks == 0}: {@code MDX_OK}, {@code c}'s state becomes FIRED, and {@code func}
      *         is never called
      * @throws IllegalArgumentException if {@code c} is null or {@code ticks} is out of range
-     * @throws IllegalStateException    if no timer is registered, or the thread is inside a callback
-     *                                  batch of the current CPU (a handler: use
-     *                                  {@link #setTicksLocked}; MDEPX would deadlock)
+     * @throws IllegalStateException    if no timer is registered, {@code c} belongs to another
+     *                                  framework, or the thread is inside a callback batch of the
+     *                                  current CPU (a handler: use {@link #setTicksLocked}; MDEPX
+     *                                  would deadlock)
      */
     public <A> int setTicks(MdxCallout c, long ticks, CalloutFunc<? super A> func, A arg) {
         return setTicks0("mdx_callout_set_ticks", c, ticks, func, arg);
@@ -353,8 +408,9 @@ public final class MdxCallouts {
      * @param <A>   the argument type
      * @return as {@link #setTicks}
      * @throws IllegalArgumentException if {@code c} is null or {@code ticks} is out of range
-     * @throws IllegalStateException    if no timer is registered, or the thread does not hold the
-     *                                  current CPU's lock (use {@link #setTicks})
+     * @throws IllegalStateException    if no timer is registered, {@code c} belongs to another
+     *                                  framework, or the thread does not hold the current CPU's lock
+     *                                  (use {@link #setTicks})
      */
     public <A> int setTicksLocked(MdxCallout c, long ticks, CalloutFunc<? super A> func, A arg) {
         return setTicksLocked0("mdx_callout_set_ticks_locked", c, ticks, func, arg);
@@ -370,12 +426,17 @@ public final class MdxCallouts {
      * @param arg  the handler's argument
      * @param <A>  the argument type
      * @return as {@link #setTicks}
-     * @throws IllegalArgumentException as {@link #setTicks}, or if the conversion overflows
-     * @throws IllegalStateException    as {@link #setTicks}
+     * @throws IllegalArgumentException as {@link #setTicks} (for {@code usec}), or if the conversion
+     *                                  overflows
+     * @throws IllegalStateException    as {@link #setTicks}, or as {@link #usecToTicks}
      */
     public <A> int set(MdxCallout c, long usec, CalloutFunc<? super A> func, A arg) {
-        checkCallout("mdx_callout_set", c);
-        return setTicks0("mdx_callout_set", c, usecToTicks(usec), func, arg);
+        String fn = "mdx_callout_set";
+        checkCallout(fn, c);
+        checkUint32(fn + ": usec", usec);
+        MdxTimer t = registered(fn);
+        checkNotForeign(fn, c);
+        return setTicks0(fn, c, convertUsec(fn, t, usec), func, arg);
     }
 
     /**
@@ -387,26 +448,32 @@ public final class MdxCallouts {
      * @param arg  the handler's argument
      * @param <A>  the argument type
      * @return as {@link #setTicks}
-     * @throws IllegalArgumentException as {@link #setTicksLocked}, or if the conversion overflows
-     * @throws IllegalStateException    as {@link #setTicksLocked}
+     * @throws IllegalArgumentException as {@link #setTicksLocked} (for {@code usec}), or if the
+     *                                  conversion overflows
+     * @throws IllegalStateException    as {@link #setTicksLocked}, or as {@link #usecToTicks}
      */
     public <A> int setLocked(MdxCallout c, long usec, CalloutFunc<? super A> func, A arg) {
-        checkCallout("mdx_callout_set_locked", c);
-        return setTicksLocked0("mdx_callout_set_locked", c, usecToTicks(usec), func, arg);
+        String fn = "mdx_callout_set_locked";
+        checkCallout(fn, c);
+        checkUint32(fn + ": usec", usec);
+        MdxTimer t = registered(fn);
+        checkNotForeign(fn, c);
+        return setTicksLocked0(fn, c, convertUsec(fn, t, usec), func, arg);
     }
 
     private <A> int setTicks0(String fn, MdxCallout c, long ticks, CalloutFunc<? super A> func, A arg) {
         checkCallout(fn, c);
         checkUint32(fn + ": ticks", ticks);
         MdxTimer t = registered(fn);
-        MdxCpu cc = cpus[curcpu()];
+        checkNotForeign(fn, c);
+        MdxCpu cc = cpus[curcpu(fn)];
         if (cc.lock.isHeldByCurrentThread()) {
             throw new IllegalStateException(fn + " called with CPU " + cc.id + "'s callout lock held (from a "
                     + "handler of that CPU): use the _locked form; MDEPX would deadlock on its spinlock");
         }
         cc.lock.lock();
         try {
-            return arm(t, cc, c, ticks, func, arg);
+            return arm(fn, t, cc, c, ticks, func, arg);
         } finally {
             cc.lock.unlock();
         }
@@ -416,17 +483,24 @@ public final class MdxCallouts {
         checkCallout(fn, c);
         checkUint32(fn + ": ticks", ticks);
         MdxTimer t = registered(fn);
-        MdxCpu cc = cpus[curcpu()];
+        checkNotForeign(fn, c);
+        MdxCpu cc = cpus[curcpu(fn)];
         if (!cc.lock.isHeldByCurrentThread()) {
             throw new IllegalStateException(fn + " requires CPU " + cc.id + "'s callout lock, held only by a "
                     + "handler running in that CPU's callback batch; elsewhere use the unlocked form");
         }
-        return arm(t, cc, c, ticks, func, arg);
+        return arm(fn, t, cc, c, ticks, func, arg);
     }
 
-    /** {@code mdx_callout_set_ticks_locked} proper, with {@code cc.lock} held. */
-    private <A> int arm(MdxTimer t, MdxCpu cc, MdxCallout c, long ticks, CalloutFunc<? super A> func, A arg) {
+    /**
+     * {@code mdx_callout_set_ticks_locked} proper, with {@code cc.lock} held, after every check: claims
+     * {@code c} for this framework (first, so that a concurrent claim by another framework refuses the
+     * call before anything changes), then arms it.
+     */
+    private <A> int arm(String fn, MdxTimer t, MdxCpu cc, MdxCallout c, long ticks, CalloutFunc<? super A> func,
+            A arg) {
         assert cc.lock.isHeldByCurrentThread();
+        claim(fn, c);
         if (c.active()) {
             return MDX_ERROR;
         }
@@ -466,16 +540,22 @@ public final class MdxCallouts {
      * @return {@link #MDX_OK} if {@code c} was queued and is now cancelled; 1 if it was not ACTIVE
      *         (never armed, already fired, or its handler is running)
      * @throws IllegalArgumentException if {@code c} is null
-     * @throws IllegalStateException    if no timer is registered, or {@code c} belongs to the CPU whose
-     *                                  callback batch the calling thread is running (MDEPX would
-     *                                  deadlock; a callout never armed counts as CPU 0's, its
-     *                                  {@code cpuid} being 0)
+     * @throws IllegalStateException    if no timer is registered, {@code c} belongs to another
+     *                                  framework, or {@code c} belongs to the CPU whose callback batch
+     *                                  the calling thread is running (MDEPX would deadlock; a callout
+     *                                  never armed counts as CPU 0's, its {@code cpuid} being 0)
      */
     public int cancel(MdxCallout c) {
-        checkCallout("mdx_callout_cancel", c);
-        registered("mdx_callout_cancel");
+        String fn = "mdx_callout_cancel";
+        checkCallout(fn, c);
+        registered(fn);
+        checkNotForeign(fn, c);
         for (;;) {
             int k = c.cpuidAcquire();
+            if (k < 0 || k >= cpus.length) {
+                // Only another framework arms on a CPU we do not have: it claimed c since the check.
+                throw foreign(fn, c, c.ownerAcquire());
+            }
             MdxCpu cc = cpus[k];
             if (cc.lock.isHeldByCurrentThread()) {
                 throw new IllegalStateException("mdx_callout_cancel of a callout of CPU " + k + " with that "
@@ -488,6 +568,8 @@ public final class MdxCallouts {
                 if (!c.active()) {
                     return 1;
                 }
+                // ACTIVE seen (acquire), so the owner read now is the framework that armed c.
+                checkNotForeign(fn, c);
                 if (c.cpuidAcquire() != k) {
                     continue; // cancelled and re-armed on another CPU since we read cpuid: retry there
                 }
@@ -561,9 +643,24 @@ public final class MdxCallouts {
      *                                  value that is not a uint32_t
      */
     public long usecToTicks(long usec) {
-        checkUint32("mdx_callout_usec_to_ticks: usec", usec);
-        MdxTimer t = registered("mdx_callout_usec_to_ticks");
-        return checkResult("usec_to_ticks", t.usecToTicks.convert(t.frequency, usec));
+        String fn = "mdx_callout_usec_to_ticks";
+        checkUint32(fn + ": usec", usec);
+        return convertUsec(fn, registered(fn), usec);
+    }
+
+    /**
+     * The registered timer's microseconds-to-ticks converter, for the function {@code fn} the user
+     * called: an overflow is reported as that function's bad argument.
+     */
+    private static long convertUsec(String fn, MdxTimer t, long usec) {
+        long v;
+        try {
+            v = t.usecToTicks.convert(t.frequency, usec);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(fn + ": usec " + usec + " does not convert to ticks at " + t.frequency
+                    + " Hz (" + e.getMessage() + ")", e);
+        }
+        return checkResult(fn, "usec_to_ticks", v);
     }
 
     /**
@@ -577,13 +674,15 @@ public final class MdxCallouts {
      *                                  that is not 1 MHz and gives none)
      */
     public long ticksToUsec(long ticks) {
-        checkUint32("mdx_callout_ticks_to_usec: ticks", ticks);
-        MdxTimer t = registered("mdx_callout_ticks_to_usec");
-        if (t.ticksToUsec == null) {
-            throw new IllegalStateException("mdx_callout_ticks_to_usec: the timer (" + t.frequency
-                    + " Hz) has no ticks_to_usec converter");
-        }
-        return checkResult("ticks_to_usec", t.ticksToUsec.convert(t.frequency, ticks));
+        String fn = "mdx_callout_ticks_to_usec";
+        checkUint32(fn + ": ticks", ticks);
+        return convertTicks(fn, registered(fn), ticks);
+    }
+
+    /** The registered timer's ticks-to-microseconds converter, for the function {@code fn}. */
+    private static long convertTicks(String fn, MdxTimer t, long ticks) {
+        checkTicksToUsec(fn, t);
+        return checkResult(fn, "ticks_to_usec", t.ticksToUsec.convert(t.frequency, ticks));
     }
 
     /**
@@ -593,18 +692,37 @@ public final class MdxCallouts {
      * @param c the callout
      * @return ticks until it fires
      * @throws IllegalArgumentException if {@code c} is null
-     * @throws IllegalStateException    if no timer is registered or this framework has several CPUs
+     * @throws IllegalStateException    if no timer is registered, this framework has several CPUs, or
+     *                                  {@code c} belongs to another framework
      */
     public long ticks(MdxCallout c) {
-        checkCallout("mdx_callout_ticks", c);
-        MdxTimer t = registered("mdx_callout_ticks");
+        return ticks0("mdx_callout_ticks", c, registeredSingleCpu("mdx_callout_ticks", c));
+    }
+
+    /** The checks of {@code mdx_callout_ticks} and {@code mdx_callout_usec}: the registered timer. */
+    private MdxTimer registeredSingleCpu(String fn, MdxCallout c) {
+        checkCallout(fn, c);
+        MdxTimer t = registered(fn);
         if (cpus.length != 1) {
-            throw new IllegalStateException("mdx_callout_ticks exists only on a single-CPU system (MDEPX "
-                    + "builds it without MDX_SCHED_SMP); this one has " + cpus.length + " CPUs");
+            throw new IllegalStateException(fn + " exists only on a single-CPU system (MDEPX builds it without "
+                    + "MDX_SCHED_SMP); this one has " + cpus.length + " CPUs");
         }
+        checkNotForeign(fn, c);
+        return t;
+    }
+
+    private long ticks0(String fn, MdxCallout c, MdxTimer t) {
         MdxCpu cc = cpus[0];
         cc.lock.lock(); // reentrant: a handler may ask too
         try {
+            // Read ACTIVE once: a fresh callout that another framework arms after this read must not
+            // be looked for on our list (it is not there: remaining would fail its own assertion).
+            if (!c.active()) {
+                return 0;
+            }
+            // ACTIVE seen (acquire), so the owner read now is the framework that armed c; if it is
+            // this one, c stays queued on CPU 0 while we hold its lock.
+            checkNotForeign(fn, c);
             return cc.remaining(t, c);
         } finally {
             cc.lock.unlock();
@@ -621,7 +739,10 @@ public final class MdxCallouts {
      * @throws IllegalStateException    as {@link #ticks} and {@link #ticksToUsec}
      */
     public long usec(MdxCallout c) {
-        return ticksToUsec(Math.min(ticks(c), UINT32_MAX));
+        String fn = "mdx_callout_usec";
+        MdxTimer t = registeredSingleCpu(fn, c);
+        checkTicksToUsec(fn, t);
+        return convertTicks(fn, t, Math.min(ticks0(fn, c, t), UINT32_MAX));
     }
 
     /**
@@ -704,10 +825,39 @@ public final class MdxCallouts {
         }
     }
 
-    private static long checkResult(String converter, long v) {
+    private static long checkResult(String fn, String converter, long v) {
         if (v < 0 || v > UINT32_MAX) {
-            throw new IllegalStateException("the timer's " + converter + " returned " + v + ", not a uint32_t");
+            throw new IllegalStateException(fn + ": the timer's " + converter + " returned " + v
+                    + ", not a uint32_t");
         }
         return v;
+    }
+
+    private static void checkTicksToUsec(String fn, MdxTimer t) {
+        if (t.ticksToUsec == null) {
+            throw new IllegalStateException(fn + ": the timer (" + t.frequency + " Hz) has no ticks_to_usec "
+                    + "converter");
+        }
+    }
+
+    /** Refuses {@code c} if another framework owns it (see the class comment, ownership). */
+    private void checkNotForeign(String fn, MdxCallout c) {
+        MdxCallouts o = c.ownerAcquire();
+        if (o != null && o != this) {
+            throw foreign(fn, c, o);
+        }
+    }
+
+    /** Makes this framework {@code c}'s owner, unless another one is (then throws, changing nothing). */
+    private void claim(String fn, MdxCallout c) {
+        if (!c.casOwner(null, this)) {
+            checkNotForeign(fn, c);
+        }
+    }
+
+    private IllegalStateException foreign(String fn, MdxCallout c, MdxCallouts owner) {
+        return new IllegalStateException(fn + ": the callout belongs to another mdx_callout framework "
+                + "(initialised by " + owner + ", not this " + this + "; a callout is used only with the "
+                + "framework that first initialised or armed it): " + c);
     }
 }

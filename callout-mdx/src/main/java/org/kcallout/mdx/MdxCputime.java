@@ -49,12 +49,13 @@ public final class MdxCputime {
     /**
      * {@code mdx_cputime_usec_to_ticks_1mhz}: the identity, for a 1 MHz timer.
      *
-     * @param freq ignored
+     * @param freq ignored, but a {@code uint32_t} in {@code [0, 0xffffffff]} as in C
      * @param usec microseconds, in {@code [0, 0xffffffff]}
      * @return {@code usec}
-     * @throws IllegalArgumentException if {@code usec} is out of range
+     * @throws IllegalArgumentException if {@code freq} or {@code usec} is out of range
      */
     public static long usecToTicks1mhz(long freq, long usec) {
+        checkUint32("mdx_cputime_usec_to_ticks_1mhz: freq", freq);
         checkUint32("mdx_cputime_usec_to_ticks_1mhz: usec", usec);
         return usec;
     }
@@ -62,12 +63,13 @@ public final class MdxCputime {
     /**
      * {@code mdx_cputime_ticks_to_usec_1mhz}: the identity, for a 1 MHz timer.
      *
-     * @param freq  ignored
+     * @param freq  ignored, but a {@code uint32_t} in {@code [0, 0xffffffff]} as in C
      * @param ticks ticks, in {@code [0, 0xffffffff]}
      * @return {@code ticks}
-     * @throws IllegalArgumentException if {@code ticks} is out of range
+     * @throws IllegalArgumentException if {@code freq} or {@code ticks} is out of range
      */
     public static long ticksToUsec1mhz(long freq, long ticks) {
+        checkUint32("mdx_cputime_ticks_to_usec_1mhz: freq", freq);
         checkUint32("mdx_cputime_ticks_to_usec_1mhz: ticks", ticks);
         return ticks;
     }

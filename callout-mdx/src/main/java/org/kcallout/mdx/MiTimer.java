@@ -212,19 +212,51 @@ public interface MiTimer {
             return start == null || stop == null || count == null;
         }
 
+        /**
+         * Calls {@code start(arg, ticks)}.
+         *
+         * @throws IllegalStateException if {@code start} is null (a NULL function pointer)
+         */
         @Override
         public void start(long ticks) {
-            start.start(arg, ticks);
+            StartFn<A> f = start;
+            if (f == null) {
+                throw missing("start");
+            }
+            f.start(arg, ticks);
         }
 
+        /**
+         * Calls {@code stop(arg)}.
+         *
+         * @throws IllegalStateException if {@code stop} is null (a NULL function pointer)
+         */
         @Override
         public void stop() {
-            stop.stop(arg);
+            StopFn<A> f = stop;
+            if (f == null) {
+                throw missing("stop");
+            }
+            f.stop(arg);
         }
 
+        /**
+         * Calls {@code count(arg)}.
+         *
+         * @throws IllegalStateException if {@code count} is null (a NULL function pointer)
+         */
         @Override
         public long count() {
-            return count.count(arg);
+            CountFn<A> f = count;
+            if (f == null) {
+                throw missing("count");
+            }
+            return f.count(arg);
+        }
+
+        private static IllegalStateException missing(String member) {
+            return new IllegalStateException("mi_timer " + member + ": the struct's " + member + " member is NULL "
+                    + "(fill it before use; mdx_callout_register refuses such a struct with MDX_ERROR)");
         }
 
         @Override

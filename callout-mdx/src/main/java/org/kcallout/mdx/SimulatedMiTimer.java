@@ -185,6 +185,11 @@ public final class SimulatedMiTimer implements MiTimer {
         }
     }
 
+    /** True if this timer's compare interrupts reach {@code m}'s callback (or no framework's). */
+    boolean interruptsGoTo(MdxCallouts m) {
+        return mdx == null || mdx == m;
+    }
+
     /** {@code PCPU_GET(cpuid)} of the framework, or CPU 0 stand-alone. */
     private int curcpu() {
         return mdx == null ? 0 : mdx.curcpu();
@@ -257,7 +262,8 @@ public final class SimulatedMiTimer implements MiTimer {
      * same advance are delivered too.
      *
      * @param counts counts to advance, {@code >= 0} (may span many counter periods)
-     * @throws IllegalArgumentException if {@code counts < 0}
+     * @throws IllegalArgumentException if {@code counts < 0}, or if {@link #time()} would overflow
+     *                                  (nothing moves then)
      * @throws IllegalStateException    if called from a handler
      */
     public void advance(long counts) {
@@ -267,6 +273,15 @@ public final class SimulatedMiTimer implements MiTimer {
         checkNotInBatch("advance");
         s.advanceLock.lock();
         try {
+            s.lock.lock();
+            try {
+                if (counts > Long.MAX_VALUE - s.time) {
+                    throw new IllegalArgumentException("SimulatedMiTimer.advance: counts " + counts + " would overflow "
+                            + "time() (now " + s.time + ", at most Long.MAX_VALUE)");
+                }
+            } finally {
+                s.lock.unlock();
+            }
             long remaining = counts;
             boolean[] due = new boolean[s.armed.length];
             for (;;) {
@@ -420,8 +435,13 @@ public final class SimulatedMiTimer implements MiTimer {
      *
      * @param cpu the CPU
      * @return counts until the match, in {@code [1, maxcnt + 1]}, or -1 if its compare is disarmed
+     * @throws IllegalArgumentException if {@code cpu} is not one of this timer's compare registers
      */
     public long untilMatch(int cpu) {
+        if (cpu < 0 || cpu >= s.armed.length) {
+            throw new IllegalArgumentException("SimulatedMiTimer.untilMatch: CPU " + cpu + " not in [0, "
+                    + s.armed.length + ")");
+        }
         s.lock.lock();
         try {
             return s.armed[cpu] ? s.untilMatch[cpu] : -1;
@@ -438,6 +458,17 @@ public final class SimulatedMiTimer implements MiTimer {
         } finally {
             s.lock.unlock();
         }
+    }
+
+    /**
+     * Names this timer in messages.
+     *
+     * @return its counter range, frequency and framework (or "stand-alone")
+     */
+    @Override
+    public String toString() {
+        return "SimulatedMiTimer[maxcnt=0x" + Long.toHexString(maxcnt) + ", frequency=" + frequency + " Hz, "
+                + (mdx == null ? "stand-alone" : "for " + mdx) + "]";
     }
 
     /** Forgets the recorded calls. */

@@ -65,6 +65,9 @@
  *       spinlock (an unlocked set, or a cancel of the same CPU's callout, from a handler) throw
  *       {@link java.lang.IllegalStateException}; a handler's exception is reported and the batch goes
  *       on (SPEC decisions 3 and 5).</li>
+ *   <li>There can be several frameworks (MDEPX has one): a callout belongs to the framework that first
+ *       initialises or arms it, and every other one refuses it with
+ *       {@link java.lang.IllegalStateException}, changing nothing.</li>
  * </ol>
  * Each is documented next to its code. Without late interrupts, handler arms, wraps or delays beyond
  * {@code maxcnt}, the sequence of {@code start}/{@code stop} calls and the list contents are MDEPX's.

@@ -155,7 +155,7 @@ final class CounterCompareTimerTest {
                 () -> new CounterCompareTimer("x", 0, new SimulatedMiTimer(MIN_COUNTS - 1, MHZ, 0)));
         assertThrows(IllegalArgumentException.class,
                 () -> new CounterCompareTimer("x", 0, new SimulatedMiTimer(BIT16, MHZ, 0), SBT_1US));
-        assertThrows(NullPointerException.class, () -> new CounterCompareTimer("x", 0, null));
+        assertThrows(IllegalArgumentException.class, () -> new CounterCompareTimer("x", 0, null));
     }
 
     /* ---- events ---------------------------------------------------------------------------------- */

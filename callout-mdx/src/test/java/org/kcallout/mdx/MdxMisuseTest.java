@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.kcallout.mdx.MdxCallouts.MDX_ERROR;
 import static org.kcallout.mdx.MdxCallouts.MDX_OK;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CyclicBarrier;
@@ -22,7 +23,9 @@ import org.kcallout.CalloutFunc;
 
 /**
  * Calls that would deadlock MDEPX's non-recursive spinlock, assertions turned into exceptions
- * (SPEC decision 3), failing handlers (decision 5), and arming one callout from two threads.
+ * (SPEC decision 3), failing handlers (decision 5), arming one callout from two threads, and a
+ * callout passed to a framework that does not own it. The full table of bad inputs for every public
+ * method is {@link MdxMisuseMatrixTest}.
  */
 final class MdxMisuseTest {
     private final List<Probe> order = new ArrayList<>();
@@ -175,6 +178,249 @@ final class MdxMisuseTest {
         MdxCallouts s = new MdxCallouts(2, () -> 5);
         assertThrows(IllegalStateException.class, s::curcpu);
         assertThrows(IllegalStateException.class, () -> s.bindCurrentThread(1));
+    }
+
+    /** A second, single-CPU framework with its own timer. */
+    private MdxCallouts otherFramework() {
+        MdxCallouts other = new MdxCallouts(1);
+        assertEquals(MDX_OK, other.register(new SimulatedMiTimer(other, 0xffff_ffffL, 1_000_000)));
+        return other;
+    }
+
+    private void assertForeign(IllegalStateException e, String fn) {
+        String m = e.getMessage();
+        assertTrue(m.startsWith(fn + ": "), m);
+        assertTrue(m.contains("belongs to another mdx_callout framework"), m);
+        assertTrue(m.contains("initialised by " + mdx), m);
+    }
+
+    /** Issue defect 5: framework a on 2 CPUs, b on 1; a's callout on CPU 1 indexed b's CPUs. */
+    @Test
+    void cancel_calloutOfFrameworkWithMoreCpus_throwsIllegalStateAndChangesNothing() {
+        MdxCallouts other = otherFramework();
+        Probe b = probe("b");
+        mdx.bindCurrentThread(1);
+        assertEquals(MDX_OK, mdx.setTicks(b.c, 50, Probe.FIRE, b));
+
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> other.cancel(b.c));
+
+        assertForeign(e, "mdx_callout_cancel");
+        assertTrue(b.c.active());
+        assertEquals(List.of(b.c), mdx.queued(1));
+        assertTrue(other.queued(0).isEmpty());
+        timer.advance(100);
+        assertEquals(List.of(50L), b.firedAt);
+    }
+
+    /** Issue defect 5: with the same CPU number b returned MDX_OK and unlinked it from a's list. */
+    @Test
+    void cancel_calloutOfFrameworkWithSameCpuNumber_throwsAndLeavesItOnItsList() {
+        MdxCallouts other = otherFramework();
+        Probe b = probe("b");
+        Probe mine = probe("mine");
+        assertEquals(MDX_OK, mdx.setTicks(b.c, 50, Probe.FIRE, b));
+        assertEquals(MDX_OK, other.setTicks(mine.c, 70, Probe.FIRE, mine));
+
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> other.cancel(b.c));
+
+        assertForeign(e, "mdx_callout_cancel");
+        assertTrue(b.c.active());
+        assertEquals(List.of(b.c), mdx.queued(0));
+        assertEquals(List.of(mine.c), other.queued(0));
+        assertEquals(50, b.c.ticks());
+        timer.advance(100);
+        assertEquals(List.of(50L), b.firedAt);
+    }
+
+    /** Issue defect 5: ticks threw AssertionError ("active callout not on its CPU's list"). */
+    @Test
+    void ticks_calloutOfOtherFramework_throwsIllegalState() {
+        MdxCallouts one = new MdxCallouts(1);
+        SimulatedMiTimer t1 = new SimulatedMiTimer(one, 0xffff_ffffL, 1_000_000);
+        one.register(t1);
+        MdxCallouts other = otherFramework();
+        MdxCallout c = new MdxCallout();
+        assertEquals(MDX_OK, one.setTicks(c, 40, null, null));
+
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> other.ticks(c));
+        assertTrue(e.getMessage().startsWith("mdx_callout_ticks: "), e.getMessage());
+        assertTrue(e.getMessage().contains("initialised by " + one), e.getMessage());
+        IllegalStateException u = assertThrows(IllegalStateException.class, () -> other.usec(c));
+        assertTrue(u.getMessage().startsWith("mdx_callout_usec: "), u.getMessage());
+
+        assertEquals(40, one.ticks(c));
+        t1.advance(40);
+        assertEquals(MdxCallout.CALLOUT_STATE_FIRED, c.state());
+    }
+
+    /** Ownership lasts after the callout fired: another framework may not re-arm or re-init it. */
+    @Test
+    void setTicksAndInit_firedCalloutOfOtherFramework_throwAndLeaveItUnowned() {
+        MdxCallouts other = otherFramework();
+        Probe b = probe("b");
+        mdx.setTicks(b.c, 5, Probe.FIRE, b);
+        timer.advance(5);
+
+        assertForeign(assertThrows(IllegalStateException.class, () -> other.setTicks(b.c, 5, Probe.FIRE, b)),
+                "mdx_callout_set_ticks");
+        assertForeign(assertThrows(IllegalStateException.class, () -> other.set(b.c, 5, Probe.FIRE, b)),
+                "mdx_callout_set");
+        assertForeign(assertThrows(IllegalStateException.class, () -> other.init(b.c)), "mdx_callout_init");
+
+        assertTrue(other.queued(0).isEmpty());
+        assertEquals(MdxCallout.CALLOUT_STATE_FIRED, b.c.state());
+        assertEquals(MDX_OK, mdx.setTicks(b.c, 5, Probe.FIRE, b), "the owner still arms it");
+        timer.advance(5);
+        assertEquals(List.of(5L, 10L), b.firedAt);
+    }
+
+    /** A callout claimed by a refused call is not claimed: another framework can still take it. */
+    @Test
+    void refusedSet_doesNotClaimTheCallout() {
+        MdxCallouts other = otherFramework();
+        MdxCallout c = new MdxCallout();
+        assertThrows(IllegalStateException.class, () -> mdx.setTicksLocked(c, 5, null, null));
+        assertThrows(IllegalArgumentException.class, () -> mdx.setTicks(c, -1, null, null));
+        assertEquals(1, mdx.cancel(c), "cancel of a fresh callout claims nothing either");
+        assertEquals(MDX_OK, other.setTicks(c, 5, null, null));
+        assertThrows(IllegalStateException.class, () -> mdx.cancel(c));
+    }
+
+    /**
+     * Two frameworks arm one fresh callout at once, from two threads: one claims and arms it, the
+     * other is refused with IllegalStateException and changes nothing; a cancel by the loser too.
+     */
+    @Test
+    void setTicks_sameFreshCalloutFromTwoFrameworksAtOnce_oneArmsOtherIsRefused() throws Throwable {
+        MdxCallouts[] fw = {mdx, otherFramework()};
+        int rounds = 2000;
+        MdxCallout[] callouts = new MdxCallout[rounds];
+        for (int i = 0; i < rounds; i++) {
+            callouts[i] = new MdxCallout();
+        }
+        Object[][] results = new Object[2][rounds];
+        CyclicBarrier barrier = new CyclicBarrier(2);
+        Bounded.run("two frameworks arming one callout", Duration.ofSeconds(60), () -> {
+            Thread[] threads = new Thread[2];
+            AtomicReference<Throwable> error = new AtomicReference<>();
+            for (int f = 0; f < 2; f++) {
+                int me = f;
+                threads[f] = new Thread(() -> {
+                    try {
+                        for (int i = 0; i < rounds; i++) {
+                            barrier.await();
+                            try {
+                                results[me][i] = fw[me].setTicks(callouts[i], 1_000_000 + i, null, null);
+                            } catch (IllegalStateException e) {
+                                results[me][i] = e;
+                                try {
+                                    fw[me].cancel(callouts[i]); // must be refused too, never unlink
+                                    results[me][i] = "cancel not refused";
+                                } catch (IllegalStateException expected) {
+                                    // refused: the setTicks failure stays recorded
+                                }
+                            }
+                        }
+                    } catch (Exception | Error e) {
+                        error.compareAndSet(null, e);
+                        barrier.reset(); // the other thread must not wait for this one forever
+                    }
+                }, "arming on framework " + f);
+                threads[f].setDaemon(true);
+                threads[f].start();
+            }
+            for (Thread t : threads) {
+                t.join();
+            }
+            if (error.get() != null) {
+                throw error.get();
+            }
+        });
+        List<MdxCallout> lists = new ArrayList<>(mdx.queued(0));
+        lists.addAll(fw[1].queued(0));
+        for (int i = 0; i < rounds; i++) {
+            int ok = 0;
+            for (int f = 0; f < 2; f++) {
+                if (Integer.valueOf(MDX_OK).equals(results[f][i])) {
+                    ok++;
+                } else {
+                    assertInstanceOf(IllegalStateException.class, results[f][i], "round " + i);
+                }
+            }
+            assertEquals(1, ok, "round " + i);
+            assertTrue(callouts[i].active(), "round " + i);
+        }
+        assertEquals(rounds, lists.size());
+    }
+
+    /**
+     * Framework a arms fresh callouts on its CPU 1 (or 0) while 1-CPU framework b cancels each at the
+     * same moment. b's cancel may come first (a fresh callout: 1) or see a's claim (refused: its
+     * IllegalStateException), never MDX_OK, never an index out of b's CPUs; the callout always ends
+     * up queued on a, untouched. Exercises the owner re-checks inside cancel's loop.
+     */
+    @Test
+    void cancel_byOtherFrameworkWhileCalloutIsBeingArmed_neverUnlinksNorIndexesOutOfRange() throws Throwable {
+        MdxCallouts other = otherFramework();
+        int rounds = 20_000;
+        MdxCallout[] callouts = new MdxCallout[rounds];
+        for (int i = 0; i < rounds; i++) {
+            callouts[i] = new MdxCallout();
+        }
+        Object[] cancelled = new Object[rounds];
+        int[] armed = new int[rounds];
+        CyclicBarrier barrier = new CyclicBarrier(2);
+        Bounded.run("arm on a, cancel on b", Duration.ofSeconds(60), () -> {
+            AtomicReference<Throwable> error = new AtomicReference<>();
+            Thread arming = new Thread(() -> {
+                try {
+                    for (int i = 0; i < rounds; i++) {
+                        mdx.bindCurrentThread(i % 2 == 0 ? 1 : 0);
+                        barrier.await();
+                        armed[i] = mdx.setTicks(callouts[i], 1_000_000 + i, null, null);
+                    }
+                } catch (Exception | Error e) {
+                    error.compareAndSet(null, e);
+                    barrier.reset(); // the other thread must not wait for this one forever
+                }
+            }, "arming on a");
+            Thread cancelling = new Thread(() -> {
+                try {
+                    for (int i = 0; i < rounds; i++) {
+                        barrier.await();
+                        try {
+                            cancelled[i] = other.cancel(callouts[i]);
+                        } catch (IllegalStateException e) {
+                            cancelled[i] = e;
+                        }
+                    }
+                } catch (Exception | Error e) {
+                    error.compareAndSet(null, e);
+                    barrier.reset(); // the other thread must not wait for this one forever
+                }
+            }, "cancelling on b");
+            arming.setDaemon(true);
+            cancelling.setDaemon(true);
+            arming.start();
+            cancelling.start();
+            arming.join();
+            cancelling.join();
+            if (error.get() != null) {
+                throw error.get();
+            }
+        });
+        for (int i = 0; i < rounds; i++) {
+            assertEquals(MDX_OK, armed[i], "round " + i);
+            Object r = cancelled[i];
+            assertTrue(Integer.valueOf(1).equals(r) || r instanceof IllegalStateException, "round " + i + ": " + r);
+            if (r instanceof IllegalStateException) {
+                assertTrue(((IllegalStateException) r).getMessage().contains("belongs to another mdx_callout framework"),
+                        ((IllegalStateException) r).getMessage());
+            }
+            assertTrue(callouts[i].active(), "round " + i);
+        }
+        assertEquals(rounds, mdx.queued(0).size() + mdx.queued(1).size());
+        assertTrue(other.queued(0).isEmpty());
     }
 
     @Test
