@@ -45,6 +45,10 @@ final class CalloutCpu extends CpuRef {
      *   drainCv      lock                the sleep queue of every cc_waiting on this CPU
      *   workCv       lock                the softclock thread sleeps here (real time only), also
      *                                    towards its own deadline when it keeps time
+     *   live         lock                callouts on the wheel or expire queue below SBT_MAX (a
+     *                                    virtual clock skips empty stretches when it is 0)
+     *   leak         lock                a leaked lock hold found before a dispatch, reported by
+     *                                    that dispatch once the lock is dropped
      *
      * Differences from FreeBSD, all deliberate and documented in SPEC decisions:
      *  - buckets are FIFO (tail insertion), so equal deadlines run in arming order (decision 4);
@@ -70,7 +74,15 @@ final class CalloutCpu extends CpuRef {
      *  - callout_process is not re-entered: FreeBSD's per-CPU interrupt cannot nest, but here a
      *    real-time CPU's softclock thread and the event thread's watchdog may both call it, and a
      *    direct handler may call it through calloutProcess(); a second caller returns at once
-     *    (the running scan reports the next window), and a now older than lastscan is raised to it.
+     *    (the running scan reports the next window), and a now older than lastscan is raised to it;
+     *  - nothing is lost to a lock held where it should not be (the issue of "nothing lost"): a
+     *    thread that drives time while holding a due callout's lock is refused before the callout
+     *    leaves its list (refuseHeldLock), a hold leaked by user code on one of our threads is
+     *    released (driverHoldsLock), and a handler that returns holding its lock against its
+     *    CALLOUT_RETURNUNLOCKED promise, or holding it more times than the dispatcher took it, is
+     *    reported and released (invoke); FreeBSD leaves such a lock held;
+     *  - each handler starts with a clear interrupt status (invoke);
+     *  - close() stops and waits through discardForClose and awaitQuietForClose.
      *
      * Time arithmetic: sbintime in the engine saturates and stays within [0, SBT_MAX] once clamped to
      * lastscan, where a < b and a - b < 0 agree; the 32-bit bucket hash wraps and is compared by
@@ -95,6 +107,8 @@ final class CalloutCpu extends CpuRef {
     long lastscan;
     /** Callouts on the wheel or the expire queue that can still run (time below SBT_MAX); guarded by lock. */
     int live;
+    /** A lock leak found by driverHoldsLock, to report once the lock is dropped; guarded by lock. */
+    private IllegalStateException leak;
     boolean scanning;
 
     CalloutCpu(CalloutWheel wheel, int cpuId, int callwheelSize) {
@@ -292,7 +306,7 @@ final class CalloutCpu extends CpuRef {
                     }
                     if ((c.iflags & CALLOUT_DIRECT) != 0) {
                         Object l = c.lock;
-                        if (l != null && driverHoldsLock((CalloutLock) l)) {
+                        if (l != null && driverHoldsLock(c, (CalloutLock) l)) {
                             refused = c; // left in its bucket; the scan ends as if the batch were full
                             stoppedAt = t;
                             break scan;
@@ -374,11 +388,11 @@ final class CalloutCpu extends CpuRef {
         while (head.next != head) {
             Callout c = (Callout) head.next;
             Object l = c.lock;
-            if (l != null && driverHoldsLock((CalloutLock) l)) {
+            if (l != null && driverHoldsLock(c, (CalloutLock) l)) {
                 throw refuseHeldLock(c);
             }
             c.unlink();
-            leave(c);
+            live--; // an expired callout is below SBT_MAX (the scan never expires "never")
             dispatch(c, 0);
             n++;
         }
@@ -386,17 +400,29 @@ final class CalloutCpu extends CpuRef {
     }
 
     /**
-     * True if the thread about to dispatch a callout already holds the callout's lock, in any mode,
-     * and is not one of this system's own threads (whose leaked holds {@link #dispatch} releases).
-     * The dispatcher could neither take the lock (it would deadlock or recurse) nor run the handler
-     * without it (a canceller relies on holding it): the invocation must wait.
+     * Called before {@code c} (lock {@code l}) is taken off its list for dispatch, with the CPU
+     * lock held: true if the dispatching thread already holds {@code l}, in any mode, and is not
+     * one of this system's own threads. The dispatcher could neither take the lock (it would
+     * deadlock or recurse) nor run the handler without it (a canceller relies on holding it), so
+     * the invocation must wait: the caller refuses it ({@link #refuseHeldLock}). On one of this
+     * system's threads such a hold can only have been left by earlier user code (a handler or a
+     * drain callback): it is reported and released here, or this callout and every later one on
+     * the lock would be lost.
      */
-    private boolean driverHoldsLock(CalloutLock l) {
+    private boolean driverHoldsLock(Callout c, CalloutLock l) {
         if (!l.owned() && !l.ownedShared()) {
             return false;
         }
         Thread t = Thread.currentThread();
-        return !(t instanceof CalloutThread && ((CalloutThread) t).wheel() == wheel);
+        if (t instanceof CalloutThread && ((CalloutThread) t).wheel() == wheel) {
+            releaseAll(c, l, false);
+            releaseAll(c, l, true);
+            // Reported by dispatch once the CPU lock is dropped: the hook is user code.
+            leak = new IllegalStateException("user code that ran earlier on this thread returned holding "
+                    + l.name() + ", the lock of the next callout; released so that it can run: " + c);
+            return false;
+        }
+        return true;
     }
 
     /**
@@ -435,8 +461,13 @@ final class CalloutCpu extends CpuRef {
         ent.cancel = false;
         ent.started = false;
         ent.thread = Thread.currentThread();
+        IllegalStateException leaked = leak;
+        leak = null;
         lock.unlock();
         try {
+            if (leaked != null) {
+                wheel.handlerFailed(c, leaked);
+            }
             invoke(c, ent, clock, shared, (iflags & CALLOUT_RETURNUNLOCKED) != 0, func, arg);
         } finally {
             lock.lock();
@@ -449,13 +480,6 @@ final class CalloutCpu extends CpuRef {
                         CalloutFunc<Object> func, Object arg) {
         Throwable failure = null;
         if (clock != null) {
-            if (clock.owned() || clock.ownedShared()) {
-                // Only one of this system's threads gets here holding it (driverHoldsLock refused
-                // any other): earlier user code on this thread left it locked. Release it, or this
-                // callout and every later one on the lock would be lost.
-                releaseLeak(c, clock, "user code that ran earlier on this thread returned holding " + clock.name()
-                        + ", the lock of the next callout; released so that it can run");
-            }
             wheel.observer.dispatchLockWait(c);
             try {
                 if (shared) {

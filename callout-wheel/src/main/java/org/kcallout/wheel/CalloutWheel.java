@@ -878,21 +878,10 @@ public final class CalloutWheel implements CalloutSystem {
             leftBlocked[cc.cpuId] = cc.awaitQuietForClose(self);
         }
         if (softclockThreads != null) {
-            boolean interrupted = false;
             for (SoftclockThread t : softclockThreads) {
-                if (t == self || leftBlocked[t.cpu()]) {
-                    continue;
+                if (t != self && !leftBlocked[t.cpu()]) {
+                    CalloutThread.joinUninterruptibly(t);
                 }
-                while (t.isAlive()) {
-                    try {
-                        t.join();
-                    } catch (InterruptedException e) {
-                        interrupted = true;
-                    }
-                }
-            }
-            if (interrupted) {
-                self.interrupt();
             }
         }
     }

@@ -148,17 +148,7 @@ public final class RealTimeEventTimer extends TicklessClock {
         }
         if (t != null && t != Thread.currentThread()) {
             LockSupport.unpark(t);
-            boolean interrupted = false;
-            while (t.isAlive()) {
-                try {
-                    t.join();
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
+            CalloutThread.joinUninterruptibly(t);
         }
     }
 

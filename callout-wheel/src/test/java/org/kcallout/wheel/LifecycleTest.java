@@ -552,6 +552,35 @@ final class LifecycleTest {
         }
     }
 
+    /** A handler of a callout without a lock leaves m locked on the softclock thread: the next callout on m still runs. */
+    @ParameterizedTest
+    @EnumSource(RealTime.class)
+    void handlerLeavingAnotherLockHeld_nextCalloutOnThatLockRunsAndTheLeakIsReported(RealTime rt) throws Throwable {
+        List<Throwable> failures = new CopyOnWriteArrayList<>();
+        CalloutWheel sys = rt.build(b -> b.failureHook((c, t) -> failures.add(t)));
+        try {
+            KMutex m = new KMutex("leaked");
+            Callout a = new Callout();
+            Callout b = new Callout();
+            sys.init(a, true);
+            sys.initLock(b, m, 0);
+            CountDownLatch bRan = new CountDownLatch(1);
+            sys.reset(a, 1, x -> m.lock(), null); // returns holding m: a bug in the handler
+            m.lock();
+            sys.reset(b, 20, (CountDownLatch l) -> l.countDown(), bRan);
+            m.unlock();
+            await(bRan, "b's handler");
+            Bounded.run("taking m on another thread", () -> {
+                m.lock();
+                m.unlock();
+            });
+            assertEquals(1, failures.size(), String.valueOf(failures));
+            assertTrue(failures.get(0).getMessage().contains("leaked"), failures.get(0).getMessage());
+        } finally {
+            Bounded.run("close()", sys::close);
+        }
+    }
+
     /* ---------------------------------------------------------------------------------------- */
     /* Defect 4: the thread that advances virtual time holds a due callout's lock                */
 
