@@ -15,7 +15,6 @@ import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
@@ -25,10 +24,11 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The engine's own cost of expiring a callout, without threads: arm {@value #N} callouts with
+ * The engine's own cost of expiring a callout, without threads: arm {@code callouts} callouts with
  * random delays in [0, 100 ms) and advance a virtual clock past them, so that the scan and the
- * softclock dispatcher run every handler on this thread. The score is per callout (arm, scan,
- * dispatch, handler), with no lock hand-off between threads and no clock wake-up, which is what
+ * softclock dispatcher run every handler on this thread. The score is per round; divide by
+ * {@code callouts} for the cost per callout (arm, scan, dispatch, handler), with no lock hand-off
+ * between threads and no clock wake-up, which is what
  * {@link ExpiryBenchmark} adds; a change to the dispatch path shows here without that benchmark's
  * noise. {@code lock=mutex} associates a {@link KMutex} with each callout ({@code callout_init_mtx}),
  * so the dispatcher takes and releases it around the handler.
@@ -40,13 +40,11 @@ import org.openjdk.jmh.annotations.Warmup;
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Fork(value = 1, jvmArgsAppend = {"-Xms2g", "-Xmx4g"})
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 public class DispatchBenchmark {
-    /** Callouts per round. */
-    static final int N = 100_000;
     static final long WINDOW = 100 * Sbt.SBT_1MS;
 
     static final CalloutFunc<long[]> FIRE = a -> a[0]++;
@@ -54,9 +52,13 @@ public class DispatchBenchmark {
     @Param({"none", "mutex"})
     public String lock;
 
+    /** Callouts per round: 10 000 fit in the processor's caches, 100 000 do not. */
+    @Param({"10000", "100000"})
+    public int callouts;
+
     private VirtualEventTimer vt;
     private CalloutWheel sys;
-    private Callout[] callouts;
+    private Callout[] timers;
     private long[] delays;
     private final long[] fired = new long[1];
 
@@ -64,19 +66,19 @@ public class DispatchBenchmark {
     public void setUp() {
         vt = new VirtualEventTimer();
         sys = CalloutWheel.builder().ncpus(1).clock(vt).build();
-        callouts = new Callout[N];
-        delays = new long[N];
+        timers = new Callout[callouts];
+        delays = new long[callouts];
         SplittableRandom r = new SplittableRandom(42);
         KMutex[] mutexes = new KMutex[64];
         for (int i = 0; i < mutexes.length; i++) {
             mutexes[i] = new KMutex("m" + i);
         }
-        for (int i = 0; i < N; i++) {
-            callouts[i] = new Callout();
+        for (int i = 0; i < callouts; i++) {
+            timers[i] = new Callout();
             if (lock.equals("mutex")) {
-                sys.initLock(callouts[i], mutexes[i % mutexes.length], 0);
+                sys.initLock(timers[i], mutexes[i % mutexes.length], 0);
             } else {
-                sys.init(callouts[i], true);
+                sys.init(timers[i], true);
             }
             delays[i] = r.nextLong(WINDOW);
         }
@@ -89,10 +91,9 @@ public class DispatchBenchmark {
 
     /** @return the handler count, so that nothing is dead code */
     @Benchmark
-    @OperationsPerInvocation(N)
     public long armAndExpire() {
-        for (int i = 0; i < N; i++) {
-            Callout c = callouts[i];
+        for (int i = 0; i < callouts; i++) {
+            Callout c = timers[i];
             KMutex m = (KMutex) c.lock();
             if (m != null) {
                 m.lock(); // a lock-associated callout is armed under its lock

@@ -462,7 +462,9 @@ final class CalloutCpu extends CpuRef {
         ent.started = false;
         ent.thread = Thread.currentThread();
         IllegalStateException leaked = leak;
-        leak = null;
+        if (leaked != null) {
+            leak = null;
+        }
         lock.unlock();
         try {
             if (leaked != null) {
@@ -501,18 +503,15 @@ final class CalloutCpu extends CpuRef {
             ent.started = true; // before the volatile write below; see ExecEntity.started
             ent.cancel = true; // too late to cancel from now on
         }
-        // Each handler starts with a clear interrupt status; what it leaves set is dropped, and a
-        // status the thread had before (a test thread advancing a virtual clock) is put back.
-        boolean interrupted = Thread.interrupted();
         try {
             func.call(arg);
         } catch (Throwable t) {
             failure = t;
         }
+        // Each handler starts with a clear interrupt status: what one leaves set is dropped here.
+        // (A thread that drives a CPU by hand has its own status set aside around the whole pass
+        // by CalloutWheel.calloutProcess and softclock; our own threads are never interrupted.)
         Thread.interrupted();
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
         if (clock != null) {
             boolean held = shared ? clock.ownedShared() : clock.owned();
             if (!returnUnlocked) {
@@ -592,16 +591,12 @@ final class CalloutCpu extends CpuRef {
             lock.unlock();
             try {
                 if (drainFn != null) {
-                    boolean interrupted = Thread.interrupted(); // as for a handler: see invoke
                     try {
                         drainFn.call(arg);
                     } catch (Throwable t) {
                         wheel.handlerFailed(c, t);
                     }
-                    Thread.interrupted();
-                    if (interrupted) {
-                        Thread.currentThread().interrupt();
-                    }
+                    Thread.interrupted(); // as for a handler: see invoke
                 }
                 if (drainFuture != null) {
                     drainFuture.complete(null);

@@ -704,11 +704,19 @@ public final class CalloutWheel implements CalloutSystem {
     public boolean calloutProcess(int cpu, long now) {
         checkCpu("callout_process", cpu);
         CalloutCpu cc = cpus[cpu];
-        int r;
-        do {
-            r = cc.process(now, false);
-        } while ((r & CalloutCpu.MORE) != 0);
-        return (r & CalloutCpu.WORK) != 0;
+        // Direct handlers start with a clear interrupt status; the caller's own is put back.
+        boolean interrupted = Thread.interrupted();
+        try {
+            int r;
+            do {
+                r = cc.process(now, false);
+            } while ((r & CalloutCpu.MORE) != 0);
+            return (r & CalloutCpu.WORK) != 0;
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     /**
@@ -734,11 +742,16 @@ public final class CalloutWheel implements CalloutSystem {
             throw new IllegalStateException("softclock: CPU " + cpu + " has its own softclock thread");
         }
         CalloutCpu cc = cpus[cpu];
+        // Handlers start with a clear interrupt status; the caller's own is put back.
+        boolean interrupted = Thread.interrupted();
         cc.lock.lock();
         try {
             return cc.softclockLocked();
         } finally {
             cc.lock.unlock();
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
