@@ -75,7 +75,7 @@ final class CalloutCpu extends CpuRef {
      *    real-time CPU's softclock thread and the event thread's watchdog may both call it, and a
      *    direct handler may call it through calloutProcess(); a second caller returns at once
      *    (the running scan reports the next window), and a now older than lastscan is raised to it;
-     *  - nothing is lost to a lock held where it should not be (the issue of "nothing lost"): a
+     *  - no invocation is lost to a lock held where it should not be: a
      *    thread that drives time while holding a due callout's lock is refused before the callout
      *    leaves its list (refuseHeldLock), a hold leaked by user code on one of our threads is
      *    released (driverHoldsLock), and a handler that returns holding its lock against its
@@ -392,7 +392,7 @@ final class CalloutCpu extends CpuRef {
                 throw refuseHeldLock(c);
             }
             c.unlink();
-            live--; // an expired callout is below SBT_MAX (the scan never expires "never")
+            leave(c);
             dispatch(c, 0);
             n++;
         }
