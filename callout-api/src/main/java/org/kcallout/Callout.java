@@ -1,7 +1,8 @@
 package org.kcallout;
 
-import org.kcallout.internal.CalloutNode;
+import org.kcallout.internal.CalloutAccess;
 import org.kcallout.internal.CpuRef;
+import org.kcallout.internal.Link;
 
 /**
  * A caller-allocated, reusable callout: FreeBSD's {@code struct callout}.
@@ -25,12 +26,44 @@ import org.kcallout.internal.CpuRef;
  * <p>A callout belongs to the callout system that initialised it; passing it to another system is
  * rejected with {@link IllegalStateException}.
  *
- * <p>The fields and setters inherited from {@code org.kcallout.internal.CalloutNode} are the engine's
- * ({@code c_links}, {@code c_time}, {@code c_iflags}, ...): the module system exports that package
- * to the engine only; on the class path they are visible but are not API, and writing them breaks the
- * callout system's invariants. Use the methods of this class and of {@link CalloutSystem}.
+ * <p>The callout's state ({@code c_links}, {@code c_time}, {@code c_iflags}, ...) is private and
+ * changes only through {@link CalloutSystem}.
  */
-public final class Callout extends CalloutNode {
+public final class Callout extends Link {
+    /* Implementation notes.
+     *
+     * The fields of struct callout (sys/_callout.h). Only this class and the engine's bridge,
+     * org.kcallout.internal.CalloutAccess, touch them: the engine reads and writes them through the
+     * bridge's accessors, whose names give the memory mode; the guard of each field is in the
+     * bridge's table and on the field below. The list links come from the superclass Link (no
+     * accessible members; only the bridge's list primitives use them).
+     *
+     * Layout, chosen for size (one pending callout must fit in 56 bytes with compressed oops,
+     * checked by CalloutLayoutTest): a 12-byte header, two longs, six references counting the two
+     * links, a short and a byte: 55 bytes, aligned to 56. flags and iflags stay two separate words,
+     * as in FreeBSD since 10.2, so that the unlocked read-modify-write of callout_deactivate() can
+     * never clobber subsystem state. CALLOUT_ACTIVE, the only bit of flags, is
+     * CalloutFlags.CALLOUT_ACTIVE. */
+
+    /** {@code c_time}: earliest time the handler may run (sbintime); guarded by the per-CPU lock. */
+    private long time;
+    /** {@code c_precision}: how much later it may run (sbintime); guarded by the per-CPU lock. */
+    private long precision;
+    /** {@code c_func}: the handler; written under the per-CPU lock, read unlocked by callout_schedule. */
+    private CalloutFunc<?> func;
+    /** {@code c_arg}: the handler's argument; written with {@link #func}, under the per-CPU lock. */
+    private Object arg;
+    /** {@code c_lock}: the associated lock, or {@code null}; written by init only. */
+    private CalloutLock lock;
+    /** {@code c_cpu}: owning CPU, CPUBLOCK in transit, {@code null} before init; per-CPU lock, volatile. */
+    private volatile CpuRef cc;
+    /** {@code c_iflags}: written release under the per-CPU lock; read opaque without it. */
+    @SuppressWarnings("unused") // accessed through CalloutAccess's VarHandle
+    private short iflags;
+    /** {@code c_flags} ({@link CalloutFlags#CALLOUT_ACTIVE}): the caller's lock; written release, read opaque. */
+    @SuppressWarnings("unused") // accessed through CalloutAccess's VarHandle
+    private byte flags;
+
 
     /** Creates a callout that must be initialised before use. */
     public Callout() {
@@ -42,7 +75,7 @@ public final class Callout extends CalloutNode {
      * @return whether the callout is pending
      */
     public boolean pending() {
-        return (iflagsOpaque() & CalloutFlags.CALLOUT_PENDING) != 0;
+        return (CalloutAccess.iflagsOpaque(this) & CalloutFlags.CALLOUT_PENDING) != 0;
     }
 
     /**
@@ -51,7 +84,7 @@ public final class Callout extends CalloutNode {
      * @return whether the callout is active
      */
     public boolean active() {
-        return (flagsOpaque() & CalloutFlags.CALLOUT_ACTIVE) != 0;
+        return (CalloutAccess.flagsOpaque(this) & CalloutFlags.CALLOUT_ACTIVE) != 0;
     }
 
     /**
@@ -59,7 +92,7 @@ public final class Callout extends CalloutNode {
      * flag word, as in C: call it under the callout's lock or from its handler.
      */
     public void deactivate() {
-        setFlagsRelease(flagsOpaque() & ~CalloutFlags.CALLOUT_ACTIVE);
+        CalloutAccess.setFlagsRelease(this, CalloutAccess.flagsOpaque(this) & ~CalloutFlags.CALLOUT_ACTIVE);
     }
 
     /**
@@ -109,7 +142,7 @@ public final class Callout extends CalloutNode {
      * @return the lock
      */
     public CalloutLock lock() {
-        return (CalloutLock) lock;
+        return lock;
     }
 
     /**
@@ -118,7 +151,7 @@ public final class Callout extends CalloutNode {
      * @return the handler
      */
     public CalloutFunc<?> func() {
-        return (CalloutFunc<?>) func;
+        return func;
     }
 
     /**
@@ -136,7 +169,7 @@ public final class Callout extends CalloutNode {
      * @return the internal flags
      */
     public int iflags() {
-        return iflagsOpaque() & 0xffff;
+        return CalloutAccess.iflagsOpaque(this) & 0xffff;
     }
 
     /**
@@ -145,7 +178,7 @@ public final class Callout extends CalloutNode {
      * @return the external flags
      */
     public int flags() {
-        return flagsOpaque() & 0xff;
+        return CalloutAccess.flagsOpaque(this) & 0xff;
     }
 
     @Override
