@@ -1,5 +1,7 @@
 package org.kcallout;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import org.kcallout.internal.CalloutAccess;
 import org.kcallout.internal.CpuRef;
 import org.kcallout.internal.Link;
@@ -27,16 +29,18 @@ import org.kcallout.internal.Link;
  * rejected with {@link IllegalStateException}.
  *
  * <p>The callout's state ({@code c_links}, {@code c_time}, {@code c_iflags}, ...) is private and
- * changes only through {@link CalloutSystem}.
+ * changes only through {@link CalloutSystem}; the methods below read it. The superclass is the
+ * engine's intrusive list node, which has no accessible members.
  */
 public final class Callout extends Link {
     /* Implementation notes.
      *
-     * The fields of struct callout (sys/_callout.h). Only this class and the engine's bridge,
-     * org.kcallout.internal.CalloutAccess, touch them: the engine reads and writes them through the
-     * bridge's accessors, whose names give the memory mode; the guard of each field is in the
-     * bridge's table and on the field below. The list links come from the superclass Link (no
-     * accessible members; only the bridge's list primitives use them).
+     * The fields of struct callout (sys/_callout.h). Only this class touches them: the engine
+     * reads and writes them through org.kcallout.internal.CalloutAccess, whose static accessors
+     * (names give the memory mode) forward to the Fields object that this class's static
+     * initialiser installs there once (the JDK's SharedSecrets pattern). The guard of each field is
+     * on the field below and in CalloutAccess's table. The list links come from the superclass Link
+     * (no accessible members; only CalloutAccess's list primitives use them).
      *
      * Layout, chosen for size (one pending callout must fit in 56 bytes with compressed oops,
      * checked by CalloutLayoutTest): a 12-byte header, two longs, six references counting the two
@@ -57,13 +61,24 @@ public final class Callout extends Link {
     private CalloutLock lock;
     /** {@code c_cpu}: owning CPU, CPUBLOCK in transit, {@code null} before init; per-CPU lock, volatile. */
     private volatile CpuRef cc;
-    /** {@code c_iflags}: written release under the per-CPU lock; read opaque without it. */
-    @SuppressWarnings("unused") // accessed through CalloutAccess's VarHandle
+    /** {@code c_iflags}: written release under the per-CPU lock; read plain under it, opaque without it. */
     private short iflags;
     /** {@code c_flags} ({@link CalloutFlags#CALLOUT_ACTIVE}): the caller's lock; written release, read opaque. */
-    @SuppressWarnings("unused") // accessed through CalloutAccess's VarHandle
     private byte flags;
 
+    private static final VarHandle IFLAGS;
+    private static final VarHandle FLAGS;
+
+    static {
+        try {
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            IFLAGS = l.findVarHandle(Callout.class, "iflags", short.class);
+            FLAGS = l.findVarHandle(Callout.class, "flags", byte.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+        CalloutAccess.install(new Fields());
+    }
 
     /** Creates a callout that must be initialised before use. */
     public Callout() {
@@ -75,7 +90,7 @@ public final class Callout extends Link {
      * @return whether the callout is pending
      */
     public boolean pending() {
-        return (CalloutAccess.iflagsOpaque(this) & CalloutFlags.CALLOUT_PENDING) != 0;
+        return (iflagsOpaque() & CalloutFlags.CALLOUT_PENDING) != 0;
     }
 
     /**
@@ -84,7 +99,7 @@ public final class Callout extends Link {
      * @return whether the callout is active
      */
     public boolean active() {
-        return (CalloutAccess.flagsOpaque(this) & CalloutFlags.CALLOUT_ACTIVE) != 0;
+        return (flagsOpaque() & CalloutFlags.CALLOUT_ACTIVE) != 0;
     }
 
     /**
@@ -92,7 +107,7 @@ public final class Callout extends Link {
      * flag word, as in C: call it under the callout's lock or from its handler.
      */
     public void deactivate() {
-        CalloutAccess.setFlagsRelease(this, CalloutAccess.flagsOpaque(this) & ~CalloutFlags.CALLOUT_ACTIVE);
+        FLAGS.setRelease(this, (byte) (flagsOpaque() & ~CalloutFlags.CALLOUT_ACTIVE));
     }
 
     /**
@@ -169,7 +184,7 @@ public final class Callout extends Link {
      * @return the internal flags
      */
     public int iflags() {
-        return CalloutAccess.iflagsOpaque(this) & 0xffff;
+        return iflagsOpaque() & 0xffff;
     }
 
     /**
@@ -178,7 +193,7 @@ public final class Callout extends Link {
      * @return the external flags
      */
     public int flags() {
-        return CalloutAccess.flagsOpaque(this) & 0xff;
+        return flagsOpaque() & 0xff;
     }
 
     @Override
@@ -186,5 +201,103 @@ public final class Callout extends Link {
         return "Callout[cpu=" + cpu() + ", pending=" + pending() + ", active=" + active()
                 + ", time=" + Sbt.format(time) + ", precision=" + Sbt.format(precision)
                 + ", iflags=0x" + Integer.toHexString(iflags()) + "]";
+    }
+
+    private int iflagsOpaque() {
+        return (short) IFLAGS.getOpaque(this);
+    }
+
+    private int flagsOpaque() {
+        return (byte) FLAGS.getOpaque(this);
+    }
+
+    /** The engine's accessors, installed in {@link CalloutAccess}; see its table for each guard. */
+    private static final class Fields implements CalloutAccess.Fields {
+        @Override
+        public long time(Callout c) {
+            return c.time;
+        }
+
+        @Override
+        public void setTime(Callout c, long v) {
+            c.time = v;
+        }
+
+        @Override
+        public long precision(Callout c) {
+            return c.precision;
+        }
+
+        @Override
+        public void setPrecision(Callout c, long v) {
+            c.precision = v;
+        }
+
+        @Override
+        @SuppressWarnings("unchecked") // the arm that stored func took a CalloutFunc<? super A> and an A: see CalloutAccess
+        public CalloutFunc<Object> func(Callout c) {
+            return (CalloutFunc<Object>) c.func;
+        }
+
+        @Override
+        public Object arg(Callout c) {
+            return c.arg;
+        }
+
+        @Override
+        public void setFuncArg(Callout c, CalloutFunc<?> func, Object arg) {
+            c.arg = arg;
+            c.func = func;
+        }
+
+        @Override
+        public CalloutLock lock(Callout c) {
+            return c.lock;
+        }
+
+        @Override
+        public void setLock(Callout c, CalloutLock v) {
+            c.lock = v;
+        }
+
+        @Override
+        public CpuRef ccVolatile(Callout c) {
+            return c.cc;
+        }
+
+        @Override
+        public void setCcVolatile(Callout c, CpuRef v) {
+            c.cc = v;
+        }
+
+        @Override
+        public int iflags(Callout c) {
+            return c.iflags;
+        }
+
+        @Override
+        public int iflagsOpaque(Callout c) {
+            return c.iflagsOpaque();
+        }
+
+        @Override
+        public void setIflagsRelease(Callout c, int v) {
+            IFLAGS.setRelease(c, (short) v);
+        }
+
+        @Override
+        public int flags(Callout c) {
+            return c.flags;
+        }
+
+        @Override
+        public int flagsOpaque(Callout c) {
+            return c.flagsOpaque();
+        }
+
+        @Override
+        public void setFlagsRelease(Callout c, int v) {
+            FLAGS.setRelease(c, (byte) v);
+        }
     }
 }

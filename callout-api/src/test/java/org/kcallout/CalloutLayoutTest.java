@@ -5,10 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.io.InputStream;
+import java.lang.module.ModuleDescriptor;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.Field;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.kcallout.internal.CpuRef;
 import org.kcallout.internal.Link;
@@ -60,6 +65,23 @@ final class CalloutLayoutTest {
                     "Link." + m.getName() + " is visible on every Callout");
         }
         assertEquals(Link.class, Callout.class.getSuperclass());
+    }
+
+    /** The bridge is the engine's alone: its package is exported to {@code org.kcallout.wheel} only. */
+    @Test
+    void moduleInfo_exportsTheInternalPackageToTheEngineOnly() throws Exception {
+        Path classes = Path.of(Callout.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        Path info = classes.resolve("module-info.class");
+        assumeTrue(Files.isRegularFile(info), "callout-api is not loaded from a class directory here: " + classes);
+        ModuleDescriptor d;
+        try (InputStream in = Files.newInputStream(info)) {
+            d = ModuleDescriptor.read(in);
+        }
+        assertEquals("org.kcallout.api", d.name());
+        ModuleDescriptor.Exports internal = d.exports().stream()
+                .filter(e -> e.source().equals("org.kcallout.internal")).findFirst().orElseThrow();
+        assertEquals(Set.of("org.kcallout.wheel"), internal.targets());
+        assertTrue(d.opens().isEmpty(), "callout-api opens " + d.opens() + ": Callout's private fields would be reachable");
     }
 
     @Test

@@ -1,7 +1,6 @@
 package org.kcallout.internal;
 
 import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import org.kcallout.Callout;
 import org.kcallout.CalloutFunc;
 import org.kcallout.CalloutLock;
@@ -31,55 +30,115 @@ import org.kcallout.CalloutLock;
  *            read and written volatile
  * </pre>
  *
- * <p>Why static accessors over VarHandles and not the JDK's {@code SharedSecrets} (an interface
- * here, implemented by a nested class of {@code Callout} and installed by its static initialiser):
- * the fields stay private to {@code Callout} all the same (this class reaches them with
- * {@link MethodHandles#privateLookupIn}, which a module grants to its own classes only; from another
- * module it needs {@code org.kcallout} opened to it); every memory mode the engine needs (plain,
- * opaque, release, volatile) comes from one set of VarHandles declared in one static block, as
- * {@code java.util.concurrent} does; there is no installation order to get right (no
- * {@code ensureClassInitialized}, no mutable static that a race could see {@code null}); and a
- * static call on a constant VarHandle compiles to the same field access as before, with no interface
- * dispatch. What keeps other code out is the same in both designs: the module system, which exports
- * this package to {@code org.kcallout.wheel} only. On the class path, as for any internal package,
- * only convention does.
+ * <p>Design: the JDK's {@code SharedSecrets} pattern, with a static front. {@code Callout}
+ * implements {@link Fields} in a private nested class, whose methods are plain field accesses (and
+ * VarHandle accesses for the opaque and release modes, declared in {@code Callout}'s one static
+ * block), and its static initialiser hands that object to {@link #install} once. The engine calls
+ * this class's static methods, which forward to the installed object through a {@code static final}
+ * field of a holder class: after inlining each access is the field access itself, with no
+ * interface dispatch left. (A first version had no installation: static accessors over VarHandles
+ * that reached the private fields with {@link MethodHandles#privateLookupIn}. It measured 3-20 %
+ * slower per expired callout in {@code DispatchBenchmark}, interleaved with this one, which
+ * measures the same as the former public fields; likely the VarHandle frames spending the
+ * inlining budget of the large scan and dispatch methods, not profiled further. See
+ * {@code BENCHMARKS.md}.) What keeps
+ * other code out is the module system, which exports this package to {@code org.kcallout.wheel}
+ * only; {@link #install} accepts one object, of a class nested in {@code Callout}. On the class
+ * path, as for any internal package, only convention does.
  *
  * <p>Handler and argument are typed here once: {@link #func} returns a {@code CalloutFunc<Object>}
  * whose argument is {@link #arg}, as the arm that stored them guaranteed ({@code CalloutFunc<? super
  * A>} with an {@code A}), so the engine calls {@code func(c).call(arg(c))} without a cast.
  */
 public final class CalloutAccess {
-    /* Implementation notes: the plain accessors are used only under the guard named in the table
-     * above (the per-CPU lock, or init before the callout is published); the engine asserts the lock
-     * where it matters. The VarHandles are exact (invoked with the field's own types), so each
-     * access compiles to one load or store with the named ordering. The list primitives work on
-     * Link's package-private fields directly: they are this package's own. */
+    /* Implementation notes: initialisation order. Whichever comes first, the engine's first call
+     * here or the first `new Callout()`, the installed object is read only by Holder's static
+     * initialiser, after ensureInitialized(Callout.class) has run Callout's, which calls install:
+     * the class-initialisation locks order the write of `installed` before that read. `installed`
+     * has no initialiser of its own, so a recursive initialisation cannot reset it. The plain
+     * accessors are used only under the guard named in the table above (the per-CPU lock, or init
+     * before the callout is published). The list primitives work on Link's package-private fields
+     * directly: they are this package's own. */
 
     private CalloutAccess() {
     }
 
-    private static final VarHandle TIME;
-    private static final VarHandle PRECISION;
-    private static final VarHandle FUNC;
-    private static final VarHandle ARG;
-    private static final VarHandle LOCK;
-    private static final VarHandle CC;
-    private static final VarHandle IFLAGS;
-    private static final VarHandle FLAGS;
+    /**
+     * The secret: the accessors of {@code Callout}'s private fields, implemented by {@code Callout}
+     * alone and handed to {@link #install} by its static initialiser. Each method has the meaning
+     * and the memory mode of the static method of the same name in {@link CalloutAccess}.
+     */
+    public interface Fields {
+        long time(Callout c);
 
-    static {
-        try {
-            MethodHandles.Lookup l = MethodHandles.privateLookupIn(Callout.class, MethodHandles.lookup());
-            TIME = l.findVarHandle(Callout.class, "time", long.class);
-            PRECISION = l.findVarHandle(Callout.class, "precision", long.class);
-            FUNC = l.findVarHandle(Callout.class, "func", CalloutFunc.class);
-            ARG = l.findVarHandle(Callout.class, "arg", Object.class);
-            LOCK = l.findVarHandle(Callout.class, "lock", CalloutLock.class);
-            CC = l.findVarHandle(Callout.class, "cc", CpuRef.class);
-            IFLAGS = l.findVarHandle(Callout.class, "iflags", short.class);
-            FLAGS = l.findVarHandle(Callout.class, "flags", byte.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
+        void setTime(Callout c, long v);
+
+        long precision(Callout c);
+
+        void setPrecision(Callout c, long v);
+
+        CalloutFunc<Object> func(Callout c);
+
+        Object arg(Callout c);
+
+        void setFuncArg(Callout c, CalloutFunc<?> func, Object arg);
+
+        CalloutLock lock(Callout c);
+
+        void setLock(Callout c, CalloutLock v);
+
+        CpuRef ccVolatile(Callout c);
+
+        void setCcVolatile(Callout c, CpuRef v);
+
+        int iflags(Callout c);
+
+        int iflagsOpaque(Callout c);
+
+        void setIflagsRelease(Callout c, int v);
+
+        int flags(Callout c);
+
+        int flagsOpaque(Callout c);
+
+        void setFlagsRelease(Callout c, int v);
+    }
+
+    /** Written once by {@link #install}, from Callout's static initialiser; read by {@link Holder}. */
+    private static Fields installed;
+
+    /**
+     * Called once, by {@code Callout}'s static initialiser.
+     *
+     * @param f the accessors, an instance of a class nested in {@code Callout}
+     * @throws IllegalStateException if called again, or with another class's object
+     */
+    public static synchronized void install(Fields f) {
+        if (f == null || f.getClass().getNestHost() != Callout.class) {
+            throw new IllegalStateException("CalloutAccess.install: only Callout installs its accessors, got " + f);
+        }
+        if (installed != null) {
+            throw new IllegalStateException("CalloutAccess.install: already installed");
+        }
+        installed = f;
+    }
+
+    /** Holds the installed accessors in a constant the JIT folds. */
+    private static final class Holder {
+        static final Fields F;
+
+        static {
+            try {
+                MethodHandles.lookup().ensureInitialized(Callout.class); // runs install
+            } catch (IllegalAccessException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+            synchronized (CalloutAccess.class) {
+                F = installed;
+            }
+            if (F == null) {
+                throw new ExceptionInInitializerError("Callout did not install its accessors");
+            }
         }
     }
 
@@ -87,22 +146,22 @@ public final class CalloutAccess {
 
     /** {@code c_time}; plain. */
     public static long time(Callout c) {
-        return (long) TIME.get(c);
+        return Holder.F.time(c);
     }
 
     /** Sets {@code c_time}; plain, under the per-CPU lock. */
     public static void setTime(Callout c, long v) {
-        TIME.set(c, v);
+        Holder.F.setTime(c, v);
     }
 
     /** {@code c_precision}; plain. */
     public static long precision(Callout c) {
-        return (long) PRECISION.get(c);
+        return Holder.F.precision(c);
     }
 
     /** Sets {@code c_precision}; plain, under the per-CPU lock. */
     public static void setPrecision(Callout c, long v) {
-        PRECISION.set(c, v);
+        Holder.F.setPrecision(c, v);
     }
 
     /* ---- c_func, c_arg, c_lock: plain ---------------------------------------------------------- */
@@ -111,14 +170,13 @@ public final class CalloutAccess {
      * {@code c_func}; plain. Typed for a call with {@link #arg}: the arm that stored the pair took a
      * {@code CalloutFunc<? super A>} and an {@code A}.
      */
-    @SuppressWarnings("unchecked")
     public static CalloutFunc<Object> func(Callout c) {
-        return (CalloutFunc<Object>) FUNC.get(c);
+        return Holder.F.func(c);
     }
 
     /** {@code c_arg}; plain. */
     public static Object arg(Callout c) {
-        return ARG.get(c);
+        return Holder.F.arg(c);
     }
 
     /**
@@ -127,62 +185,61 @@ public final class CalloutAccess {
      * super A>} and an {@code A}), or a pair read back with {@link #func} and {@link #arg}.
      */
     public static void setFuncArg(Callout c, CalloutFunc<?> func, Object arg) {
-        ARG.set(c, arg);
-        FUNC.set(c, func);
+        Holder.F.setFuncArg(c, func, arg);
     }
 
     /** {@code c_lock}, the associated lock or {@code null}; plain (written by init only). */
     public static CalloutLock lock(Callout c) {
-        return (CalloutLock) LOCK.get(c);
+        return Holder.F.lock(c);
     }
 
     /** Sets {@code c_lock}; plain, by init only. */
     public static void setLock(Callout c, CalloutLock v) {
-        LOCK.set(c, v);
+        Holder.F.setLock(c, v);
     }
 
     /* ---- c_cpu: volatile ------------------------------------------------------------------------ */
 
     /** {@code c_cpu}: the owning CPU, {@link CpuRef#CPUBLOCK} in transit, {@code null} before init. */
     public static CpuRef ccVolatile(Callout c) {
-        return (CpuRef) CC.getVolatile(c);
+        return Holder.F.ccVolatile(c);
     }
 
     /** Sets {@code c_cpu}; volatile, under the per-CPU lock (or by init). */
     public static void setCcVolatile(Callout c, CpuRef v) {
-        CC.setVolatile(c, v);
+        Holder.F.setCcVolatile(c, v);
     }
 
     /* ---- c_iflags, c_flags ---------------------------------------------------------------------- */
 
     /** {@code c_iflags}; plain, under the per-CPU lock. */
     public static int iflags(Callout c) {
-        return (short) IFLAGS.get(c);
+        return Holder.F.iflags(c);
     }
 
     /** {@code c_iflags}; opaque, without a lock ({@code callout_pending}). */
     public static int iflagsOpaque(Callout c) {
-        return (short) IFLAGS.getOpaque(c);
+        return Holder.F.iflagsOpaque(c);
     }
 
     /** Sets {@code c_iflags}; release, under the per-CPU lock. */
     public static void setIflagsRelease(Callout c, int v) {
-        IFLAGS.setRelease(c, (short) v);
+        Holder.F.setIflagsRelease(c, v);
     }
 
     /** {@code c_flags}; plain (under the caller's lock, or the per-CPU lock for the engine). */
     public static int flags(Callout c) {
-        return (byte) FLAGS.get(c);
+        return Holder.F.flags(c);
     }
 
     /** {@code c_flags}; opaque, without a lock ({@code callout_active}). */
     public static int flagsOpaque(Callout c) {
-        return (byte) FLAGS.getOpaque(c);
+        return Holder.F.flagsOpaque(c);
     }
 
     /** Sets {@code c_flags}; release. */
     public static void setFlagsRelease(Callout c, int v) {
-        FLAGS.setRelease(c, (byte) v);
+        Holder.F.setFlagsRelease(c, v);
     }
 
     /* ---- list primitives: the caller holds the list's lock ------------------------------------ */

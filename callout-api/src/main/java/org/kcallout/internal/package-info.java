@@ -6,8 +6,11 @@
  * {@code c_precision}, {@code c_func}, {@code c_arg}, {@code c_lock}, {@code c_cpu},
  * {@code c_iflags}, {@code c_flags}) are private, and its list links live in the superclass
  * {@link org.kcallout.internal.Link}, which has no accessible members. The engine reaches all of them
- * through one class, {@link org.kcallout.internal.CalloutAccess}: static accessors over VarHandles,
- * declared in one static block, plus the list primitives ({@code addLast}, {@code unlink}, ...).
+ * through one class, {@link org.kcallout.internal.CalloutAccess}: static accessors that forward to
+ * the {@link org.kcallout.internal.CalloutAccess.Fields} object {@code Callout}'s static initialiser
+ * installs once (the JDK's {@code SharedSecrets} pattern; plain field accesses, and VarHandles
+ * declared in {@code Callout}'s one static block for the opaque and release modes), plus the list
+ * primitives ({@code addLast}, {@code unlink}, ...).
  * {@link org.kcallout.internal.CpuRef} is what {@code c_cpu} points at: the engine's per-CPU class
  * extends it, and {@link org.kcallout.internal.CpuRef#CPUBLOCK} marks a callout moving between CPUs.
  *

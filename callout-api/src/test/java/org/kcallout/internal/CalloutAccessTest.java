@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
@@ -51,6 +52,15 @@ final class CalloutAccessTest {
         assertEquals(CalloutAccess.flags(c), CalloutAccess.flagsOpaque(c));
         c.deactivate();
         assertEquals(0, CalloutAccess.flags(c));
+    }
+
+    @Test
+    void install_byAnyoneButCallout_isRefused() {
+        new Callout(); // Callout has installed its accessors
+        CalloutAccess.Fields foreign = (CalloutAccess.Fields) java.lang.reflect.Proxy.newProxyInstance(
+                getClass().getClassLoader(), new Class<?>[] {CalloutAccess.Fields.class}, (p, m, a) -> null);
+        assertThrows(IllegalStateException.class, () -> CalloutAccess.install(foreign));
+        assertThrows(IllegalStateException.class, () -> CalloutAccess.install(null));
     }
 
     @Test
