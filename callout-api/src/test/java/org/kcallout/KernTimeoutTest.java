@@ -23,6 +23,7 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.kcallout.internal.CalloutAccess;
 import org.mockito.ArgumentCaptor;
 
 /**
@@ -343,7 +344,7 @@ final class KernTimeoutTest {
     @Test
     void calloutPending_pendingBitSet_isTrueWithoutTouchingTheSystem() {
         assertFalse(callout_pending(c));
-        c.setIflagsRelease(CALLOUT_PENDING);
+        CalloutAccess.setIflagsRelease(c, CALLOUT_PENDING);
         assertTrue(callout_pending(c));
         verifyNoInteractions(sys);
     }
@@ -351,15 +352,15 @@ final class KernTimeoutTest {
     @Test
     void calloutActive_activeBitSet_isTrueWithoutTouchingTheSystem() {
         assertFalse(callout_active(c));
-        c.setFlagsRelease(CALLOUT_ACTIVE);
+        CalloutAccess.setFlagsRelease(c, CALLOUT_ACTIVE);
         assertTrue(callout_active(c));
         verifyNoInteractions(sys);
     }
 
     @Test
     void calloutDeactivate_active_clearsOnlyActive() {
-        c.setFlagsRelease(CALLOUT_ACTIVE);
-        c.setIflagsRelease(CALLOUT_PENDING | CALLOUT_RETURNUNLOCKED);
+        CalloutAccess.setFlagsRelease(c, CALLOUT_ACTIVE);
+        CalloutAccess.setIflagsRelease(c, CALLOUT_PENDING | CALLOUT_RETURNUNLOCKED);
         callout_deactivate(c);
         assertFalse(callout_active(c));
         assertTrue(callout_pending(c));
@@ -370,7 +371,7 @@ final class KernTimeoutTest {
     @Test
     void macros_noDefaultSystem_stillWork() {
         KernTimeout.replaceSystem(null);
-        c.setFlagsRelease(CALLOUT_ACTIVE);
+        CalloutAccess.setFlagsRelease(c, CALLOUT_ACTIVE);
         assertFalse(callout_pending(c));
         assertTrue(callout_active(c));
         callout_deactivate(c);

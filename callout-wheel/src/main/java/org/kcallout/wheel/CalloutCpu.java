@@ -1,5 +1,6 @@
 package org.kcallout.wheel;
 
+import static org.kcallout.CalloutFlags.CALLOUT_ACTIVE;
 import static org.kcallout.CalloutFlags.CALLOUT_DFRMIGRATION;
 import static org.kcallout.CalloutFlags.CALLOUT_DIRECT;
 import static org.kcallout.CalloutFlags.CALLOUT_PENDING;
@@ -9,6 +10,25 @@ import static org.kcallout.CalloutFlags.CALLOUT_SHAREDLOCK;
 import static org.kcallout.CalloutFlags.C_DIRECT_EXEC;
 import static org.kcallout.Sbt.SBT_1S;
 import static org.kcallout.Sbt.SBT_MAX;
+import static org.kcallout.internal.CalloutAccess.addLast;
+import static org.kcallout.internal.CalloutAccess.arg;
+import static org.kcallout.internal.CalloutAccess.ccVolatile;
+import static org.kcallout.internal.CalloutAccess.flags;
+import static org.kcallout.internal.CalloutAccess.func;
+import static org.kcallout.internal.CalloutAccess.iflags;
+import static org.kcallout.internal.CalloutAccess.isEmpty;
+import static org.kcallout.internal.CalloutAccess.lock;
+import static org.kcallout.internal.CalloutAccess.newList;
+import static org.kcallout.internal.CalloutAccess.next;
+import static org.kcallout.internal.CalloutAccess.precision;
+import static org.kcallout.internal.CalloutAccess.prev;
+import static org.kcallout.internal.CalloutAccess.setFlagsRelease;
+import static org.kcallout.internal.CalloutAccess.setFuncArg;
+import static org.kcallout.internal.CalloutAccess.setIflagsRelease;
+import static org.kcallout.internal.CalloutAccess.setPrecision;
+import static org.kcallout.internal.CalloutAccess.setTime;
+import static org.kcallout.internal.CalloutAccess.time;
+import static org.kcallout.internal.CalloutAccess.unlink;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.Condition;
@@ -16,7 +36,6 @@ import org.kcallout.Callout;
 import org.kcallout.CalloutFunc;
 import org.kcallout.CalloutLock;
 import org.kcallout.Sbt;
-import org.kcallout.internal.CalloutNode;
 import org.kcallout.internal.CpuRef;
 import org.kcallout.internal.Link;
 
@@ -99,7 +118,7 @@ final class CalloutCpu extends CpuRef {
     final Condition workCv = lock.newCondition();
     final Bucket[] callwheel;
     final int mask;
-    final Link expireq = new Link();
+    final Link expireq = newList();
     final ExecEntity[] exec = {new ExecEntity(), new ExecEntity()};
     Link ccNext;
     int ccBucket = -1;
@@ -112,7 +131,7 @@ final class CalloutCpu extends CpuRef {
     boolean scanning;
 
     CalloutCpu(CalloutWheel wheel, int cpuId, int callwheelSize) {
-        super(cpuId, wheel);
+        super(cpuId);
         this.wheel = wheel;
         this.callwheel = new Bucket[callwheelSize];
         for (int i = 0; i < callwheelSize; i++) {
@@ -135,38 +154,37 @@ final class CalloutCpu extends CpuRef {
      * {@code callout_cc_add}: links {@code c} into the wheel and reports a new earliest deadline to
      * the clock. Called with {@link #lock} held; {@code c} is on no list.
      */
-    void ccAdd(Callout c, long sbt, long precision, Object func, Object arg, int flags) {
+    void ccAdd(Callout c, long sbt, long precision, CalloutFunc<?> func, Object arg, int flags) {
         assert lock.isHeldByCurrentThread();
-        assert c.isEmpty() : "callout_cc_add: callout already on a list";
+        assert isEmpty(c) : "callout_cc_add: callout already on a list";
         if (sbt < lastscan) {
             sbt = lastscan;
         }
-        c.arg = arg;
-        c.func = func;
-        c.time = sbt;
+        setFuncArg(c, func, arg);
+        setTime(c, sbt);
         // Clip the window so that time + precision never overflows.
         if (precision > SBT_MAX - sbt) {
             precision = SBT_MAX - sbt;
         }
-        c.precision = precision;
+        setPrecision(c, precision);
         if (sbt != SBT_MAX) {
             live++;
         }
-        int iflags = (c.iflags | CALLOUT_PENDING) & ~CALLOUT_PROCESSED;
+        int iflags = (iflags(c) | CALLOUT_PENDING) & ~CALLOUT_PROCESSED;
         if ((flags & C_DIRECT_EXEC) != 0) {
             iflags |= CALLOUT_DIRECT;
         }
-        c.setIflagsRelease(iflags);
-        c.setFlagsRelease(c.flags | CalloutNode.ACTIVE);
+        setIflagsRelease(c, iflags);
+        setFlagsRelease(c, flags(c) | CALLOUT_ACTIVE);
         int b = bucket(sbt);
         Bucket head = callwheel[b];
-        Link tail = head.prev; // addLast writes the tail anyway: reading its time is cheap
+        Link tail = prev(head); // addLast writes the tail anyway: reading its time is cheap
         if (tail == head) {
             head.sorted = true;
-        } else if (sbt < ((Callout) tail).time) {
+        } else if (sbt < time((Callout) tail)) {
             head.sorted = false;
         }
-        head.addLast(c);
+        addLast(head, c);
         if (b == ccBucket && ccNext == head) {
             // The direct scan already reached the end of this bucket: make it look at c next.
             ccNext = c;
@@ -184,17 +202,17 @@ final class CalloutCpu extends CpuRef {
      */
     void unlinkPending(Callout c) {
         assert lock.isHeldByCurrentThread();
-        assert c.cc == this : "unlinking a callout of CPU " + c.cpu() + " under the lock of CPU " + cpuId;
+        assert ccVolatile(c) == this : "unlinking a callout of CPU " + c.cpu() + " under the lock of CPU " + cpuId;
         if (ccNext == c) {
-            ccNext = c.next;
+            ccNext = next(c);
         }
-        c.unlink();
+        unlink(c);
         leave(c);
     }
 
     /** Bookkeeping of {@link #live} for a callout that left the wheel or the expire queue. */
     private void leave(Callout c) {
-        if (c.time != SBT_MAX) {
+        if (time(c) != SBT_MAX) {
             live--;
         }
     }
@@ -202,7 +220,7 @@ final class CalloutCpu extends CpuRef {
     /** True if nothing on this CPU can run: see {@link CalloutWheel#skipIdleTo}. Called with the lock. */
     boolean idleLocked() {
         assert lock.isHeldByCurrentThread();
-        return live == 0 && !scanning && expireq.next == expireq;
+        return live == 0 && !scanning && next(expireq) == expireq;
     }
 
     /** {@link #process} result bit: the expire queue is non-empty afterwards. */
@@ -229,7 +247,7 @@ final class CalloutCpu extends CpuRef {
             if (scanning) {
                 // A direct handler of this scan, or a second clock thread, got here while the scan
                 // dropped the lock: the running scan reports the next window when it ends.
-                return expireq.isEmpty() ? 0 : WORK;
+                return isEmpty(expireq) ? 0 : WORK;
             }
             if (now < lastscan) {
                 now = lastscan; // a caller that read the clock before the previous scan
@@ -295,37 +313,37 @@ final class CalloutCpu extends CpuRef {
         do {
             int b = firstb & mask;
             Bucket head = callwheel[b];
-            Link n = head.next;
+            Link n = next(head);
             while (n != head) {
                 Callout c = (Callout) n;
-                long t = c.time;
+                long t = time(c);
                 if (t <= now) {
                     if (--budget < 0) {
                         stoppedAt = t;
                         break scan;
                     }
-                    if ((c.iflags & CALLOUT_DIRECT) != 0) {
-                        Object l = c.lock;
-                        if (l != null && driverHoldsLock(c, (CalloutLock) l)) {
+                    if ((iflags(c) & CALLOUT_DIRECT) != 0) {
+                        CalloutLock l = lock(c);
+                        if (l != null && driverHoldsLock(c, l)) {
                             refused = c; // left in its bucket; the scan ends as if the batch were full
                             stoppedAt = t;
                             break scan;
                         }
-                        ccNext = c.next;
+                        ccNext = next(c);
                         ccBucket = b;
-                        c.unlink();
+                        unlink(c);
                         leave(c);
                         dispatch(c, 1);
                         n = ccNext;
                     } else {
-                        n = c.next;
-                        c.unlink();
-                        expireq.addLast(c);
-                        c.setIflagsRelease(c.iflags | CALLOUT_PROCESSED);
+                        n = next(c);
+                        unlink(c);
+                        addLast(expireq, c);
+                        setIflagsRelease(c, iflags(c) | CALLOUT_PROCESSED);
                     }
                     continue;
                 }
-                n = c.next;
+                n = next(c);
                 if (t >= max) {
                     if (head.sorted) {
                         break; // everything after c is as late: a later revolution too
@@ -342,7 +360,7 @@ final class CalloutCpu extends CpuRef {
                 if (t < first) {
                     first = t;
                 }
-                long tmax = t + c.precision;
+                long tmax = t + precision(c);
                 if (tmax < last) {
                     last = tmax;
                 }
@@ -365,7 +383,7 @@ final class CalloutCpu extends CpuRef {
             firstevent = last;
             wheel.clock.cpuNewCallout(cpuId, last, first);
         }
-        if (!expireq.isEmpty()) {
+        if (!isEmpty(expireq)) {
             workCv.signal();
             result |= WORK;
         }
@@ -385,13 +403,13 @@ final class CalloutCpu extends CpuRef {
         assert lock.isHeldByCurrentThread();
         int n = 0;
         Link head = expireq;
-        while (head.next != head) {
-            Callout c = (Callout) head.next;
-            Object l = c.lock;
-            if (l != null && driverHoldsLock(c, (CalloutLock) l)) {
+        while (next(head) != head) {
+            Callout c = (Callout) next(head);
+            CalloutLock l = lock(c);
+            if (l != null && driverHoldsLock(c, l)) {
                 throw refuseHeldLock(c);
             }
-            c.unlink();
+            unlink(c);
             leave(c);
             dispatch(c, 0);
             n++;
@@ -434,10 +452,10 @@ final class CalloutCpu extends CpuRef {
     private IllegalStateException refuseHeldLock(Callout c) {
         firstevent = lastscan;
         wheel.clock.cpuNewCallout(cpuId, lastscan, lastscan);
-        CalloutLock l = (CalloutLock) c.lock;
+        CalloutLock l = lock(c);
         return new IllegalStateException("callout_process: the thread delivering the event ("
                 + Thread.currentThread().getName() + ") holds " + l.name() + ", the lock of a callout due at "
-                + Sbt.format(c.time) + "; its handler cannot take it. Nothing was lost: the callout stays "
+                + Sbt.format(time(c)) + "; its handler cannot take it. Nothing was lost: the callout stays "
                 + "pending and runs when time moves again on a thread that does not hold " + l.name()
                 + " (with a virtual clock, release the lock and advance again): " + c);
     }
@@ -446,17 +464,16 @@ final class CalloutCpu extends CpuRef {
      * {@code softclock_call_cc}: runs one expired callout on entity {@code e}. Entered and left with
      * {@link #lock} held; drops it around the lock hand-off and the handler.
      */
-    @SuppressWarnings("unchecked")
     void dispatch(Callout c, int e) {
         assert lock.isHeldByCurrentThread();
-        int iflags = c.iflags;
+        int iflags = iflags(c);
         assert (iflags & CALLOUT_PENDING) != 0 : "softclock_call_cc: callout not pending";
         ExecEntity ent = exec[e];
-        CalloutLock clock = (CalloutLock) c.lock;
+        CalloutLock clock = lock(c);
         boolean shared = clock != null && (iflags & CALLOUT_SHAREDLOCK) != 0 && clock.supportsShared();
-        CalloutFunc<Object> func = (CalloutFunc<Object>) c.func;
-        Object arg = c.arg;
-        c.setIflagsRelease(iflags & ~CALLOUT_PENDING);
+        CalloutFunc<Object> func = func(c);
+        Object arg = arg(c);
+        setIflagsRelease(c, iflags & ~CALLOUT_PENDING);
         ent.curr = c;
         ent.cancel = false;
         ent.started = false;
@@ -617,23 +634,23 @@ final class CalloutCpu extends CpuRef {
             CalloutCpu target = ent.migCpu;
             long time = ent.migTime;
             long prec = ent.migPrec;
-            Object func = ent.migFunc;
+            CalloutFunc<?> func = ent.migFunc;
             Object marg = ent.migArg;
             ent.clearMigration();
-            if ((c.iflags & CALLOUT_DFRMIGRATION) == 0) {
+            if ((iflags(c) & CALLOUT_DFRMIGRATION) == 0) {
                 return; // the deferred migration was stopped meanwhile
             }
-            c.setIflagsRelease(c.iflags & ~(CALLOUT_DFRMIGRATION | CALLOUT_PENDING));
+            setIflagsRelease(c, iflags(c) & ~(CALLOUT_DFRMIGRATION | CALLOUT_PENDING));
             if (wheel.isClosed()) {
                 // close() ran after the migration was recorded: it is forgotten, as close() forgets
                 // every migration it finds (it may have passed this CPU while the lock was dropped).
-                c.setFlagsRelease(c.flags & ~CalloutNode.ACTIVE);
+                setFlagsRelease(c, flags(c) & ~CALLOUT_ACTIVE);
                 return;
             }
             CalloutCpu to = wheel.cpuSwitch(c, this, target);
             try {
                 if (wheel.isClosed()) {
-                    c.setFlagsRelease(c.flags & ~CalloutNode.ACTIVE); // as above, checked under the target's lock
+                    setFlagsRelease(c, flags(c) & ~CALLOUT_ACTIVE); // as above, checked under the target's lock
                 } else {
                     to.ccAdd(c, time, prec, func, marg, e == 1 ? C_DIRECT_EXEC : 0);
                 }
@@ -665,7 +682,7 @@ final class CalloutCpu extends CpuRef {
                 if (c == null) {
                     continue;
                 }
-                if (ent.migrating() || (c.iflags & CALLOUT_DFRMIGRATION) != 0) {
+                if (ent.migrating() || (iflags(c) & CALLOUT_DFRMIGRATION) != 0) {
                     CalloutStop.discardMigration(ent, c);
                 }
                 // Exact only for a caller that holds the callout's lock (as for callout_stop); an
@@ -673,7 +690,7 @@ final class CalloutCpu extends CpuRef {
                 // nothing for it, and a callout without a lock never reads it. Written before
                 // ACTIVE is cleared, so that whoever sees ACTIVE cleared can rely on the cancel.
                 ent.cancel = true;
-                c.setFlagsRelease(c.flags & ~CalloutNode.ACTIVE); // as callout_stop of a running callout
+                setFlagsRelease(c, flags(c) & ~CALLOUT_ACTIVE); // as callout_stop of a running callout
             }
             workCv.signalAll();
         } finally {
@@ -682,12 +699,12 @@ final class CalloutCpu extends CpuRef {
     }
 
     private void stopAllForClose(Link head) {
-        for (Link n = head.next; n != head;) {
+        for (Link n = next(head); n != head;) {
             Callout c = (Callout) n;
-            n = n.next;
+            n = next(n);
             unlinkPending(c);
-            c.setIflagsRelease(c.iflags & ~CALLOUT_PENDING); // as callout_stop: PROCESSED stays
-            c.setFlagsRelease(c.flags & ~CalloutNode.ACTIVE);
+            setIflagsRelease(c, iflags(c) & ~CALLOUT_PENDING); // as callout_stop: PROCESSED stays
+            setFlagsRelease(c, flags(c) & ~CALLOUT_ACTIVE);
         }
     }
 
@@ -727,11 +744,11 @@ final class CalloutCpu extends CpuRef {
      */
     private static boolean blockedOnCallersLock(ExecEntity ent, Thread self) {
         Callout c = ent.curr;
-        if (c == null || c.lock == null || ent.started || ent.thread == self) {
+        if (c == null || lock(c) == null || ent.started || ent.thread == self) {
             return false;
         }
-        CalloutLock l = (CalloutLock) c.lock;
-        boolean sharedMode = (c.iflags & CALLOUT_SHAREDLOCK) != 0 && l.supportsShared();
+        CalloutLock l = lock(c);
+        boolean sharedMode = (iflags(c) & CALLOUT_SHAREDLOCK) != 0 && l.supportsShared();
         return l.owned() || (!sharedMode && l.ownedShared());
     }
 
@@ -754,7 +771,7 @@ final class CalloutCpu extends CpuRef {
         lock.lock();
         try {
             Link head = callwheel[b];
-            for (Link n = head.next; n != head; n = n.next) {
+            for (Link n = next(head); n != head; n = next(n)) {
                 if (n == c) {
                     return true;
                 }
@@ -771,11 +788,11 @@ final class CalloutCpu extends CpuRef {
         try {
             int n = 0;
             for (Link head : callwheel) {
-                for (Link x = head.next; x != head; x = x.next) {
+                for (Link x = next(head); x != head; x = next(x)) {
                     n++;
                 }
             }
-            for (Link x = expireq.next; x != expireq; x = x.next) {
+            for (Link x = next(expireq); x != expireq; x = next(x)) {
                 n++;
             }
             return n;

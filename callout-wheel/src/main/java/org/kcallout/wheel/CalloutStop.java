@@ -1,8 +1,15 @@
 package org.kcallout.wheel;
 
+import static org.kcallout.CalloutFlags.CALLOUT_ACTIVE;
 import static org.kcallout.CalloutFlags.CALLOUT_DFRMIGRATION;
 import static org.kcallout.CalloutFlags.CALLOUT_DIRECT;
 import static org.kcallout.CalloutFlags.CALLOUT_PENDING;
+import static org.kcallout.internal.CalloutAccess.ccVolatile;
+import static org.kcallout.internal.CalloutAccess.flags;
+import static org.kcallout.internal.CalloutAccess.iflags;
+import static org.kcallout.internal.CalloutAccess.lock;
+import static org.kcallout.internal.CalloutAccess.setFlagsRelease;
+import static org.kcallout.internal.CalloutAccess.setIflagsRelease;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -11,7 +18,6 @@ import org.kcallout.CalloutFunc;
 import org.kcallout.CalloutLock;
 import org.kcallout.KMutex;
 import org.kcallout.Profile;
-import org.kcallout.internal.CalloutNode;
 
 /**
  * {@code _callout_stop_safe} of kern_timeout.c: {@code callout_stop}, {@code callout_drain},
@@ -55,7 +61,7 @@ final class CalloutStop {
      * callout's lock be cancelled? Giant only if the caller owns it; any other lock must be held.
      */
     private boolean useLock(String fn, Callout c) {
-        CalloutLock l = (CalloutLock) c.lock;
+        CalloutLock l = lock(c);
         if (l == null) {
             return false;
         }
@@ -75,7 +81,7 @@ final class CalloutStop {
      * lock-wait cancellation is not used.
      */
     private int stopModern(CalloutCpu cc, Callout c, boolean useLock, CalloutFunc<Object> drainFn) {
-        ExecEntity ent = cc.exec[(c.iflags & CALLOUT_DIRECT) != 0 ? 1 : 0];
+        ExecEntity ent = cc.exec[(iflags(c) & CALLOUT_DIRECT) != 0 ? 1 : 0];
         boolean executing = ent.curr == c;
         if (executing && drainFn != null && ent.drainFn != null) {
             throw new IllegalStateException("callout_async_drain: a drain callback is already recorded for this callout: " + c);
@@ -83,14 +89,14 @@ final class CalloutStop {
         boolean notOnList = deferredMigrationStop(c);
         int result;
         if (executing) {
-            c.setFlagsRelease(c.flags & ~CalloutNode.ACTIVE);
+            setFlagsRelease(c, flags(c) & ~CALLOUT_ACTIVE);
             if (useLock && !ent.cancel && drainFn == null) {
                 // It waits for the lock we hold: cancel it; after we unlock it is skipped.
                 ent.cancel = true;
                 discardMigration(ent, c);
                 return 1;
             }
-            if ((c.iflags & CALLOUT_DFRMIGRATION) != 0) {
+            if ((iflags(c) & CALLOUT_DFRMIGRATION) != 0) {
                 discardMigration(ent, c);
                 if (drainFn != null) {
                     ent.drainFn = drainFn;
@@ -104,12 +110,12 @@ final class CalloutStop {
         } else {
             result = 1;
         }
-        int iflags = c.iflags;
+        int iflags = iflags(c);
         if ((iflags & CALLOUT_PENDING) == 0) {
             return executing ? result : -1; // ACTIVE untouched on this path
         }
-        c.setIflagsRelease(iflags & ~CALLOUT_PENDING);
-        c.setFlagsRelease(c.flags & ~CalloutNode.ACTIVE);
+        setIflagsRelease(c, iflags & ~CALLOUT_PENDING);
+        setFlagsRelease(c, flags(c) & ~CALLOUT_ACTIVE);
         if (!notOnList) {
             cc.unlinkPending(c);
         }
@@ -122,22 +128,22 @@ final class CalloutStop {
      * ACTIVE is always cleared.
      */
     private int stopClassic(CalloutCpu cc, Callout c, boolean useLock) {
-        ExecEntity ent = cc.exec[(c.iflags & CALLOUT_DIRECT) != 0 ? 1 : 0];
+        ExecEntity ent = cc.exec[(iflags(c) & CALLOUT_DIRECT) != 0 ? 1 : 0];
         boolean executing = ent.curr == c;
-        if ((c.iflags & CALLOUT_DFRMIGRATION) != 0) {
+        if ((iflags(c) & CALLOUT_DFRMIGRATION) != 0) {
             // A migration recorded while the handler runs counts as pending: cancel it (and the
             // lock-waiting invocation, if the caller holds the lock).
             discardMigration(ent, c);
-            c.setFlagsRelease(c.flags & ~CalloutNode.ACTIVE);
+            setFlagsRelease(c, flags(c) & ~CALLOUT_ACTIVE);
             if (useLock && !ent.cancel) {
                 ent.cancel = true;
             }
             return 1;
         }
-        c.setFlagsRelease(c.flags & ~CalloutNode.ACTIVE);
-        int iflags = c.iflags;
+        setFlagsRelease(c, flags(c) & ~CALLOUT_ACTIVE);
+        int iflags = iflags(c);
         if ((iflags & CALLOUT_PENDING) != 0) {
-            c.setIflagsRelease(iflags & ~CALLOUT_PENDING);
+            setIflagsRelease(c, iflags & ~CALLOUT_PENDING);
             cc.unlinkPending(c);
             return 1;
         }
@@ -155,11 +161,11 @@ final class CalloutStop {
      * @return true if the special case applied ("not on a list")
      */
     private static boolean deferredMigrationStop(Callout c) {
-        int iflags = c.iflags;
+        int iflags = iflags(c);
         if ((iflags & (CALLOUT_PENDING | CALLOUT_DFRMIGRATION)) == (CALLOUT_PENDING | CALLOUT_DFRMIGRATION)
-                && (c.flags & CalloutNode.ACTIVE) != 0) {
-            c.setIflagsRelease(iflags & ~CALLOUT_PENDING);
-            c.setFlagsRelease(c.flags & ~CalloutNode.ACTIVE);
+                && (flags(c) & CALLOUT_ACTIVE) != 0) {
+            setIflagsRelease(c, iflags & ~CALLOUT_PENDING);
+            setFlagsRelease(c, flags(c) & ~CALLOUT_ACTIVE);
             return true;
         }
         return false;
@@ -172,17 +178,17 @@ final class CalloutStop {
      */
     static void discardMigration(ExecEntity ent, Callout c) {
         ent.clearMigration();
-        int iflags = c.iflags;
+        int iflags = iflags(c);
         if ((iflags & CALLOUT_DFRMIGRATION) != 0) {
             iflags &= ~(CALLOUT_DFRMIGRATION | CALLOUT_PENDING);
         }
-        c.setIflagsRelease(iflags);
+        setIflagsRelease(c, iflags);
     }
 
     int drain(Callout c) {
         String fn = "callout_drain";
         CalloutWheel.checkInitialised(fn, c);
-        CalloutLock own = (CalloutLock) c.lock;
+        CalloutLock own = lock(c);
         if (own != null && own != giant && (own.owned() || own.ownedShared())) {
             // Refused whatever the callout's state, so that a port that drains under its lock fails
             // every time instead of only when the handler happens to be running.
@@ -193,7 +199,7 @@ final class CalloutStop {
         try {
             int removed = 0;
             for (;;) {
-                ExecEntity ent = cc.exec[(c.iflags & CALLOUT_DIRECT) != 0 ? 1 : 0];
+                ExecEntity ent = cc.exec[(iflags(c) & CALLOUT_DIRECT) != 0 ? 1 : 0];
                 boolean executing = ent.curr == c;
                 if (executing) {
                     checkDrainWouldBlock(fn, c, ent);
@@ -203,13 +209,13 @@ final class CalloutStop {
                     if (deferredMigrationStop(c)) {
                         removed = 1;
                     }
-                    int iflags = c.iflags;
+                    int iflags = iflags(c);
                     if ((iflags & CALLOUT_PENDING) != 0) {
-                        c.setIflagsRelease(iflags & ~CALLOUT_PENDING);
+                        setIflagsRelease(c, iflags & ~CALLOUT_PENDING);
                         cc.unlinkPending(c);
                         removed = 1;
                     }
-                    c.setFlagsRelease(c.flags & ~CalloutNode.ACTIVE);
+                    setFlagsRelease(c, flags(c) & ~CALLOUT_ACTIVE);
                 } else {
                     deferredMigrationStop(c);
                 }
@@ -225,7 +231,7 @@ final class CalloutStop {
                         cc.lock.unlock();
                         pickupGiant(giantHolds);
                         cc = wheel.lockOwned(fn, c);
-                    } else if (c.cc != cc) {
+                    } else if (ccVolatile(c) != cc) {
                         cc.lock.unlock();
                         cc = wheel.lockOwned(fn, c);
                     }
@@ -234,12 +240,12 @@ final class CalloutStop {
                 if (profile == Profile.CLASSIC) {
                     return removed;
                 }
-                int iflags = c.iflags;
+                int iflags = iflags(c);
                 if ((iflags & CALLOUT_PENDING) == 0) {
                     return -1;
                 }
-                c.setIflagsRelease(iflags & ~CALLOUT_PENDING);
-                c.setFlagsRelease(c.flags & ~CalloutNode.ACTIVE);
+                setIflagsRelease(c, iflags & ~CALLOUT_PENDING);
+                setFlagsRelease(c, flags(c) & ~CALLOUT_ACTIVE);
                 cc.unlinkPending(c);
                 return 1;
             }
@@ -296,7 +302,7 @@ final class CalloutStop {
         CalloutWheel.checkInitialised(fn, c);
         CalloutCpu cc = wheel.lockOwned(fn, c);
         try {
-            ExecEntity ent = cc.exec[(c.iflags & CALLOUT_DIRECT) != 0 ? 1 : 0];
+            ExecEntity ent = cc.exec[(iflags(c) & CALLOUT_DIRECT) != 0 ? 1 : 0];
             boolean executing = ent.curr == c;
             if (profile == Profile.MODERN) {
                 stopModern(cc, c, false, null);

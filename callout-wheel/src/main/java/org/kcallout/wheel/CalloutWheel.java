@@ -1,5 +1,6 @@
 package org.kcallout.wheel;
 
+import static org.kcallout.CalloutFlags.CALLOUT_ACTIVE;
 import static org.kcallout.CalloutFlags.CALLOUT_DFRMIGRATION;
 import static org.kcallout.CalloutFlags.CALLOUT_DIRECT;
 import static org.kcallout.CalloutFlags.CALLOUT_PENDING;
@@ -12,6 +13,19 @@ import static org.kcallout.CalloutFlags.C_VALID_MASK;
 import static org.kcallout.CalloutFlags.INIT_VALID_MASK;
 import static org.kcallout.Sbt.SBT_1S;
 import static org.kcallout.Sbt.SBT_MAX;
+import static org.kcallout.internal.CalloutAccess.arg;
+import static org.kcallout.internal.CalloutAccess.ccVolatile;
+import static org.kcallout.internal.CalloutAccess.flags;
+import static org.kcallout.internal.CalloutAccess.func;
+import static org.kcallout.internal.CalloutAccess.iflags;
+import static org.kcallout.internal.CalloutAccess.lock;
+import static org.kcallout.internal.CalloutAccess.setCcVolatile;
+import static org.kcallout.internal.CalloutAccess.setFlagsRelease;
+import static org.kcallout.internal.CalloutAccess.setFuncArg;
+import static org.kcallout.internal.CalloutAccess.setIflagsRelease;
+import static org.kcallout.internal.CalloutAccess.setLock;
+import static org.kcallout.internal.CalloutAccess.setPrecision;
+import static org.kcallout.internal.CalloutAccess.setTime;
 
 import java.util.concurrent.CompletionStage;
 import org.kcallout.Callout;
@@ -24,7 +38,6 @@ import org.kcallout.KMutex;
 import org.kcallout.Profile;
 import org.kcallout.Sbt;
 import org.kcallout.When;
-import org.kcallout.internal.CalloutNode;
 import org.kcallout.internal.CpuRef;
 
 /**
@@ -330,35 +343,34 @@ public final class CalloutWheel implements CalloutSystem {
         }
         checkOpen(fn);
         CalloutCpu home = cpus[defaultCpu];
-        if (c.cc == null) {
+        if (ccVolatile(c) == null) {
             // Never initialised: nobody else can see it through this system yet. (Two threads
             // initialising one new callout at once is a race in C too; it is not guarded.)
             reinit(c, lock, iflags);
-            c.cc = home;
+            setCcVolatile(c, home);
             return;
         }
         CalloutCpu cc = lockOwned(fn, c);
         try {
             ExecEntity e0 = cc.exec[0];
             ExecEntity e1 = cc.exec[1];
-            if ((c.iflags & (CALLOUT_PENDING | CALLOUT_DFRMIGRATION)) != 0 || e0.curr == c || e1.curr == c) {
+            if ((iflags(c) & (CALLOUT_PENDING | CALLOUT_DFRMIGRATION)) != 0 || e0.curr == c || e1.curr == c) {
                 throw new IllegalStateException(fn + ": cannot re-initialise a callout that is pending or running: " + c);
             }
             reinit(c, lock, iflags);
-            c.cc = home;
+            setCcVolatile(c, home);
         } finally {
             cc.lock.unlock();
         }
     }
 
     private static void reinit(Callout c, CalloutLock lock, int iflags) {
-        c.time = 0;
-        c.precision = 0;
-        c.func = null;
-        c.arg = null;
-        c.lock = lock;
-        c.setIflagsRelease(iflags);
-        c.setFlagsRelease(0);
+        setTime(c, 0);
+        setPrecision(c, 0);
+        setFuncArg(c, null, null);
+        setLock(c, lock);
+        setIflagsRelease(c, iflags);
+        setFlagsRelease(c, 0);
     }
 
     /* ---------------------------------------------------------------------------------------- */
@@ -455,8 +467,8 @@ public final class CalloutWheel implements CalloutSystem {
         }
         checkInitialised(fn, c);
         boolean direct = (flags & C_DIRECT_EXEC) != 0;
-        if (direct && c.lock != null) {
-            CalloutLock l = (CalloutLock) c.lock;
+        if (direct && lock(c) != null) {
+            CalloutLock l = lock(c);
             if (profile == Profile.CLASSIC || l.kind() != CalloutLock.Kind.SPIN_MUTEX) {
                 throw new IllegalArgumentException(fn + ": C_DIRECT_EXEC needs a callout without a lock"
                         + (profile == Profile.MODERN ? " or with a spin mutex" : "") + "; this one has " + l.name());
@@ -469,7 +481,7 @@ public final class CalloutWheel implements CalloutSystem {
     }
 
     /** callout_reset_sbt_on from step 4 (SPEC §4.4): everything under the CPU lock. */
-    private int resetLocked(String fn, Callout c, long toSbt, long prec, Object func, Object arg, int cpu, int flags,
+    private int resetLocked(String fn, Callout c, long toSbt, long prec, CalloutFunc<?> func, Object arg, int cpu, int flags,
                             boolean direct) {
         CalloutCpu cc = lockOwned(fn, c);
         try {
@@ -483,31 +495,31 @@ public final class CalloutWheel implements CalloutSystem {
             boolean executing = ent.curr == c;
             if (executing) {
                 // Rescheduling a callout in progress: if it still waits for its lock, cancel that.
-                if (c.lock != null && !ent.cancel) {
+                if (lock(c) != null && !ent.cancel) {
                     ent.cancel = true;
                     cancelled = 1;
                 }
                 if (ent.drainPending()) {
                     return cancelled; // being drained: do not re-arm
                 }
-                if ((c.iflags & CALLOUT_DFRMIGRATION) != 0) {
+                if ((iflags(c) & CALLOUT_DFRMIGRATION) != 0) {
                     recordMigration(ent, target, toSbt, prec, func, arg);
                     return 1;
                 }
             }
-            int iflags = c.iflags;
+            int iflags = iflags(c);
             if ((iflags & CALLOUT_PENDING) != 0) {
                 cc.unlinkPending(c);
-                c.setIflagsRelease(iflags & ~CALLOUT_PENDING);
-                c.setFlagsRelease(c.flags & ~CalloutNode.ACTIVE);
+                setIflagsRelease(c, iflags & ~CALLOUT_PENDING);
+                setFlagsRelease(c, flags(c) & ~CALLOUT_ACTIVE);
                 cancelled = 1;
             }
             if (target != cc) {
                 if (executing) {
                     // Running here: migrate when the handler returns (SPEC §5.6).
                     recordMigration(ent, target, toSbt, prec, func, arg);
-                    c.setIflagsRelease(c.iflags | CALLOUT_PENDING | CALLOUT_DFRMIGRATION);
-                    c.setFlagsRelease(c.flags | CalloutNode.ACTIVE);
+                    setIflagsRelease(c, iflags(c) | CALLOUT_PENDING | CALLOUT_DFRMIGRATION);
+                    setFlagsRelease(c, flags(c) | CALLOUT_ACTIVE);
                     return cancelled;
                 }
                 cc = cpuSwitch(c, cc, target);
@@ -524,7 +536,8 @@ public final class CalloutWheel implements CalloutSystem {
         }
     }
 
-    private static void recordMigration(ExecEntity ent, CalloutCpu target, long time, long prec, Object func, Object arg) {
+    private static void recordMigration(ExecEntity ent, CalloutCpu target, long time, long prec, CalloutFunc<?> func,
+                                        Object arg) {
         ent.migCpu = target;
         ent.migTime = time;
         ent.migPrec = prec;
@@ -563,14 +576,13 @@ public final class CalloutWheel implements CalloutSystem {
     }
 
     /** {@code callout_schedule_sbt_on} under the name {@code fn} of the function the user called. */
-    @SuppressWarnings("unchecked")
     private int schedule(String fn, Callout c, long sbt, long pr, int cpu, int flags) {
         checkInitialised(fn, c);
-        Object f = c.func; // read without the lock, as callout_schedule does
+        CalloutFunc<Object> f = func(c); // read without the lock, as callout_schedule does
         if (f == null) {
             throw new IllegalStateException(fn + ": the callout has no handler yet; arm it once with callout_reset: " + c);
         }
-        return arm(fn, c, sbt, pr, (CalloutFunc<Object>) f, c.arg, cpu, flags);
+        return arm(fn, c, sbt, pr, f, arg(c), cpu, flags);
     }
 
     /* ---------------------------------------------------------------------------------------- */
@@ -605,17 +617,17 @@ public final class CalloutWheel implements CalloutSystem {
      */
     static CalloutCpu lockAny(Callout c) {
         for (;;) {
-            CpuRef r = c.cc;
+            CpuRef r = ccVolatile(c);
             if (r == CpuRef.CPUBLOCK) {
                 // Being moved between CPUs: wait for the new owner to be published.
-                while (c.cc == CpuRef.CPUBLOCK) {
+                while (ccVolatile(c) == CpuRef.CPUBLOCK) {
                     Thread.onSpinWait();
                 }
                 continue;
             }
             CalloutCpu cc = (CalloutCpu) r;
             cc.lock.lock();
-            if (c.cc == r) {
+            if (ccVolatile(c) == r) {
                 return cc;
             }
             cc.lock.unlock(); // it moved while we waited for the lock: try again
@@ -638,10 +650,10 @@ public final class CalloutWheel implements CalloutSystem {
      */
     CalloutCpu cpuSwitch(Callout c, CalloutCpu from, CalloutCpu to) {
         assert from.lock.isHeldByCurrentThread();
-        c.cc = CpuRef.CPUBLOCK;
+        setCcVolatile(c, CpuRef.CPUBLOCK);
         from.lock.unlock();
         to.lock.lock();
-        c.cc = to;
+        setCcVolatile(c, to);
         return to;
     }
 
@@ -683,7 +695,7 @@ public final class CalloutWheel implements CalloutSystem {
         if (c == null) {
             throw new IllegalArgumentException(fn + ": callout must not be null");
         }
-        if (c.cc == null) {
+        if (ccVolatile(c) == null) {
             throw new IllegalStateException(fn + ": the callout was never initialised (call callout_init first)");
         }
     }

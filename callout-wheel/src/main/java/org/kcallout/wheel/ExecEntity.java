@@ -46,7 +46,7 @@ final class ExecEntity {
     CalloutCpu migCpu;
     long migTime;
     long migPrec;
-    Object migFunc;
+    CalloutFunc<?> migFunc;
     Object migArg;
 
     /** {@code cc_cce_migrating}. */

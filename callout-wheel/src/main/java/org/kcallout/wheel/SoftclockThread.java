@@ -1,6 +1,7 @@
 package org.kcallout.wheel;
 
 import static org.kcallout.Sbt.SBT_MAX;
+import static org.kcallout.internal.CalloutAccess.isEmpty;
 
 import java.util.concurrent.TimeUnit;
 import org.kcallout.Sbt;
@@ -51,7 +52,7 @@ final class SoftclockThread extends Thread implements CalloutThread {
         cc.lock.lock();
         try {
             while (!stopping) {
-                if (!cc.expireq.isEmpty()) {
+                if (!isEmpty(cc.expireq)) {
                     cc.softclockLocked();
                 } else if (keeper == null) {
                     cc.workCv.awaitUninterruptibly();
