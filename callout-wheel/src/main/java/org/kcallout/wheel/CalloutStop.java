@@ -81,6 +81,7 @@ final class CalloutStop {
      * lock-wait cancellation is not used.
      */
     private int stopModern(CalloutCpu cc, Callout c, boolean useLock, CalloutFunc<Object> drainFn) {
+        assert cc.lock.isHeldByCurrentThread() : "_callout_stop_safe: CPU " + cc.cpuId + " not locked";
         ExecEntity ent = cc.exec[(iflags(c) & CALLOUT_DIRECT) != 0 ? 1 : 0];
         boolean executing = ent.curr == c;
         if (executing && drainFn != null && ent.drainFn != null) {
@@ -128,6 +129,7 @@ final class CalloutStop {
      * ACTIVE is always cleared.
      */
     private int stopClassic(CalloutCpu cc, Callout c, boolean useLock) {
+        assert cc.lock.isHeldByCurrentThread() : "callout_stop: CPU " + cc.cpuId + " not locked";
         ExecEntity ent = cc.exec[(iflags(c) & CALLOUT_DIRECT) != 0 ? 1 : 0];
         boolean executing = ent.curr == c;
         if ((iflags(c) & CALLOUT_DFRMIGRATION) != 0) {
