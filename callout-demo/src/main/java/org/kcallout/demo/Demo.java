@@ -105,7 +105,7 @@ public final class Demo {
     /**
      * The clock source the options ask for, and its interrupt counter.
      *
-     * @param source     for {@link CalloutWheel.Builder#clock}
+     * @param source     for {@link CalloutWheelBuilder#clock}
      * @param interrupts reads the event-timer interrupts taken so far
      */
     record Clock(ClockSource source, LongSupplier interrupts) {

@@ -84,7 +84,7 @@ final class CalloutCpu extends CpuRef {
      *  - lastscan starts at the clock's time when the system is built, not at 0;
      *  - a bucket whose list is in time order (Bucket.sorted) ends its part of the scan at the first
      *    callout that is neither due nor mergeable: same results, fewer reads;
-     *  - a scan expires at most wheel.scanBatch callouts (CalloutWheel.Builder#scanBatch) per hold
+     *  - a scan expires at most wheel.scanBatch callouts (CalloutWheelBuilder#scanBatch) per hold
      *    of the lock: when more are due it sets lastscan to the time of the first one left, so the
      *    next scan starts from its bucket. calloutProcess() scans again at once until nothing due is
      *    left, which is FreeBSD's callout_process with the lock dropped between batches; a

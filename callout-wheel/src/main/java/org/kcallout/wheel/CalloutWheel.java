@@ -1,15 +1,9 @@
 package org.kcallout.wheel;
 
-import static org.kcallout.CalloutFlags.CALLOUT_ACTIVE;
 import static org.kcallout.CalloutFlags.CALLOUT_DFRMIGRATION;
-import static org.kcallout.CalloutFlags.CALLOUT_DIRECT;
 import static org.kcallout.CalloutFlags.CALLOUT_PENDING;
 import static org.kcallout.CalloutFlags.CALLOUT_RETURNUNLOCKED;
-import static org.kcallout.CalloutFlags.C_ABSOLUTE;
-import static org.kcallout.CalloutFlags.C_DIRECT_EXEC;
 import static org.kcallout.CalloutFlags.C_HARDCLOCK;
-import static org.kcallout.CalloutFlags.C_PRECALC;
-import static org.kcallout.CalloutFlags.C_VALID_MASK;
 import static org.kcallout.CalloutFlags.INIT_VALID_MASK;
 import static org.kcallout.Sbt.SBT_1S;
 import static org.kcallout.Sbt.SBT_MAX;
@@ -29,14 +23,12 @@ import static org.kcallout.internal.CalloutAccess.setTime;
 
 import java.util.concurrent.CompletionStage;
 import org.kcallout.Callout;
-import org.kcallout.CalloutFlags;
 import org.kcallout.CalloutFunc;
 import org.kcallout.CalloutLock;
 import org.kcallout.CalloutSystem;
 import org.kcallout.HandlerFailureHook;
 import org.kcallout.KMutex;
 import org.kcallout.Profile;
-import org.kcallout.Sbt;
 import org.kcallout.When;
 import org.kcallout.internal.CpuRef;
 
@@ -63,10 +55,11 @@ import org.kcallout.internal.CpuRef;
 public final class CalloutWheel implements CalloutSystem {
     /* Implementation notes.
      *
-     * Ports the public half of kern_timeout.c (FreeBSD main): callout_when, callout_reset_sbt_on,
-     * _callout_init_lock, callout_lock and callout_cpu_switch. _callout_stop_safe (stop, drain,
-     * async drain, in both profiles) is CalloutStop; the per-CPU half (wheel, scan, dispatcher) is
-     * CalloutCpu.
+     * Ports the public half of kern_timeout.c (FreeBSD main): _callout_init_lock, callout_lock and
+     * callout_cpu_switch, plus the system's lifecycle. callout_when, callout_reset_sbt_on and
+     * callout_schedule are CalloutReset; _callout_stop_safe (stop, drain, async drain, in both
+     * profiles) is CalloutStop; the per-CPU half (wheel, scan, dispatcher) is CalloutCpu; the
+     * configuration is CalloutWheelBuilder.
      *
      * Locking: a callout is protected by the lock of the CPU its cc field names (callout_lock
      * resolves the CPUBLOCK hand-off). Lock order: a callout's associated lock, then a CPU lock, then
@@ -88,17 +81,18 @@ public final class CalloutWheel implements CalloutSystem {
     private final int precExp;
     private final long tickThreshold;
     private final int defaultCpu;
-    /** Default of {@link Builder#scanBatch(int)}: 1024 callouts per {@code callout_process}. */
+    /** Default of {@link CalloutWheelBuilder#scanBatch(int)}: 1024 callouts per {@code callout_process}. */
     public static final int DEFAULT_SCAN_BATCH = 1024;
 
     private final int callwheelSize;
-    /** Most callouts one callout_process moves or runs; see {@link Builder#scanBatch(int)}. */
+    /** Most callouts one callout_process moves or runs; see {@link CalloutWheelBuilder#scanBatch(int)}. */
     final int scanBatch;
     private final KMutex giant;
     private final HandlerFailureHook failureHook;
     final CalloutObserver observer;
     final ClockSource clock;
     private final CalloutStop stopper;
+    private final CalloutReset resetter;
     /** Per thread: the CPU bound by bindCurrentThread, or -1; each thread touches only its own. */
     private final ThreadLocal<int[]> threadCpu = ThreadLocal.withInitial(() -> new int[] {-1});
     private final CalloutCpu[] cpus;
@@ -108,7 +102,7 @@ public final class CalloutWheel implements CalloutSystem {
     /** Makes one close() call the first. */
     private final Object closeLock = new Object();
 
-    private CalloutWheel(Builder b) {
+    CalloutWheel(CalloutWheelBuilder b) {
         this.profile = b.profile;
         this.precExp = precExpFor(b.allowedDeviationPercent);
         this.defaultCpu = b.defaultCpu;
@@ -118,6 +112,7 @@ public final class CalloutWheel implements CalloutSystem {
         this.failureHook = b.failureHook != null ? b.failureHook : LOGGING_HOOK;
         this.observer = b.observer != null ? b.observer : CalloutObserver.NONE;
         this.stopper = new CalloutStop(this, profile, giant, observer);
+        this.resetter = new CalloutReset(this);
         this.cpus = new CalloutCpu[b.ncpus];
         for (int i = 0; i < b.ncpus; i++) {
             cpus[i] = new CalloutCpu(this, i, b.callwheelSize);
@@ -160,8 +155,8 @@ public final class CalloutWheel implements CalloutSystem {
      * @return a builder with the defaults: MODERN, one callout CPU per available processor, default
      *         CPU 0, hz 1000, 8192 buckets per CPU, 5 % allowed deviation, scan batches of 1024, real time
      */
-    public static Builder builder() {
-        return new Builder();
+    public static CalloutWheelBuilder builder() {
+        return new CalloutWheelBuilder();
     }
 
     /**
@@ -270,7 +265,7 @@ public final class CalloutWheel implements CalloutSystem {
         return tickThreshold;
     }
 
-    /** @return the most callouts one {@code callout_process} expires ({@link Builder#scanBatch(int)}) */
+    /** @return the most callouts one {@code callout_process} expires ({@link CalloutWheelBuilder#scanBatch(int)}) */
     public int scanBatch() {
         return scanBatch;
     }
@@ -374,215 +369,73 @@ public final class CalloutWheel implements CalloutSystem {
     }
 
     /* ---------------------------------------------------------------------------------------- */
-    /* Arm                                                                                        */
+    /* Arm: callout_when, callout_reset_sbt_on and callout_schedule live in CalloutReset          */
 
     @Override
     public When when(long sbt, long precision, int flags) {
-        checkFlags("callout_when", flags);
-        checkPrecision("callout_when", precision);
-        long s = hardclockAdjust(sbt, flags);
-        return new When(whenTime(s, flags), whenPrecision(s, precision, flags));
-    }
-
-    /** Step 2 of callout_when: tick-based times are at least one tick. */
-    private long hardclockAdjust(long sbt, int flags) {
-        if ((flags & (C_ABSOLUTE | C_PRECALC)) == 0 && (flags & C_HARDCLOCK) != 0 && sbt < tickSbt) {
-            return tickSbt;
-        }
-        return sbt;
-    }
-
-    /** Steps 1, 3 and 4 of callout_when: the absolute time. */
-    private long whenTime(long sbt, int flags) {
-        if ((flags & (C_ABSOLUTE | C_PRECALC)) != 0) {
-            return sbt;
-        }
-        long base;
-        if ((flags & C_HARDCLOCK) != 0 || sbt >= tickThreshold) {
-            base = clock.hardclocktime(clock.hardclockPerCpu() ? curcpu() : defaultCpu);
-            if (base == 0) {
-                base = clock.sbinuptime(); // early boot: no hardclock yet
-            }
-            if ((flags & C_HARDCLOCK) == 0) {
-                base += tickSbt; // round the start up to the next tick slot
-            }
-        } else {
-            base = clock.sbinuptime();
-        }
-        return Sbt.add(base, sbt);
-    }
-
-    /** Step 5 of callout_when: the precision. */
-    private long whenPrecision(long sbt, long precision, int flags) {
-        if ((flags & (C_ABSOLUTE | C_PRECALC)) != 0) {
-            return precision;
-        }
-        int prel = CalloutFlags.C_PRELGET(flags);
-        int shift = prel < 0 ? precExp : prel;
-        long rp = shift >= 63 ? (sbt < 0 ? -1 : 0) : sbt >> shift;
-        return Math.max(rp, precision);
+        return resetter.when(sbt, precision, flags);
     }
 
     @Override
     public <A> int resetSbtOn(Callout c, long sbt, long pr, CalloutFunc<? super A> func, A arg, int cpu, int flags) {
-        return arm("callout_reset_sbt_on", c, sbt, pr, func, arg, cpu, flags);
+        return resetter.arm("callout_reset_sbt_on", c, sbt, pr, func, arg, cpu, flags);
     }
 
     /* The variants are overridden only so that an error names the function the user called. */
 
     @Override
     public <A> int resetSbt(Callout c, long sbt, long pr, CalloutFunc<? super A> func, A arg, int flags) {
-        return arm("callout_reset_sbt", c, sbt, pr, func, arg, -1, flags);
+        return resetter.arm("callout_reset_sbt", c, sbt, pr, func, arg, -1, flags);
     }
 
     @Override
     public <A> int resetSbtCurcpu(Callout c, long sbt, long pr, CalloutFunc<? super A> func, A arg, int flags) {
-        return arm("callout_reset_sbt_curcpu", c, sbt, pr, func, arg, curcpu(), flags);
+        return resetter.arm("callout_reset_sbt_curcpu", c, sbt, pr, func, arg, curcpu(), flags);
     }
 
     @Override
     public <A> int resetOn(Callout c, int ticks, CalloutFunc<? super A> func, A arg, int cpu) {
-        return arm("callout_reset_on", c, tickSbt * ticks, 0, func, arg, cpu, C_HARDCLOCK);
+        return resetter.arm("callout_reset_on", c, tickSbt * ticks, 0, func, arg, cpu, C_HARDCLOCK);
     }
 
     @Override
     public <A> int reset(Callout c, int ticks, CalloutFunc<? super A> func, A arg) {
-        return arm("callout_reset", c, tickSbt * ticks, 0, func, arg, -1, C_HARDCLOCK);
+        return resetter.arm("callout_reset", c, tickSbt * ticks, 0, func, arg, -1, C_HARDCLOCK);
     }
 
     @Override
     public <A> int resetCurcpu(Callout c, int ticks, CalloutFunc<? super A> func, A arg) {
-        return arm("callout_reset_curcpu", c, tickSbt * ticks, 0, func, arg, curcpu(), C_HARDCLOCK);
-    }
-
-    /** {@code callout_reset_sbt_on} under the name {@code fn} of the function the user called. */
-    private <A> int arm(String fn, Callout c, long sbt, long pr, CalloutFunc<? super A> func, A arg, int cpu, int flags) {
-        if (func == null) {
-            throw new IllegalArgumentException(fn + ": func must not be null");
-        }
-        checkFlags(fn, flags);
-        checkPrecision(fn, pr);
-        if (cpu != -1) {
-            checkCpu(fn, cpu);
-        }
-        checkInitialised(fn, c);
-        boolean direct = (flags & C_DIRECT_EXEC) != 0;
-        if (direct && lock(c) != null) {
-            CalloutLock l = lock(c);
-            if (profile == Profile.CLASSIC || l.kind() != CalloutLock.Kind.SPIN_MUTEX) {
-                throw new IllegalArgumentException(fn + ": C_DIRECT_EXEC needs a callout without a lock"
-                        + (profile == Profile.MODERN ? " or with a spin mutex" : "") + "; this one has " + l.name());
-            }
-        }
-        long s = hardclockAdjust(sbt, flags);
-        long toSbt = whenTime(s, flags);
-        long prec = whenPrecision(s, pr, flags);
-        return resetLocked(fn, c, toSbt, prec, func, arg, cpu, flags, direct);
-    }
-
-    /** callout_reset_sbt_on from step 4 (SPEC §4.4): everything under the CPU lock. */
-    private int resetLocked(String fn, Callout c, long toSbt, long prec, CalloutFunc<?> func, Object arg, int cpu, int flags,
-                            boolean direct) {
-        CalloutCpu cc = lockOwned(fn, c);
-        try {
-            // Checked under the CPU lock: close() sets closed before it takes any CPU lock to discard
-            // what is pending, so an arm either sees closed here or is discarded by close.
-            checkOpen(fn);
-            CalloutCpu target = cpu == -1 ? cc : cpus[cpu];
-            // The entity is chosen by the new flags (SPEC §5.10).
-            ExecEntity ent = cc.exec[direct ? 1 : 0];
-            int cancelled = 0;
-            boolean executing = ent.curr == c;
-            if (executing) {
-                // Rescheduling a callout in progress: if it still waits for its lock, cancel that.
-                if (lock(c) != null && !ent.cancel) {
-                    ent.cancel = true;
-                    cancelled = 1;
-                }
-                if (ent.drainPending()) {
-                    return cancelled; // being drained: do not re-arm
-                }
-                if ((iflags(c) & CALLOUT_DFRMIGRATION) != 0) {
-                    recordMigration(ent, target, toSbt, prec, func, arg);
-                    return 1;
-                }
-            }
-            int iflags = iflags(c);
-            if ((iflags & CALLOUT_PENDING) != 0) {
-                cc.unlinkPending(c);
-                setIflagsRelease(c, iflags & ~CALLOUT_PENDING);
-                setFlagsRelease(c, flags(c) & ~CALLOUT_ACTIVE);
-                cancelled = 1;
-            }
-            if (target != cc) {
-                if (executing) {
-                    // Running here: migrate when the handler returns (SPEC §5.6).
-                    recordMigration(ent, target, toSbt, prec, func, arg);
-                    setIflagsRelease(c, iflags(c) | CALLOUT_PENDING | CALLOUT_DFRMIGRATION);
-                    setFlagsRelease(c, flags(c) | CALLOUT_ACTIVE);
-                    return cancelled;
-                }
-                cc = cpuSwitch(c, cc, target);
-                if (closed) {
-                    // close() ran while we moved between CPU locks and may have passed the target
-                    // already: the callout stays stopped, as close() leaves every callout.
-                    throw closedException(fn);
-                }
-            }
-            cc.ccAdd(c, toSbt, prec, func, arg, flags);
-            return cancelled;
-        } finally {
-            cc.lock.unlock();
-        }
-    }
-
-    private static void recordMigration(ExecEntity ent, CalloutCpu target, long time, long prec, CalloutFunc<?> func,
-                                        Object arg) {
-        ent.migCpu = target;
-        ent.migTime = time;
-        ent.migPrec = prec;
-        ent.migFunc = func;
-        ent.migArg = arg;
+        return resetter.arm("callout_reset_curcpu", c, tickSbt * ticks, 0, func, arg, curcpu(), C_HARDCLOCK);
     }
 
     @Override
     public int scheduleSbtOn(Callout c, long sbt, long pr, int cpu, int flags) {
-        return schedule("callout_schedule_sbt_on", c, sbt, pr, cpu, flags);
+        return resetter.schedule("callout_schedule_sbt_on", c, sbt, pr, cpu, flags);
     }
 
     @Override
     public int scheduleSbt(Callout c, long sbt, long pr, int flags) {
-        return schedule("callout_schedule_sbt", c, sbt, pr, -1, flags);
+        return resetter.schedule("callout_schedule_sbt", c, sbt, pr, -1, flags);
     }
 
     @Override
     public int scheduleSbtCurcpu(Callout c, long sbt, long pr, int flags) {
-        return schedule("callout_schedule_sbt_curcpu", c, sbt, pr, curcpu(), flags);
+        return resetter.schedule("callout_schedule_sbt_curcpu", c, sbt, pr, curcpu(), flags);
     }
 
     @Override
     public int scheduleOn(Callout c, int ticks, int cpu) {
-        return schedule("callout_schedule_on", c, tickSbt * ticks, 0, cpu, C_HARDCLOCK);
+        return resetter.schedule("callout_schedule_on", c, tickSbt * ticks, 0, cpu, C_HARDCLOCK);
     }
 
     @Override
     public int schedule(Callout c, int ticks) {
-        return schedule("callout_schedule", c, tickSbt * ticks, 0, -1, C_HARDCLOCK);
+        return resetter.schedule("callout_schedule", c, tickSbt * ticks, 0, -1, C_HARDCLOCK);
     }
 
     @Override
     public int scheduleCurcpu(Callout c, int ticks) {
-        return schedule("callout_schedule_curcpu", c, tickSbt * ticks, 0, curcpu(), C_HARDCLOCK);
-    }
-
-    /** {@code callout_schedule_sbt_on} under the name {@code fn} of the function the user called. */
-    private int schedule(String fn, Callout c, long sbt, long pr, int cpu, int flags) {
-        checkInitialised(fn, c);
-        CalloutFunc<Object> f = func(c); // read without the lock, as callout_schedule does
-        if (f == null) {
-            throw new IllegalStateException(fn + ": the callout has no handler yet; arm it once with callout_reset: " + c);
-        }
-        return arm(fn, c, sbt, pr, f, arg(c), cpu, flags);
+        return resetter.schedule("callout_schedule_curcpu", c, tickSbt * ticks, 0, curcpu(), C_HARDCLOCK);
     }
 
     /* ---------------------------------------------------------------------------------------- */
@@ -660,33 +513,19 @@ public final class CalloutWheel implements CalloutSystem {
     /* ---------------------------------------------------------------------------------------- */
     /* Argument checks                                                                            */
 
-    private static void checkFlags(String fn, int flags) {
-        if ((flags & ~C_VALID_MASK) != 0) {
-            throw new IllegalArgumentException(fn + ": unknown flag bits 0x" + Integer.toHexString(flags & ~C_VALID_MASK)
-                    + " in 0x" + Integer.toHexString(flags)
-                    + " (allowed: C_DIRECT_EXEC, C_PREL(n), C_HARDCLOCK, C_ABSOLUTE, C_PRECALC, C_CATCH)");
-        }
-    }
-
-    private static void checkPrecision(String fn, long pr) {
-        if (pr < 0) {
-            throw new IllegalArgumentException(fn + ": precision must be >= 0, got " + pr);
-        }
-    }
-
-    private void checkCpu(String fn, int cpu) {
+    void checkCpu(String fn, int cpu) {
         if (cpu < 0 || cpu >= cpus.length) {
             throw new IllegalArgumentException(fn + ": cpu must be -1 or in [0, " + cpus.length + "), got " + cpu);
         }
     }
 
-    private void checkOpen(String fn) {
+    void checkOpen(String fn) {
         if (closed) {
             throw closedException(fn);
         }
     }
 
-    private IllegalStateException closedException(String fn) {
+    IllegalStateException closedException(String fn) {
         return new IllegalStateException(fn + ": the callout system is closed (close() was called); "
                 + "nothing can be armed or initialised on it: " + this);
     }
@@ -927,146 +766,4 @@ public final class CalloutWheel implements CalloutSystem {
                 + ", callwheelsize=" + callwheelSize + ", clock=" + clock + "]";
     }
 
-    /* ---------------------------------------------------------------------------------------- */
-
-    /** Configures and builds a {@link CalloutWheel}. */
-    public static final class Builder {
-        private Profile profile = Profile.MODERN;
-        private int ncpus = Math.min(CpuRef.MAXCPU, Runtime.getRuntime().availableProcessors());
-        private int defaultCpu = 0;
-        private int hz = 1000;
-        private int callwheelSize = 8192;
-        private int scanBatch = DEFAULT_SCAN_BATCH;
-        private int allowedDeviationPercent = 5;
-        private HandlerFailureHook failureHook;
-        private CalloutObserver observer;
-        private ClockSource clock;
-
-        private Builder() {
-        }
-
-        /** @param p the semantics profile (default MODERN) @return this */
-        public Builder profile(Profile p) {
-            if (p == null) {
-                throw new IllegalArgumentException("profile must not be null (MODERN or CLASSIC)");
-            }
-            this.profile = p;
-            return this;
-        }
-
-        /**
-         * @param n number of callout CPUs, 1 to 256 (default: the number of available processors)
-         * @return this
-         */
-        public Builder ncpus(int n) {
-            if (n < 1 || n > CpuRef.MAXCPU) {
-                throw new IllegalArgumentException("ncpus must be in [1, " + CpuRef.MAXCPU + "], got " + n);
-            }
-            this.ncpus = n;
-            return this;
-        }
-
-        /** @param cpu the CPU {@code callout_init} assigns (default 0) @return this */
-        public Builder defaultCpu(int cpu) {
-            if (cpu < 0 || cpu >= CpuRef.MAXCPU) {
-                throw new IllegalArgumentException("defaultCpu must be in [0, " + CpuRef.MAXCPU + "), got " + cpu);
-            }
-            this.defaultCpu = cpu;
-            return this;
-        }
-
-        /** @param hz the hardclock rate, 1 to 1 000 000 (default 1000) @return this */
-        public Builder hz(int hz) {
-            if (hz < 1 || hz > 1_000_000) {
-                throw new IllegalArgumentException("hz must be in [1, 1000000], got " + hz);
-            }
-            this.hz = hz;
-            return this;
-        }
-
-        /** @param size buckets per CPU wheel: a power of two, 1 to 2^24 (default 8192) @return this */
-        public Builder callwheelSize(int size) {
-            if (size < 1 || size > (1 << 24) || Integer.bitCount(size) != 1) {
-                throw new IllegalArgumentException("callwheelSize must be a power of two in [1, 2^24], got " + size);
-            }
-            this.callwheelSize = size;
-            return this;
-        }
-
-        /**
-         * The most callouts one {@code callout_process} expires (moves to the expire queue or runs
-         * directly) before it ends (default {@value CalloutWheel#DEFAULT_SCAN_BATCH}). When more are
-         * due, the scan remembers where it stopped and reports an event at once, so the next scan,
-         * at the same time, goes on from there: the same callouts run in the same order, but the
-         * CPU lock is never held for a scan of a huge backlog, and the softclock thread runs each
-         * batch while its callouts are still in the processor's cache. FreeBSD's scan has no bound;
-         * {@code Integer.MAX_VALUE} gives that.
-         *
-         * @param n at least 1
-         * @return this
-         * @throws IllegalArgumentException if {@code n < 1}
-         */
-        public Builder scanBatch(int n) {
-            if (n < 1) {
-                throw new IllegalArgumentException("scanBatch must be at least 1, got " + n);
-            }
-            this.scanBatch = n;
-            return this;
-        }
-
-        /**
-         * Sizes the wheel as FreeBSD does for {@code kern.ncallout}: {@link #callwheelSizeFor(int)}.
-         *
-         * @param ncallout expected number of callouts
-         * @return this
-         */
-        public Builder ncallout(int ncallout) {
-            return callwheelSize(callwheelSizeFor(ncallout));
-        }
-
-        /**
-         * {@code kern.timecounter.alloweddeviation}: the default relative precision, in percent (default
-         * 5, giving {@code tc_precexp = 4}); 0 means exact.
-         *
-         * @param percent 0 to 100
-         * @return this
-         */
-        public Builder allowedDeviationPercent(int percent) {
-            if (percent < 0 || percent > 100) {
-                throw new IllegalArgumentException("allowedDeviationPercent must be in [0, 100], got " + percent);
-            }
-            this.allowedDeviationPercent = percent;
-            return this;
-        }
-
-        /** @param hook receives what handlers throw (default: logged) @return this */
-        public Builder failureHook(HandlerFailureHook hook) {
-            this.failureHook = hook;
-            return this;
-        }
-
-        /** @param obs notified of dispatcher and drainer waits, for tests @return this */
-        public Builder observer(CalloutObserver obs) {
-            this.observer = obs;
-            return this;
-        }
-
-        /** @param clock the clock source (default: a new {@link RealTimeEventTimer}) @return this */
-        public Builder clock(ClockSource clock) {
-            this.clock = clock;
-            return this;
-        }
-
-        /**
-         * @return the started system
-         * @throws IllegalArgumentException if the default CPU is not below the CPU count
-         * @throws IllegalStateException    if the clock source already drives another system
-         */
-        public CalloutWheel build() {
-            if (defaultCpu >= ncpus) {
-                throw new IllegalArgumentException("defaultCpu must be below ncpus (" + ncpus + "), got " + defaultCpu);
-            }
-            return new CalloutWheel(this);
-        }
-    }
 }

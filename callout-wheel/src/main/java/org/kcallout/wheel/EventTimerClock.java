@@ -992,7 +992,7 @@ public final class EventTimerClock extends ClockSource implements EventTimerCons
         }
 
         /**
-         * @return a clock to pass to {@link CalloutWheel.Builder#clock}; it selects its timer when the
+         * @return a clock to pass to {@link CalloutWheelBuilder#clock}; it selects its timer when the
          *         system is built
          * @throws IllegalStateException if the time base already serves another clock
          */

@@ -44,7 +44,7 @@ import org.kcallout.When;
 
 /**
  * The misuse matrix of SPEC decision 3: every public method of {@link CalloutSystem},
- * {@link CalloutWheel}, {@link CalloutWheel.Builder}, {@link KernTimeout} and
+ * {@link CalloutWheel}, {@link CalloutWheelBuilder}, {@link KernTimeout} and
  * {@link VirtualEventTimer}, called with null for each reference argument, out-of-range and
  * overflowing numbers, unknown flag bits, a CPU out of range, an uninitialised callout, a callout
  * of another system (a wheel of another size and CPU count), and on a closed system.
@@ -1408,21 +1408,21 @@ final class CalloutWheelMisuseMatrixTest {
     /** A builder setter taking an int. */
     @FunctionalInterface
     interface IntSetter {
-        void set(CalloutWheel.Builder b, int v);
+        void set(CalloutWheelBuilder b, int v);
     }
 
     private static void builderRows(Table t) {
         Object[][] setters = {
-            {"ncpus", (IntSetter) CalloutWheel.Builder::ncpus, new int[] {0, -1, 257, Integer.MAX_VALUE, Integer.MIN_VALUE}},
-            {"defaultCpu", (IntSetter) CalloutWheel.Builder::defaultCpu,
+            {"ncpus", (IntSetter) CalloutWheelBuilder::ncpus, new int[] {0, -1, 257, Integer.MAX_VALUE, Integer.MIN_VALUE}},
+            {"defaultCpu", (IntSetter) CalloutWheelBuilder::defaultCpu,
                 new int[] {-1, 256, Integer.MAX_VALUE, Integer.MIN_VALUE}},
-            {"hz", (IntSetter) CalloutWheel.Builder::hz, new int[] {0, -1, 1_000_001, Integer.MAX_VALUE, Integer.MIN_VALUE}},
-            {"callwheelSize", (IntSetter) CalloutWheel.Builder::callwheelSize,
+            {"hz", (IntSetter) CalloutWheelBuilder::hz, new int[] {0, -1, 1_000_001, Integer.MAX_VALUE, Integer.MIN_VALUE}},
+            {"callwheelSize", (IntSetter) CalloutWheelBuilder::callwheelSize,
                 new int[] {0, -1, 3, 1 << 25, Integer.MAX_VALUE, Integer.MIN_VALUE}},
-            {"scanBatch", (IntSetter) CalloutWheel.Builder::scanBatch, new int[] {0, -1, Integer.MIN_VALUE}},
-            {"ncallout", (IntSetter) CalloutWheel.Builder::ncallout,
+            {"scanBatch", (IntSetter) CalloutWheelBuilder::scanBatch, new int[] {0, -1, Integer.MIN_VALUE}},
+            {"ncallout", (IntSetter) CalloutWheelBuilder::ncallout,
                 new int[] {0, -1, 1 << 30, Integer.MAX_VALUE, Integer.MIN_VALUE}},
-            {"allowedDeviationPercent", (IntSetter) CalloutWheel.Builder::allowedDeviationPercent,
+            {"allowedDeviationPercent", (IntSetter) CalloutWheelBuilder::allowedDeviationPercent,
                 new int[] {-1, 101, Integer.MAX_VALUE, Integer.MIN_VALUE}},
         };
         for (Object[] s : setters) {

@@ -17,7 +17,7 @@ import org.kcallout.et.EventTimers;
  * Every deterministic clock this package offers, in each mode, for tests parameterised over
  * clocks: {@code @ParameterizedTest @EnumSource(Clocks.class)}. {@link #create()} returns a
  * {@link Setup}: the {@link VirtualClock} a test advances and the {@link ClockSource} it passes to
- * {@link CalloutWheel.Builder#clock}; {@link Setup#build(Consumer)} builds the system in one step.
+ * {@link CalloutWheelBuilder#clock}; {@link Setup#build(Consumer)} builds the system in one step.
  *
  * <pre>{@code
  * @ParameterizedTest
@@ -122,7 +122,7 @@ enum Clocks {
      * What a test needs to run a callout system on one clock.
      *
      * @param time     the virtual time the test moves
-     * @param source   the clock source for {@link CalloutWheel.Builder#clock}
+     * @param source   the clock source for {@link CalloutWheelBuilder#clock}
      * @param etClock  the {@link EventTimerClock}, or null for {@link #VIRTUAL_EVENT_TIMER}
      * @param driver   the event timer in use, or null for {@link #VIRTUAL_EVENT_TIMER}
      */
@@ -133,8 +133,8 @@ enum Clocks {
          * @param configure further builder settings (profile, CPUs, observer), or null
          * @return the started system
          */
-        CalloutWheel build(Consumer<CalloutWheel.Builder> configure) {
-            CalloutWheel.Builder b = CalloutWheel.builder().clock(source);
+        CalloutWheel build(Consumer<CalloutWheelBuilder> configure) {
+            CalloutWheelBuilder b = CalloutWheel.builder().clock(source);
             if (configure != null) {
                 configure.accept(b);
             }

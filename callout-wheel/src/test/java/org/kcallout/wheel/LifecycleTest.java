@@ -61,8 +61,8 @@ final class LifecycleTest {
             this.clock = clock;
         }
 
-        CalloutWheel build(Consumer<CalloutWheel.Builder> configure) {
-            CalloutWheel.Builder b = CalloutWheel.builder().ncpus(1);
+        CalloutWheel build(Consumer<CalloutWheelBuilder> configure) {
+            CalloutWheelBuilder b = CalloutWheel.builder().ncpus(1);
             ClockSource cs = clock.get();
             if (cs != null) {
                 b.clock(cs);

@@ -207,7 +207,7 @@ final class SpecSupport {
          * @param configure further builder settings (profile, CPUs, hooks), applied after the
          *                  observer; null for the defaults
          */
-        Rig(Clocks clocks, long start, Consumer<CalloutWheel.Builder> configure) {
+        Rig(Clocks clocks, long start, Consumer<CalloutWheelBuilder> configure) {
             this.clocks = clocks;
             this.setup = clocks.create(start);
             this.vt = setup.time();
