@@ -12,10 +12,10 @@ import java.util.function.LongSupplier;
 import org.kcallout.KernTimeout;
 import org.kcallout.et.EventTimers;
 import org.kcallout.wheel.CalloutWheel;
-import org.kcallout.wheel.ClockSource;
-import org.kcallout.wheel.EventTimerClock;
-import org.kcallout.wheel.RealTimeEventTimer;
-import org.kcallout.wheel.RealTimeTimerDriver;
+import org.kcallout.wheel.clock.ClockSource;
+import org.kcallout.wheel.clock.EventTimerClock;
+import org.kcallout.wheel.clock.RealTimeEventTimer;
+import org.kcallout.wheel.driver.RealTimeTimerDriver;
 
 /**
  * The demo's entry point: runs a {@link Simulation} on a real-time event timer.

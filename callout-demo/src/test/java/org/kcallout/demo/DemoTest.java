@@ -22,11 +22,11 @@ import org.kcallout.KernTimeout;
 import org.kcallout.Sbt;
 import org.kcallout.et.EventTimers;
 import org.kcallout.wheel.CalloutWheel;
-import org.kcallout.wheel.EventTimerClock;
-import org.kcallout.wheel.RealTimeEventTimer;
-import org.kcallout.wheel.VirtualEventTimer;
-import org.kcallout.wheel.VirtualTimebase;
-import org.kcallout.wheel.VirtualTimerDriver;
+import org.kcallout.wheel.clock.EventTimerClock;
+import org.kcallout.wheel.clock.RealTimeEventTimer;
+import org.kcallout.wheel.clock.VirtualEventTimer;
+import org.kcallout.wheel.clock.VirtualTimebase;
+import org.kcallout.wheel.driver.VirtualTimerDriver;
 
 /**
  * The demo's simulation on a virtual clock: everything (drivers, interrupts, handlers) runs on the

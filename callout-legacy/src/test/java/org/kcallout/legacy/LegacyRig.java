@@ -12,9 +12,9 @@ import org.kcallout.Callout;
 import org.kcallout.CalloutFunc;
 import org.kcallout.Profile;
 import org.kcallout.Sbt;
-import org.kcallout.wheel.CalloutObserver;
+import org.kcallout.wheel.testing.CalloutObserver;
 import org.kcallout.wheel.CalloutWheel;
-import org.kcallout.wheel.VirtualEventTimer;
+import org.kcallout.wheel.clock.VirtualEventTimer;
 
 /**
  * Test fixture: a virtual clock, a callout system on it, a timeout pool, a recording handler, and a

@@ -28,7 +28,7 @@ import org.kcallout.Profile;
 import org.kcallout.legacy.LegacyRig.Helper;
 import org.kcallout.legacy.LegacyRig.Recorder;
 import org.kcallout.wheel.CalloutWheel;
-import org.kcallout.wheel.VirtualEventTimer;
+import org.kcallout.wheel.clock.VirtualEventTimer;
 
 /**
  * {@link TimeoutPool} beyond the SPEC cases: exhaustion, the free list, the recycling caveat both

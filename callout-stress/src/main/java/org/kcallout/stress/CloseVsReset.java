@@ -8,7 +8,7 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 import org.kcallout.Callout;
 import org.kcallout.CalloutFunc;
 import org.kcallout.wheel.CalloutWheel;
-import org.kcallout.wheel.VirtualEventTimer;
+import org.kcallout.wheel.clock.VirtualEventTimer;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
 import org.openjdk.jcstress.annotations.Description;
@@ -16,6 +16,7 @@ import org.openjdk.jcstress.annotations.JCStressTest;
 import org.openjdk.jcstress.annotations.Outcome;
 import org.openjdk.jcstress.annotations.State;
 import org.openjdk.jcstress.infra.results.IIII_Result;
+import org.kcallout.wheel.WheelProbe;
 
 /**
  * {@code callout_reset} racing {@code close()} (the close contract of {@code CalloutSystem}): an arm
@@ -74,7 +75,7 @@ public final class CloseVsReset {
         public void arbiter(IIII_Result r) {
             r.r2 = bit(c.pending());
             r.r3 = bit(c.active());
-            r.r4 = sys.pendingCount(0) + sys.pendingCount(1);
+            r.r4 = WheelProbe.of(sys).pendingCount(0) + WheelProbe.of(sys).pendingCount(1);
         }
     }
 
@@ -115,7 +116,7 @@ public final class CloseVsReset {
         public void arbiter(IIII_Result r) {
             r.r2 = bit(c.pending());
             r.r3 = bit(c.active());
-            r.r4 = sys.pendingCount(0) + sys.pendingCount(1);
+            r.r4 = WheelProbe.of(sys).pendingCount(0) + WheelProbe.of(sys).pendingCount(1);
         }
     }
 }

@@ -10,9 +10,9 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 
 import org.kcallout.Callout;
 import org.kcallout.CalloutFunc;
-import org.kcallout.wheel.CalloutObserver;
+import org.kcallout.wheel.testing.CalloutObserver;
 import org.kcallout.wheel.CalloutWheel;
-import org.kcallout.wheel.VirtualEventTimer;
+import org.kcallout.wheel.clock.VirtualEventTimer;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
 import org.openjdk.jcstress.annotations.Description;

@@ -12,7 +12,7 @@ import org.kcallout.Callout;
 import org.kcallout.CalloutFunc;
 import org.kcallout.KMutex;
 import org.kcallout.wheel.CalloutWheel;
-import org.kcallout.wheel.VirtualEventTimer;
+import org.kcallout.wheel.clock.VirtualEventTimer;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
 import org.openjdk.jcstress.annotations.Description;

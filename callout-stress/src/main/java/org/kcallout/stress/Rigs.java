@@ -7,9 +7,9 @@ import org.kcallout.Callout;
 import org.kcallout.CalloutFunc;
 import org.kcallout.CalloutSystem;
 import org.kcallout.Sbt;
-import org.kcallout.wheel.CalloutObserver;
+import org.kcallout.wheel.testing.CalloutObserver;
 import org.kcallout.wheel.CalloutWheel;
-import org.kcallout.wheel.VirtualEventTimer;
+import org.kcallout.wheel.clock.VirtualEventTimer;
 
 /** Set-up shared by the scenarios: a small virtual-time system per test instance, and arming helpers. */
 final class Rigs {

@@ -9,7 +9,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.kcallout.Callout;
 import org.kcallout.CalloutFunc;
 import org.kcallout.wheel.CalloutWheel;
-import org.kcallout.wheel.VirtualEventTimer;
+import org.kcallout.wheel.clock.VirtualEventTimer;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
 import org.openjdk.jcstress.annotations.Description;
@@ -17,6 +17,7 @@ import org.openjdk.jcstress.annotations.JCStressTest;
 import org.openjdk.jcstress.annotations.Outcome;
 import org.openjdk.jcstress.annotations.State;
 import org.openjdk.jcstress.infra.results.IIII_Result;
+import org.kcallout.wheel.WheelProbe;
 
 /**
  * Two threads running {@code callout_process} for one CPU at the same time. On the real-time clock
@@ -64,11 +65,11 @@ public final class TwoClockThreads {
         }
 
         void process() {
-            sys.calloutProcess(0, vt.now());
+            WheelProbe.of(sys).calloutProcess(0, vt.now());
         }
 
         void settle(IIII_Result r) {
-            sys.softclock(0);
+            WheelProbe.of(sys).softclock(0);
             r.r1 = dRuns.get();
             r.r2 = n1Runs.get();
             r.r3 = n2Runs.get();

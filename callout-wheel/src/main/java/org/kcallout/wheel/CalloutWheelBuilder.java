@@ -3,6 +3,9 @@ package org.kcallout.wheel;
 import org.kcallout.HandlerFailureHook;
 import org.kcallout.Profile;
 import org.kcallout.internal.CpuRef;
+import org.kcallout.wheel.clock.ClockSource;
+import org.kcallout.wheel.clock.RealTimeEventTimer;
+import org.kcallout.wheel.testing.CalloutObserver;
 
 /** Configures and builds a {@link CalloutWheel}. */
 public final class CalloutWheelBuilder {

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.kcallout.Callout;
 import org.kcallout.CalloutFunc;
+import org.kcallout.wheel.clock.VirtualEventTimer;
 
 /**
  * Reset, stop and the wheel scan allocate nothing (STYLE habit 6), measured with the calling
@@ -168,7 +169,7 @@ final class AllocationTest {
             assertEquals(n, sum, "each reset returns 0 and each stop 1");
             return sum;
         });
-        assertEquals(OTHERS, sys.pendingCount(0));
+        assertEquals(OTHERS, WheelProbe.of(sys).pendingCount(0));
     }
 
     /** callout_reset_sbt of a callout that is already pending (it moves to another bucket). */
@@ -217,7 +218,7 @@ final class AllocationTest {
         // Windows of the default precision merge, so there are somewhat fewer interrupts than
         // advances; what matters is that the measured part scanned the wheel many times.
         assertTrue(interrupts > N, "interrupts " + interrupts);
-        assertEquals(OTHERS + SELF_REARMING, sys.pendingCount(0));
+        assertEquals(OTHERS + SELF_REARMING, WheelProbe.of(sys).pendingCount(0));
     }
 
     private static long totalRuns(Rearm[] rs) {

@@ -41,6 +41,7 @@ import org.kcallout.KernTimeout;
 import org.kcallout.Profile;
 import org.kcallout.Sbt;
 import org.kcallout.When;
+import org.kcallout.wheel.clock.VirtualEventTimer;
 
 /**
  * The misuse matrix of SPEC decision 3: every public method of {@link CalloutSystem},
@@ -1149,34 +1150,34 @@ final class CalloutWheelMisuseMatrixTest {
     private static void wheelRows(Table t) {
         for (int cpu : BAD_CPUS) {
             String v = Integer.toString(cpu);
-            t.iae("sys.calloutProcess(" + cpu + ", now)", fn("callout_process"),
-                    f -> f.sys.calloutProcess(cpu, f.sys.sbinuptime()), "cpu", v);
-            t.iae("sys.softclock(" + cpu + ")", fn("softclock"), f -> f.sys.softclock(cpu), "cpu", v);
-            t.iae("sys.firstevent(" + cpu + ")", fn("firstevent"), f -> f.sys.firstevent(cpu), "cpu", v);
-            t.iae("sys.lastscan(" + cpu + ")", fn("lastscan"), f -> f.sys.lastscan(cpu), "cpu", v);
-            t.iae("sys.pendingCount(" + cpu + ")", fn("pendingCount"), f -> f.sys.pendingCount(cpu), "cpu", v);
+            t.iae("WheelProbe.of(sys).calloutProcess(" + cpu + ", now)", fn("callout_process"),
+                    f -> WheelProbe.of(f.sys).calloutProcess(cpu, f.sys.sbinuptime()), "cpu", v);
+            t.iae("WheelProbe.of(sys).softclock(" + cpu + ")", fn("softclock"), f -> WheelProbe.of(f.sys).softclock(cpu), "cpu", v);
+            t.iae("WheelProbe.of(sys).firstevent(" + cpu + ")", fn("firstevent"), f -> WheelProbe.of(f.sys).firstevent(cpu), "cpu", v);
+            t.iae("WheelProbe.of(sys).lastscan(" + cpu + ")", fn("lastscan"), f -> WheelProbe.of(f.sys).lastscan(cpu), "cpu", v);
+            t.iae("WheelProbe.of(sys).pendingCount(" + cpu + ")", fn("pendingCount"), f -> WheelProbe.of(f.sys).pendingCount(cpu), "cpu", v);
             t.iae("sys.bindCurrentThread(" + cpu + ")", fn("bindCurrentThread"), f -> {
                 f.sys.bindCurrentThread(cpu);
                 return null;
             }, "cpu", v);
         }
         for (int cpu : new int[] {-1}) {
-            t.iae("sys.calloutProcess(" + cpu + ", now)", fn("callout_process"),
-                    f -> f.sys.calloutProcess(cpu, f.sys.sbinuptime()), "cpu", "-1");
-            t.iae("sys.softclock(" + cpu + ")", fn("softclock"), f -> f.sys.softclock(cpu), "cpu", "-1");
+            t.iae("WheelProbe.of(sys).calloutProcess(" + cpu + ", now)", fn("callout_process"),
+                    f -> WheelProbe.of(f.sys).calloutProcess(cpu, f.sys.sbinuptime()), "cpu", "-1");
+            t.iae("WheelProbe.of(sys).softclock(" + cpu + ")", fn("softclock"), f -> WheelProbe.of(f.sys).softclock(cpu), "cpu", "-1");
         }
         // A time before the previous scan is taken as that scan's time (a clock thread may have
         // read the clock before another one scanned): nothing runs early, nothing is lost.
-        t.accept(Mode.OPEN, "sys.calloutProcess(0, Long.MIN_VALUE): before the previous scan, clamps",
-                f -> f.sys.calloutProcess(0, Long.MIN_VALUE))
+        t.accept(Mode.OPEN, "WheelProbe.of(sys).calloutProcess(0, Long.MIN_VALUE): before the previous scan, clamps",
+                f -> WheelProbe.of(f.sys).calloutProcess(0, Long.MIN_VALUE))
                 .afterCall((f, r) -> assertEquals(Boolean.FALSE, r, "nothing due"));
-        t.accept(Mode.OPEN, "sys.calloutProcess(1, lastscan - 1): before the previous scan, clamps",
-                f -> f.sys.calloutProcess(1, f.sys.lastscan(1) - 1))
+        t.accept(Mode.OPEN, "WheelProbe.of(sys).calloutProcess(1, lastscan - 1): before the previous scan, clamps",
+                f -> WheelProbe.of(f.sys).calloutProcess(1, WheelProbe.of(f.sys).lastscan(1) - 1))
                 .afterCall((f, r) -> assertEquals(Boolean.FALSE, r, "nothing due"));
-        t.accept(Mode.OPEN, "sys.calloutProcess(0, Long.MAX_VALUE - 1): a far scan of CPU 0 runs what is due there",
+        t.accept(Mode.OPEN, "WheelProbe.of(sys).calloutProcess(0, Long.MAX_VALUE - 1): a far scan of CPU 0 runs what is due there",
                 f -> {
-                    boolean work = f.sys.calloutProcess(0, Long.MAX_VALUE - 1);
-                    int ran = f.sys.softclock(0);
+                    boolean work = WheelProbe.of(f.sys).calloutProcess(0, Long.MAX_VALUE - 1);
+                    int ran = WheelProbe.of(f.sys).softclock(0);
                     return work + "/" + ran;
                 }).movesTime()
                 .afterCall((f, r) -> {
@@ -1186,14 +1187,14 @@ final class CalloutWheelMisuseMatrixTest {
                     assertTrue(f.target.c.pending(), "target, on CPU 1, still pending");
                 });
         for (int b : new int[] {-1, WHEEL, Integer.MAX_VALUE, Integer.MIN_VALUE}) {
-            t.iae("sys.inBucket(victim, " + b + ")", fn("inBucket"), f -> f.sys.inBucket(f.victim.c, b), "bucket",
+            t.iae("WheelProbe.of(sys).inBucket(victim, " + b + ")", fn("inBucket"), f -> WheelProbe.of(f.sys).inBucket(f.victim.c, b), "bucket",
                     Integer.toString(b));
         }
-        t.iae("sys.inBucket(null, 0)", fn("inBucket"), f -> f.sys.inBucket(null, 0), "null");
-        t.ise("sys.inBucket(fresh, 0)", fn("inBucket"), f -> f.sys.inBucket(f.fresh.c, 0), "initiali");
-        t.ise("sys.inBucket(foreign, 100): a bucket of this wheel, beyond the other's 16", fn("inBucket"),
-                f -> f.sys.inBucket(f.foreign.c, 100), "another");
-        t.ise("sys.inBucket(foreign, 3)", fn("inBucket"), f -> f.sys.inBucket(f.foreign.c, 3), "another");
+        t.iae("WheelProbe.of(sys).inBucket(null, 0)", fn("inBucket"), f -> WheelProbe.of(f.sys).inBucket(null, 0), "null");
+        t.ise("WheelProbe.of(sys).inBucket(fresh, 0)", fn("inBucket"), f -> WheelProbe.of(f.sys).inBucket(f.fresh.c, 0), "initiali");
+        t.ise("WheelProbe.of(sys).inBucket(foreign, 100): a bucket of this wheel, beyond the other's 16", fn("inBucket"),
+                f -> WheelProbe.of(f.sys).inBucket(f.foreign.c, 100), "another");
+        t.ise("WheelProbe.of(sys).inBucket(foreign, 3)", fn("inBucket"), f -> WheelProbe.of(f.sys).inBucket(f.foreign.c, 3), "another");
         t.accept(Mode.OPEN, "sys.bindCurrentThread(-1): unbinds", f -> {
             f.sys.bindCurrentThread(-1);
             return null;
@@ -1275,10 +1276,10 @@ final class CalloutWheelMisuseMatrixTest {
         // Driving a CPU of a closed system works: close stopped everything, so nothing runs.
         for (int cpu = 0; cpu < NCPUS; cpu++) {
             int c = cpu;
-            t.accept(Mode.CLOSED, "sys.calloutProcess(" + cpu + ", now): finds nothing to run",
-                    f -> f.sys.calloutProcess(c, f.sys.sbinuptime()))
+            t.accept(Mode.CLOSED, "WheelProbe.of(sys).calloutProcess(" + cpu + ", now): finds nothing to run",
+                    f -> WheelProbe.of(f.sys).calloutProcess(c, f.sys.sbinuptime()))
                     .afterCall((f, r) -> assertEquals(Boolean.FALSE, r, "nothing expired"));
-            t.accept(Mode.CLOSED, "sys.softclock(" + cpu + "): finds nothing to run", f -> f.sys.softclock(c))
+            t.accept(Mode.CLOSED, "WheelProbe.of(sys).softclock(" + cpu + "): finds nothing to run", f -> WheelProbe.of(f.sys).softclock(c))
                     .afterCall((f, r) -> assertEquals(0, r, "nothing dispatched"));
         }
 
@@ -1345,18 +1346,18 @@ final class CalloutWheelMisuseMatrixTest {
             KernTimeout.Giant();
             return KernTimeout.curcpu();
         });
-        t.accept(Mode.CLOSED, "sys.pendingCount(0) + pendingCount(1): close() emptied the wheels",
-                f -> f.sys.pendingCount(0) + f.sys.pendingCount(1))
+        t.accept(Mode.CLOSED, "WheelProbe.of(sys).pendingCount(0) + pendingCount(1): close() emptied the wheels",
+                f -> WheelProbe.of(f.sys).pendingCount(0) + WheelProbe.of(f.sys).pendingCount(1))
                 .afterCall((f, r) -> assertEquals(0, r, "callouts still on a wheel or expire queue after close()"));
-        t.accept(Mode.CLOSED, "sys.inBucket(victim, b) for every bucket: close() unlinked it", f -> {
+        t.accept(Mode.CLOSED, "WheelProbe.of(sys).inBucket(victim, b) for every bucket: close() unlinked it", f -> {
             for (int b = 0; b < WHEEL; b++) {
-                if (f.sys.inBucket(f.victim.c, b)) {
+                if (WheelProbe.of(f.sys).inBucket(f.victim.c, b)) {
                     return b;
                 }
             }
             return -1;
         }).afterCall((f, r) -> assertEquals(-1, r, "bucket still holding the victim after close()"));
-        t.accept(Mode.CLOSED, "sys.firstevent(0), lastscan(0)", f -> f.sys.firstevent(0) + f.sys.lastscan(0));
+        t.accept(Mode.CLOSED, "WheelProbe.of(sys).firstevent(0), lastscan(0)", f -> WheelProbe.of(f.sys).firstevent(0) + WheelProbe.of(f.sys).lastscan(0));
         // close() itself, where it could deadlock (step 3 of its contract): from a handler of the
         // system, and holding a lock that a dispatched invocation waits for.
         t.closes("sys.close() from a handler of this system: returns", new int[] {0, 0, 0}, f -> {
@@ -1490,12 +1491,12 @@ final class CalloutWheelMisuseMatrixTest {
         t.ise("unattached vt.hardclocktime(0)", fn(), f -> new VirtualEventTimer().hardclocktime(0), "attached");
         t.ise("unattached vt.nextcall(0)", fn(), f -> new VirtualEventTimer().nextcall(0), "attached");
         t.ise("unattached vt.nextcallopt(0)", fn(), f -> new VirtualEventTimer().nextcallopt(0), "attached");
-        t.accept(Mode.OPEN, "unattached vt.now(), interrupts(), sbinuptime(), system()", f -> {
+        t.accept(Mode.OPEN, "unattached vt.now(), interrupts(), sbinuptime(), isAttached()", f -> {
             VirtualEventTimer v = new VirtualEventTimer();
             assertEquals(0, v.now());
             assertEquals(0, v.interrupts());
             assertEquals(0, v.sbinuptime());
-            return v.system();
+            return v.isAttached();
         });
         // Constructor
         for (long start : new long[] {-1, Long.MIN_VALUE}) {

@@ -18,6 +18,8 @@ import org.kcallout.KMutex;
 import org.kcallout.Profile;
 import org.kcallout.wheel.SpecSupport.Rig;
 import org.kcallout.wheel.SpecSupport.Task;
+import org.kcallout.wheel.testing.CalloutObserver;
+import org.kcallout.wheel.testing.HandlerGate;
 
 /**
  * The return-value matrix of SPEC §4.11 for {@code callout_stop} and {@code callout_drain}, row by

@@ -12,6 +12,15 @@ import org.kcallout.Profile;
 import org.kcallout.Sbt;
 import org.kcallout.et.EventTimer;
 import org.kcallout.et.EventTimers;
+import org.kcallout.wheel.clock.ClockSource;
+import org.kcallout.wheel.clock.EventTimerClock;
+import org.kcallout.wheel.clock.VirtualClock;
+import org.kcallout.wheel.clock.VirtualEventTimer;
+import org.kcallout.wheel.clock.VirtualTimebase;
+import org.kcallout.wheel.driver.ReloadTimerDriver;
+import org.kcallout.wheel.driver.SimulatedReloadTimer;
+import org.kcallout.wheel.driver.TimerCounts;
+import org.kcallout.wheel.driver.VirtualTimerDriver;
 
 /**
  * Every deterministic clock this package offers, in each mode, for tests parameterised over

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.kcallout.Callout;
+import org.kcallout.wheel.clock.VirtualEventTimer;
 
 /** The documented rule of {@link CalloutWheel#curcpu()} and {@code callout_reset_curcpu}. */
 final class CurcpuTest {
@@ -70,8 +71,8 @@ final class CurcpuTest {
             sys.bindCurrentThread(3);
             assertEquals(1, sys.resetCurcpu(c, 5, (Object a) -> { }, null));
             assertEquals(3, c.cpu());
-            assertEquals(1, sys.pendingCount(3));
-            assertEquals(0, sys.pendingCount(0));
+            assertEquals(1, WheelProbe.of(sys).pendingCount(3));
+            assertEquals(0, WheelProbe.of(sys).pendingCount(0));
         }
     }
 }

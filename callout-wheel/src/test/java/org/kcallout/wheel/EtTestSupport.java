@@ -6,19 +6,22 @@ import static org.mockito.Mockito.withSettings;
 
 import org.kcallout.et.EventTimer;
 import org.kcallout.et.EventTimers;
+import org.kcallout.wheel.clock.EventTimerClock;
+import org.kcallout.wheel.clock.VirtualTimebase;
+import org.kcallout.wheel.driver.VirtualTimerDriver;
 
 /**
  * Fixtures for the event-timer clock tests: drivers whose {@code start}/{@code stop} calls Mockito
  * records, and one-line constructions of a clock on a registry.
  */
-final class EtTestSupport {
+public final class EtTestSupport {
     /* Implementation notes: a recording driver is a Mockito mock built through the real constructor
      * and calling the real methods, so it is a working VirtualTimerDriver whose identity is the mock
      * itself (a plain spy would be a copy, and the time base would hold the original). start and
      * stop are protected in EventTimer but overridden in this package, so tests here may verify them. */
 
     /** One-shot and periodic. */
-    static final int BOTH = EventTimer.ET_FLAGS_ONESHOT | EventTimer.ET_FLAGS_PERIODIC;
+    public static final int BOTH = EventTimer.ET_FLAGS_ONESHOT | EventTimer.ET_FLAGS_PERIODIC;
 
     private EtTestSupport() {
     }
@@ -28,14 +31,14 @@ final class EtTestSupport {
      *
      * @return the recording driver, not yet registered
      */
-    static VirtualTimerDriver recordingDriver(VirtualTimebase tb, String name, int flags, int quality) {
+    public static VirtualTimerDriver recordingDriver(VirtualTimebase tb, String name, int flags, int quality) {
         return mock(VirtualTimerDriver.class, withSettings()
                 .useConstructor(tb, name, flags, quality)
                 .defaultAnswer(CALLS_REAL_METHODS));
     }
 
     /** {@return a registry holding {@code timers}, registered in order} */
-    static EventTimers registryOf(EventTimer... timers) {
+    public static EventTimers registryOf(EventTimer... timers) {
         EventTimers ets = new EventTimers();
         for (EventTimer et : timers) {
             ets.register(et);
@@ -44,7 +47,7 @@ final class EtTestSupport {
     }
 
     /** {@return a clock builder on {@code ets} and virtual time {@code tb}} */
-    static EventTimerClock.Builder clockOn(EventTimers ets, VirtualTimebase tb) {
+    public static EventTimerClock.Builder clockOn(EventTimers ets, VirtualTimebase tb) {
         return EventTimerClock.builder().registry(ets).timecounter(tb);
     }
 }

@@ -28,6 +28,11 @@ import org.junit.jupiter.api.Test;
 import org.kcallout.Callout;
 import org.kcallout.CalloutFunc;
 import org.kcallout.et.EventTimers;
+import org.kcallout.wheel.clock.EventTimerClock;
+import org.kcallout.wheel.clock.VirtualTimebase;
+import org.kcallout.wheel.driver.VirtualTimerDriver;
+import org.kcallout.wheel.driver.DriverTestAccess;
+import org.kcallout.wheel.clock.ClockTestAccess;
 
 /**
  * SPEC §11 "Event timers" cases of the clock source: 78, 79, 80, 81, 82 and 85 (83, per-CPU, is in
@@ -96,7 +101,7 @@ final class EventTimerClockSpecTest {
             long now = tb.now();
             for (int cpu = 0; cpu < 2; cpu++) {
                 assertTrue(clock.state(cpu).nextevent() > now + 11 * SBT_1MS, "precondition: nextevent of CPU " + cpu);
-                assertTrue(sys.firstevent(cpu) > now + 11 * SBT_1MS, "precondition: cc_firstevent of CPU " + cpu);
+                assertTrue(WheelProbe.of(sys).firstevent(cpu) > now + 11 * SBT_1MS, "precondition: cc_firstevent of CPU " + cpu);
             }
             clearInvocations(drv);
 
@@ -104,7 +109,7 @@ final class EventTimerClockSpecTest {
             sys.init(c, true);
             sys.resetSbtOn(c, now + 10 * SBT_1MS, SBT_1MS, (CalloutFunc<Object>) a -> { }, null, 0, C_ABSOLUTE);
 
-            verify(drv, times(1)).start(NOCPU, 11 * SBT_1MS, 0L);
+            DriverTestAccess.start(verify(drv, times(1)), NOCPU, 11 * SBT_1MS, 0L);
             EventTimerClock.CpuState st = clock.state(0);
             assertEquals(now + 10 * SBT_1MS, st.nextcallopt());
             assertEquals(now + 11 * SBT_1MS, st.nextcall());
@@ -133,10 +138,10 @@ final class EventTimerClockSpecTest {
             sys.init(c, true);
             sys.resetSbtOn(c, when, 3 * SBT_1MS, (Times x) -> x.at.add(tb.now()), times, 0, C_ABSOLUTE);
 
-            verify(drv, never()).start(anyInt(), anyLong(), anyLong());
+            DriverTestAccess.start(verify(drv, never()), anyInt(), anyLong(), anyLong());
             assertEquals(when, clock.nextcallopt(0), "cpu_new_callout recorded the window start");
             tb.advance(20 * SBT_1MS);
-            verify(drv, never()).start(anyInt(), anyLong(), anyLong());
+            DriverTestAccess.start(verify(drv, never()), anyInt(), anyLong(), anyLong());
             long firstInterruptInWindow = (when + p - 1) / p * p; // interrupts are aligned to the period
             assertEquals(List.of(firstInterruptInWindow), times.at);
         }
@@ -148,7 +153,7 @@ final class EventTimerClockSpecTest {
         long now = 10 * T + 3 * T / 10;
         VirtualTimerDriver drv = startPeriodicAt(now);
         long tmp = 3 * T / 10;
-        verify(drv).start(NOCPU, T - tmp, T);
+        DriverTestAccess.start(verify(drv), NOCPU, T - tmp, T);
     }
 
     /** Case 81: a periodic start at 10.8 periods skips the short rest: first = 0.2 + 1 periods. */
@@ -157,7 +162,7 @@ final class EventTimerClockSpecTest {
         long now = 10 * T + 8 * T / 10;
         VirtualTimerDriver drv = startPeriodicAt(now);
         long tmp = 8 * T / 10;
-        verify(drv).start(NOCPU, T - tmp + T, T);
+        DriverTestAccess.start(verify(drv), NOCPU, T - tmp + T, T);
     }
 
     /** Builds a periodic system at {@code now} with timerperiod = T (hz 1000, singlemul 1). */
@@ -168,7 +173,7 @@ final class EventTimerClockSpecTest {
         CalloutWheel sys = CalloutWheel.builder().ncpus(1).hz(1000).clock(clock).build();
         try {
             assertEquals(T, clock.timerperiod(), "timerperiod with hz 1000, singlemul 1");
-            verify(drv, times(1)).start(anyInt(), anyLong(), anyLong());
+            DriverTestAccess.start(verify(drv, times(1)), anyInt(), anyLong(), anyLong());
             return drv;
         } finally {
             sys.close();
@@ -190,7 +195,7 @@ final class EventTimerClockSpecTest {
             assertEquals(T, clock.tickSbt());
             assertEquals(T, clock.state(0).nexthard(), "configtimer: nexthard = now + timerperiod = T");
 
-            clock.handleevents(0, 3 * T + T / 2, 0);
+            ClockTestAccess.handleevents(clock, 0, 3 * T + T / 2, 0);
 
             verify(hooks, times(1)).hardclock(0, 3);
             verify(hooks, times(1)).hardclock(anyInt(), anyInt());
@@ -213,12 +218,12 @@ final class EventTimerClockSpecTest {
         try (CalloutWheel sys = CalloutWheel.builder().hz(1000).ncpus(2).clock(clock).build()) {
             // Scan CPU 1 at 100 ms, 25 buckets after its last scan: a one-second lookahead, so its
             // nextcall is about one second away and the tick skip decides.
-            clock.handleevents(1, 100 * SBT_1MS, 0);
+            ClockTestAccess.handleevents(clock, 1, 100 * SBT_1MS, 0);
             EventTimerClock.CpuState st = clock.state(1);
             long skip = st.nexthard() + 499 * T;
             assertTrue(skip < st.nextcall(), "precondition: the skip is the earlier term");
-            assertEquals(skip, clock.getnextcpuevent(1, true));
-            assertTrue(clock.getnextcpuevent(1, false) <= st.nexthard(), "an active CPU does not skip");
+            assertEquals(skip, ClockTestAccess.getnextcpuevent(clock, 1, true));
+            assertTrue(ClockTestAccess.getnextcpuevent(clock, 1, false) <= st.nexthard(), "an active CPU does not skip");
 
             // A callout due before the skipped slot wins.
             Callout c = new Callout();
@@ -226,7 +231,7 @@ final class EventTimerClockSpecTest {
             long due = 105 * SBT_1MS;
             sys.resetSbtOn(c, due, 0, (CalloutFunc<Object>) a -> { }, null, 1, C_ABSOLUTE);
             assertEquals(due, clock.state(1).nextcall());
-            assertEquals(due, clock.getnextcpuevent(1, true));
+            assertEquals(due, ClockTestAccess.getnextcpuevent(clock, 1, true));
         }
     }
 
@@ -238,10 +243,10 @@ final class EventTimerClockSpecTest {
         EventTimers ets = registryOf(drv);
         EventTimerClock clock = clockOn(ets, tb).autoIdle(false).tcMinTicktockFreq(10).build();
         try (CalloutWheel sys = CalloutWheel.builder().hz(1000).ncpus(2).clock(clock).build()) {
-            clock.handleevents(0, 100 * SBT_1MS, 0);
-            clock.handleevents(1, 100 * SBT_1MS, 0);
-            assertEquals(clock.state(0).nexthard() + 99 * T, clock.getnextcpuevent(0, true), "1000/10 - 1 ticks");
-            assertEquals(clock.state(1).nexthard() + 499 * T, clock.getnextcpuevent(1, true), "other CPUs: hz/2 - 1");
+            ClockTestAccess.handleevents(clock, 0, 100 * SBT_1MS, 0);
+            ClockTestAccess.handleevents(clock, 1, 100 * SBT_1MS, 0);
+            assertEquals(clock.state(0).nexthard() + 99 * T, ClockTestAccess.getnextcpuevent(clock, 0, true), "1000/10 - 1 ticks");
+            assertEquals(clock.state(1).nexthard() + 499 * T, ClockTestAccess.getnextcpuevent(clock, 1, true), "other CPUs: hz/2 - 1");
         }
     }
 }

@@ -24,6 +24,9 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.kcallout.Callout;
 import org.kcallout.CalloutFunc;
+import org.kcallout.wheel.clock.EventTimerClock;
+import org.kcallout.wheel.clock.VirtualTimebase;
+import org.kcallout.wheel.driver.VirtualTimerDriver;
 
 /**
  * The clock source's own bookkeeping: the wrapping {@code ticks} counter and {@code hardclocktime}

@@ -24,6 +24,12 @@ import org.kcallout.CalloutFunc;
 import org.kcallout.et.EtEventCb;
 import org.kcallout.et.EventTimer;
 import org.kcallout.et.EventTimers;
+import org.kcallout.wheel.clock.EventTimerClock;
+import org.kcallout.wheel.clock.VirtualTimebase;
+import org.kcallout.wheel.driver.RealTimeTimerDriver;
+import org.kcallout.wheel.driver.ReloadTimerDriver;
+import org.kcallout.wheel.driver.SimulatedReloadTimer;
+import org.kcallout.wheel.driver.VirtualTimerDriver;
 
 /**
  * The drivers on their own, driven through the registry as a consumer would: the virtual driver
@@ -262,7 +268,7 @@ final class EventTimerDriversTest {
             try (CalloutWheel sys = CalloutWheel.builder().ncpus(2).clock(clock).build()) {
                 assertSame(drv, clock.timer());
                 assertEquals(periodic, clock.periodic());
-                assertThrows(IllegalStateException.class, () -> sys.softclock(0), "softclock has its own threads");
+                assertThrows(IllegalStateException.class, () -> WheelProbe.of(sys).softclock(0), "softclock has its own threads");
                 CountDownLatch fired = new CountDownLatch(2);
                 CalloutFunc<CountDownLatch> f = CountDownLatch::countDown;
                 Callout a = new Callout();

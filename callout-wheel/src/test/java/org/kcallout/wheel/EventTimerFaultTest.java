@@ -24,6 +24,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.kcallout.Callout;
 import org.kcallout.CalloutFunc;
 import org.kcallout.et.EventTimers;
+import org.kcallout.wheel.clock.EventTimerClock;
+import org.kcallout.wheel.clock.VirtualTimebase;
+import org.kcallout.wheel.driver.VirtualTimerDriver;
 
 /**
  * Fault injection on {@link VirtualTimerDriver}: late, early and dropped interrupts, deep sleep

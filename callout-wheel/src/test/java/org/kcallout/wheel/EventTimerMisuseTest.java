@@ -32,6 +32,15 @@ import org.kcallout.et.EventTimer;
 import org.kcallout.et.EventTimers;
 import org.kcallout.et.KernEt;
 import org.kcallout.internal.CpuRef;
+import org.kcallout.wheel.clock.EventTimerClock;
+import org.kcallout.wheel.clock.VirtualTimebase;
+import org.kcallout.wheel.driver.RealTimeTimerDriver;
+import org.kcallout.wheel.driver.ReloadTimerDriver;
+import org.kcallout.wheel.driver.ReloadTimerHardware;
+import org.kcallout.wheel.driver.SimulatedReloadTimer;
+import org.kcallout.wheel.driver.VirtualTimerDriver;
+import org.kcallout.wheel.driver.DriverTestAccess;
+import org.kcallout.wheel.clock.ClockTestAccess;
 
 /**
  * The misuse matrix of the public event-timer clock and drivers: {@link EventTimerClock} and its
@@ -185,7 +194,7 @@ final class EventTimerMisuseTest {
     @Test
     void builder_outOfRangeTunables_throwNamingThem() {
         EventTimerClock.Builder b = EventTimerClock.builder();
-        for (int n : new int[] {-1, ClockRates.SINGLEMUL_MAX + 1, Integer.MIN_VALUE, Integer.MAX_VALUE}) {
+        for (int n : new int[] {-1, ClockTestAccess.SINGLEMUL_MAX + 1, Integer.MIN_VALUE, Integer.MAX_VALUE}) {
             throwsNaming(IllegalArgumentException.class, () -> b.singlemul(n), "kern.eventtimer.singlemul",
                     Integer.toString(n));
         }
@@ -645,12 +654,12 @@ final class EventTimerMisuseTest {
             throwsNaming(IllegalArgumentException.class, () -> ets.et_start(drv, cpu, SBT_1MS, 0), "et_start",
                     "bad CPU " + cpu, "MAXCPU");
             // The driver defends itself too, when called as a driver is (through start).
-            throwsNaming(IllegalArgumentException.class, () -> drv.start(cpu, SBT_1MS, 0), "VirtualTimerDriver lapic",
+            throwsNaming(IllegalArgumentException.class, () -> DriverTestAccess.start(drv, cpu, SBT_1MS, 0), "VirtualTimerDriver lapic",
                     "CPU in [0, " + CpuRef.MAXCPU + ")", Integer.toString(cpu));
-            throwsNaming(IllegalArgumentException.class, () -> drv.stop(cpu), "VirtualTimerDriver lapic",
+            throwsNaming(IllegalArgumentException.class, () -> DriverTestAccess.stop(drv, cpu), "VirtualTimerDriver lapic",
                     Integer.toString(cpu));
         }
-        throwsNaming(IllegalArgumentException.class, () -> drv.start(Integer.MIN_VALUE, SBT_1MS, 0),
+        throwsNaming(IllegalArgumentException.class, () -> DriverTestAccess.start(drv, Integer.MIN_VALUE, SBT_1MS, 0),
                 "VirtualTimerDriver lapic", Integer.toString(Integer.MIN_VALUE));
         assertEquals(0, drv.starts());
         assertEquals(0, drv.stops());
@@ -678,9 +687,9 @@ final class EventTimerMisuseTest {
             for (int cpu : new int[] {-1, Integer.MIN_VALUE, CpuRef.MAXCPU, Integer.MAX_VALUE}) {
                 throwsNaming(IllegalArgumentException.class, () -> ets.et_start(drv, cpu, SBT_1MS, 0), "et_start",
                         "bad CPU " + cpu);
-                throwsNaming(IllegalArgumentException.class, () -> drv.start(cpu, SBT_1MS, 0),
+                throwsNaming(IllegalArgumentException.class, () -> DriverTestAccess.start(drv, cpu, SBT_1MS, 0),
                         "RealTimeTimerDriver rt-misuse", Integer.toString(cpu));
-                throwsNaming(IllegalArgumentException.class, () -> drv.stop(cpu), "RealTimeTimerDriver rt-misuse",
+                throwsNaming(IllegalArgumentException.class, () -> DriverTestAccess.stop(drv, cpu), "RealTimeTimerDriver rt-misuse",
                         Integer.toString(cpu));
                 assertFalse(drv.armed(cpu));
             }

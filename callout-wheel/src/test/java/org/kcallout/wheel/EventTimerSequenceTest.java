@@ -24,6 +24,10 @@ import org.kcallout.Callout;
 import org.kcallout.CalloutFunc;
 import org.kcallout.et.EventTimers;
 import org.mockito.InOrder;
+import org.kcallout.wheel.clock.EventTimerClock;
+import org.kcallout.wheel.clock.VirtualTimebase;
+import org.kcallout.wheel.driver.VirtualTimerDriver;
+import org.kcallout.wheel.driver.DriverTestAccess;
 
 /**
  * The sequences of {@code start}/{@code stop} calls the clock source makes to its driver, in
@@ -52,8 +56,8 @@ final class EventTimerSequenceTest {
         VirtualTimerDriver drv = recordingDriver(tb, "virt", BOTH, 100);
         EventTimerClock clock = clockOn(registryOf(drv), tb).build();
         try (CalloutWheel sys = CalloutWheel.builder().ncpus(1).clock(clock).build()) {
-            verify(drv, times(1)).start(NOCPU, clock.timerperiod(), 0L);
-            verify(drv, never()).stop(anyInt());
+            DriverTestAccess.start(verify(drv, times(1)), NOCPU, clock.timerperiod(), 0L);
+            DriverTestAccess.stop(verify(drv, never()), anyInt());
         }
     }
 
@@ -70,10 +74,10 @@ final class EventTimerSequenceTest {
             clearInvocations(drv);
 
             armAt(sys, now + 20 * SBT_1MS, 0);
-            verify(drv, times(1)).start(NOCPU, 20 * SBT_1MS, 0L);
+            DriverTestAccess.start(verify(drv, times(1)), NOCPU, 20 * SBT_1MS, 0L);
             armAt(sys, now + 25 * SBT_1MS, 0);
-            verify(drv, times(1)).start(anyInt(), anyLong(), anyLong());
-            verify(drv, never()).stop(anyInt());
+            DriverTestAccess.start(verify(drv, times(1)), anyInt(), anyLong(), anyLong());
+            DriverTestAccess.stop(verify(drv, never()), anyInt());
         }
     }
 
@@ -89,9 +93,9 @@ final class EventTimerSequenceTest {
         long starts = drv.starts();
         sys.close();
         InOrder order = inOrder(drv);
-        order.verify(drv, times(1)).start(NOCPU, SBT_1MS, 0L);
-        order.verify(drv, times(1)).stop(NOCPU);
-        verify(drv, times(1)).stop(anyInt());
+        DriverTestAccess.start(order.verify(drv, times(1)), NOCPU, SBT_1MS, 0L);
+        DriverTestAccess.stop(order.verify(drv, times(1)), NOCPU);
+        DriverTestAccess.stop(verify(drv, times(1)), anyInt());
         assertEquals(starts, drv.starts(), "no start after the stop");
         assertTrue(!drv.active() && ets.clockSource() == null, "released: free timer, no clock source");
     }
@@ -110,15 +114,15 @@ final class EventTimerSequenceTest {
 
             long idleNext = Math.min(st.nexthard() + 499 * T, st.nextcall());
             assertEquals(idleNext - now, clock.cpuIdleclock(0));
-            verify(drv, times(1)).start(NOCPU, idleNext - now, 0L);
+            DriverTestAccess.start(verify(drv, times(1)), NOCPU, idleNext - now, 0L);
 
             tb.advance(5 * T);
             clock.cpuActiveclock(0);
             EventTimerClock.CpuState after = clock.state(0);
             InOrder order = inOrder(drv);
-            order.verify(drv).start(NOCPU, idleNext - now, 0L);
-            order.verify(drv).start(NOCPU, after.nextevent() - tb.now(), 0L);
-            verify(drv, times(2)).start(anyInt(), anyLong(), anyLong());
+            DriverTestAccess.start(order.verify(drv), NOCPU, idleNext - now, 0L);
+            DriverTestAccess.start(order.verify(drv), NOCPU, after.nextevent() - tb.now(), 0L);
+            DriverTestAccess.start(verify(drv, times(2)), anyInt(), anyLong(), anyLong());
             assertTrue(after.nextevent() <= after.nexthard(), "active again: wakes for every tick");
             long slotsPassed = (tb.now() - st.nexthard()) / T + 1;
             assertEquals(slotsPassed, after.hardclockRuns() - st.hardclockRuns(), "the skipped ticks ran on activation");
@@ -134,7 +138,7 @@ final class EventTimerSequenceTest {
             tb.advance(10 * T);
             clearInvocations(drv);
             assertEquals(-1, clock.cpuIdleclock(0));
-            verify(drv, never()).start(anyInt(), anyLong(), anyLong());
+            DriverTestAccess.start(verify(drv, never()), anyInt(), anyLong(), anyLong());
             assertTrue(!clock.state(0).idle());
         }
     }
@@ -157,10 +161,10 @@ final class EventTimerSequenceTest {
         clock.cpuActiveclock(0);
         sys.close();
         InOrder order = inOrder(drv);
-        order.verify(drv, times(1)).start(NOCPU, p, p); // now = 0: aligned, first after one period
-        order.verify(drv, times(1)).stop(NOCPU);
-        verify(drv, times(1)).start(anyInt(), anyLong(), anyLong());
-        verify(drv, times(1)).stop(anyInt());
+        DriverTestAccess.start(order.verify(drv, times(1)), NOCPU, p, p); // now = 0: aligned, first after one period
+        DriverTestAccess.stop(order.verify(drv, times(1)), NOCPU);
+        DriverTestAccess.start(verify(drv, times(1)), anyInt(), anyLong(), anyLong());
+        DriverTestAccess.stop(verify(drv, times(1)), anyInt());
     }
 
     /* ---------------------------------------------------------------------------------------- */
@@ -177,9 +181,9 @@ final class EventTimerSequenceTest {
             clearInvocations(a, b);
             assertEquals(0, clock.setTimer("b"));
             InOrder order = inOrder(a, b);
-            order.verify(a).stop(NOCPU);
-            order.verify(b).start(NOCPU, clock.timerperiod(), 0L);
-            verify(a, never()).start(anyInt(), anyLong(), anyLong());
+            DriverTestAccess.stop(order.verify(a), NOCPU);
+            DriverTestAccess.start(order.verify(b), NOCPU, clock.timerperiod(), 0L);
+            DriverTestAccess.start(verify(a, never()), anyInt(), anyLong(), anyLong());
         }
     }
 
@@ -194,8 +198,8 @@ final class EventTimerSequenceTest {
             clock.setPeriodic(true);
             assertTrue(clock.periodic());
             InOrder order = inOrder(drv);
-            order.verify(drv).stop(NOCPU);
-            order.verify(drv).start(eq(NOCPU), anyLong(), eq(clock.timerperiod()));
+            DriverTestAccess.stop(order.verify(drv), NOCPU);
+            DriverTestAccess.start(order.verify(drv), eq(NOCPU), anyLong(), eq(clock.timerperiod()));
         }
     }
 

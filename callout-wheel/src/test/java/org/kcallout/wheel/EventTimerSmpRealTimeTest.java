@@ -23,6 +23,9 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.kcallout.Callout;
 import org.kcallout.CalloutFunc;
+import org.kcallout.wheel.clock.EventTimerClock;
+import org.kcallout.wheel.driver.RealTimeTimerDriver;
+import org.kcallout.wheel.clock.ClockTestAccess;
 
 /**
  * The clock source on several CPUs in real time: per-CPU timers with one driver thread per CPU,
@@ -159,7 +162,7 @@ final class EventTimerSmpRealTimeTest {
                     assertEquals("kcallout-softclock-" + s.cpu, s.thread, where);
                 }
             }
-            assertTrue(clock.hardclockIntrs(1) > 0 && clock.hardclockIntrs(2) > 0, "CPUs 1 and 2 were reached by IPI");
+            assertTrue(ClockTestAccess.hardclockIntrs(clock, 1) > 0 && ClockTestAccess.hardclockIntrs(clock, 2) > 0, "CPUs 1 and 2 were reached by IPI");
         }
         ranOnceAfterClose(shots);
     }
@@ -202,8 +205,8 @@ final class EventTimerSmpRealTimeTest {
     @Test
     void configtimer_cpuNeverAcknowledges_failsNamingTheCpu() throws Exception {
         RealTimeTimerDriver lapic = new RealTimeTimerDriver("lapic", BOTH | ET_FLAGS_PERCPU, 100);
-        EventTimerClock clock = EventTimerClock.builder().registry(registryOf(lapic))
-                .ackTimeoutNanos(TimeUnit.MILLISECONDS.toNanos(300)).build();
+        EventTimerClock clock = ClockTestAccess.ackTimeoutNanos(EventTimerClock.builder().registry(registryOf(lapic)),
+                TimeUnit.MILLISECONDS.toNanos(300)).build();
         CountDownLatch entered = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         AtomicReference<String> blockedOn = new AtomicReference<>();

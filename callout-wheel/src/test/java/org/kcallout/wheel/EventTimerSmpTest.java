@@ -32,6 +32,11 @@ import org.junit.jupiter.api.Test;
 import org.kcallout.Callout;
 import org.kcallout.CalloutFunc;
 import org.mockito.InOrder;
+import org.kcallout.wheel.clock.EventTimerClock;
+import org.kcallout.wheel.clock.VirtualTimebase;
+import org.kcallout.wheel.driver.VirtualTimerDriver;
+import org.kcallout.wheel.driver.DriverTestAccess;
+import org.kcallout.wheel.clock.ClockTestAccess;
 
 /**
  * The clock source on several CPUs in virtual time (SPEC §8.3): per-CPU timers
@@ -50,15 +55,15 @@ final class EventTimerSmpTest {
     /** Records every start/stop of {@code drv} (a recording driver), then runs the real method. */
     private static List<Call> recordCalls(VirtualTimerDriver drv, EventTimerClock clock, VirtualTimebase tb) {
         List<Call> calls = new CopyOnWriteArrayList<>();
-        doAnswer(inv -> {
+        DriverTestAccess.start(doAnswer(inv -> {
             calls.add(new Call("start", inv.getArgument(0), inv.getArgument(1), inv.getArgument(2),
-                    clock.interruptCpu(), tb.now()));
+                    ClockTestAccess.interruptCpu(clock), tb.now()));
             return inv.callRealMethod();
-        }).when(drv).start(anyInt(), anyLong(), anyLong());
-        doAnswer(inv -> {
-            calls.add(new Call("stop", inv.getArgument(0), 0, 0, clock.interruptCpu(), tb.now()));
+        }).when(drv), anyInt(), anyLong(), anyLong());
+        DriverTestAccess.stop(doAnswer(inv -> {
+            calls.add(new Call("stop", inv.getArgument(0), 0, 0, ClockTestAccess.interruptCpu(clock), tb.now()));
             return inv.callRealMethod();
-        }).when(drv).stop(anyInt());
+        }).when(drv), anyInt());
         return calls;
     }
 
@@ -128,15 +133,15 @@ final class EventTimerSmpTest {
             sys.bindCurrentThread(0); // the arming thread is CPU 0
             settleJustAfterIdleWakeUps(tb, clock, 2); // both CPUs idle, their next events far off
             long now = tb.now();
-            assertEquals(0, clock.curcpu(), "precondition: arming from CPU 0");
+            assertEquals(0, ClockTestAccess.curcpu(clock), "precondition: arming from CPU 0");
             EventTimerClock.CpuState before = clock.state(1);
             assertTrue(before.nextevent() > now + 11 * SBT_1MS, "precondition: CPU 1's nextevent is later");
             assertTrue(clock.state(0).nextevent() > now + 30 * SBT_1MS, "precondition: CPU 0 sleeps through the test");
             assertEquals(before.nextevent(), lapic.programmedTime(1), "CPU 1's instance is programmed for it");
             List<Call> calls = recordCalls(lapic, clock, tb);
             clearInvocations(lapic);
-            long intrs0 = clock.hardclockIntrs(0);
-            long intrs1 = clock.hardclockIntrs(1);
+            long intrs0 = ClockTestAccess.hardclockIntrs(clock, 0);
+            long intrs1 = ClockTestAccess.hardclockIntrs(clock, 1);
 
             List<Long> ranAt = new CopyOnWriteArrayList<>();
             Callout c = new Callout();
@@ -147,30 +152,30 @@ final class EventTimerSmpTest {
             // it, and nothing was programmed from CPU 0: neither start(0, ...) nor start(1, ...).
             EventTimerClock.CpuState armed = clock.state(1);
             assertTrue(armed.handle(), "handle = 1");
-            assertTrue(clock.ipiPending(1), "IPI_HARDCLOCK sent to CPU 1");
-            assertFalse(clock.ipiPending(0));
+            assertTrue(ClockTestAccess.ipiPending(clock, 1), "IPI_HARDCLOCK sent to CPU 1");
+            assertFalse(ClockTestAccess.ipiPending(clock, 0));
             assertEquals(now + 10 * SBT_1MS, armed.nextcallopt());
             assertEquals(now + 11 * SBT_1MS, armed.nextcall());
             assertEquals(now + 11 * SBT_1MS, armed.nextevent());
-            verify(lapic, never()).start(anyInt(), anyLong(), anyLong());
+            DriverTestAccess.start(verify(lapic, never()), anyInt(), anyLong(), anyLong());
             assertEquals(before.nextevent(), lapic.programmedTime(1), "CPU 1's instance untouched so far");
 
             // CPU 1 takes the IPI (delivered before time moves): it reprograms its own instance.
             tb.advance(0);
-            verify(lapic, times(1)).start(1, 11 * SBT_1MS, 0L);
-            verify(lapic, never()).start(eq(0), anyLong(), anyLong());
+            DriverTestAccess.start(verify(lapic, times(1)), 1, 11 * SBT_1MS, 0L);
+            DriverTestAccess.start(verify(lapic, never()), eq(0), anyLong(), anyLong());
             Call start = calls.get(0);
             assertEquals(1, start.cpu());
             assertEquals(1, start.context(), "start(1, ...) runs in CPU 1's interrupt context");
             assertFalse(clock.state(1).handle(), "the IPI handler consumed the request");
-            assertFalse(clock.ipiPending(1));
-            assertEquals(intrs1 + 1, clock.hardclockIntrs(1), "one IPI");
-            assertEquals(intrs0, clock.hardclockIntrs(0));
+            assertFalse(ClockTestAccess.ipiPending(clock, 1));
+            assertEquals(intrs1 + 1, ClockTestAccess.hardclockIntrs(clock, 1), "one IPI");
+            assertEquals(intrs0, ClockTestAccess.hardclockIntrs(clock, 0));
             assertEquals(now + 11 * SBT_1MS, lapic.programmedTime(1));
 
             tb.advance(20 * SBT_1MS);
             assertEquals(List.of(now + 11 * SBT_1MS), ranAt, "the callout ran once, at its window's end");
-            verify(lapic, never()).start(eq(0), anyLong(), anyLong());
+            DriverTestAccess.start(verify(lapic, never()), eq(0), anyLong(), anyLong());
             for (Call call : calls) {
                 assertEquals(call.cpu(), call.context(), "every start/stop in its own CPU's context: " + call);
             }
@@ -191,9 +196,9 @@ final class EventTimerSmpTest {
             Callout c = new Callout();
             sys.init(c, true);
             sys.resetSbtOn(c, now + 10 * SBT_1MS, SBT_1MS, NOP, null, 1, C_ABSOLUTE);
-            verify(lapic, times(1)).start(1, 11 * SBT_1MS, 0L);
+            DriverTestAccess.start(verify(lapic, times(1)), 1, 11 * SBT_1MS, 0L);
             assertFalse(clock.state(1).handle());
-            assertFalse(clock.ipiPending(1));
+            assertFalse(ClockTestAccess.ipiPending(clock, 1));
         }
     }
 
@@ -211,9 +216,9 @@ final class EventTimerSmpTest {
             Callout c = new Callout();
             sys.init(c, true);
             sys.resetSbtOn(c, now + 10 * SBT_1MS, SBT_1MS, NOP, null, 1, C_ABSOLUTE);
-            verify(hpet, times(1)).start(NOCPU, 11 * SBT_1MS, 0L);
+            DriverTestAccess.start(verify(hpet, times(1)), NOCPU, 11 * SBT_1MS, 0L);
             assertFalse(clock.state(1).handle());
-            assertFalse(clock.ipiPending(1));
+            assertFalse(ClockTestAccess.ipiPending(clock, 1));
         }
     }
 
@@ -237,7 +242,7 @@ final class EventTimerSmpTest {
             long[] intrs = new long[4];
             for (int cpu = 0; cpu < 4; cpu++) {
                 assertTrue(clock.state(cpu).nextevent() > t + 100 * SBT_1MS, "precondition: CPU " + cpu + " sleeps");
-                intrs[cpu] = clock.hardclockIntrs(cpu);
+                intrs[cpu] = ClockTestAccess.hardclockIntrs(clock, cpu);
             }
             List<String> order = new CopyOnWriteArrayList<>();
             List<EventTimerClock.CpuState> duringCpu0 = new ArrayList<>();
@@ -245,16 +250,16 @@ final class EventTimerSmpTest {
             Callout direct0 = new Callout();
             sys.init(direct0, true);
             sys.resetSbtOn(direct0, t, 0, (Object a) -> {
-                order.add("cpu0@" + clock.interruptCpu());
+                order.add("cpu0@" + ClockTestAccess.interruptCpu(clock));
                 for (int cpu = 0; cpu < 4; cpu++) {
                     duringCpu0.add(clock.state(cpu));
-                    intrsDuringCpu0[cpu] = clock.hardclockIntrs(cpu);
+                    intrsDuringCpu0[cpu] = ClockTestAccess.hardclockIntrs(clock, cpu);
                 }
             }, null, 0, C_ABSOLUTE | C_DIRECT_EXEC);
             for (int cpu : new int[] {3, 1}) {
                 Callout c = new Callout();
                 sys.init(c, true);
-                sys.resetSbtOn(c, t, 0, (String s) -> order.add(s + "@" + clock.interruptCpu()), "cpu" + cpu, cpu,
+                sys.resetSbtOn(c, t, 0, (String s) -> order.add(s + "@" + ClockTestAccess.interruptCpu(clock)), "cpu" + cpu, cpu,
                         C_ABSOLUTE | C_DIRECT_EXEC);
             }
             Callout late2 = new Callout();
@@ -275,17 +280,17 @@ final class EventTimerSmpTest {
             for (int cpu = 0; cpu < 4; cpu++) {
                 assertEquals(intrs[cpu], intrsDuringCpu0[cpu], "no IPI is delivered before CPU 0 is done (CPU " + cpu + ")");
             }
-            assertEquals(intrs[0], clock.hardclockIntrs(0), "the interrupted CPU gets no IPI");
-            assertEquals(intrs[1] + 1, clock.hardclockIntrs(1));
-            assertEquals(intrs[2], clock.hardclockIntrs(2), "no IPI for a CPU whose event has not passed");
-            assertEquals(intrs[3] + 1, clock.hardclockIntrs(3));
+            assertEquals(intrs[0], ClockTestAccess.hardclockIntrs(clock, 0), "the interrupted CPU gets no IPI");
+            assertEquals(intrs[1] + 1, ClockTestAccess.hardclockIntrs(clock, 1));
+            assertEquals(intrs[2], ClockTestAccess.hardclockIntrs(clock, 2), "no IPI for a CPU whose event has not passed");
+            assertEquals(intrs[3] + 1, ClockTestAccess.hardclockIntrs(clock, 3));
             assertEquals(scans2, clock.state(2).calloutScans());
             assertEquals(hard2, clock.state(2).hardclockCalls());
-            verify(hpet, never()).start(anyInt(), eq(0L), eq(0L)); // never re-armed for an event already due
+            DriverTestAccess.start(verify(hpet, never()), anyInt(), eq(0L), eq(0L)); // never re-armed for an event already due
             assertTrue(clock.state(1).nextevent() < t + SBT_1S, "CPU 1's own handling recomputed its event");
 
             tb.advanceTo(t + 100 * SBT_1MS);
-            assertEquals(intrs[2] + 1, clock.hardclockIntrs(2), "CPU 2 gets its IPI when its event passes");
+            assertEquals(intrs[2] + 1, ClockTestAccess.hardclockIntrs(clock, 2), "CPU 2 gets its IPI when its event passes");
         }
     }
 
@@ -302,15 +307,15 @@ final class EventTimerSmpTest {
             for (int cpu = 0; cpu < 3; cpu++) {
                 Callout c = new Callout();
                 sys.init(c, true);
-                sys.resetSbtOn(c, t, 0, (String s) -> order.add(s + "@" + clock.interruptCpu()), "cpu" + cpu, cpu,
+                sys.resetSbtOn(c, t, 0, (String s) -> order.add(s + "@" + ClockTestAccess.interruptCpu(clock)), "cpu" + cpu, cpu,
                         C_ABSOLUTE | C_DIRECT_EXEC);
             }
-            long[] before = {clock.hardclockIntrs(0), clock.hardclockIntrs(1), clock.hardclockIntrs(2)};
+            long[] before = {ClockTestAccess.hardclockIntrs(clock, 0), ClockTestAccess.hardclockIntrs(clock, 1), ClockTestAccess.hardclockIntrs(clock, 2)};
             tb.advanceTo(t);
             assertEquals(List.of("cpu2@2", "cpu0@0", "cpu1@1"), order);
-            assertEquals(before[0] + 1, clock.hardclockIntrs(0));
-            assertEquals(before[1] + 1, clock.hardclockIntrs(1));
-            assertEquals(before[2], clock.hardclockIntrs(2), "CPU 2 took the interrupt itself");
+            assertEquals(before[0] + 1, ClockTestAccess.hardclockIntrs(clock, 0));
+            assertEquals(before[1] + 1, ClockTestAccess.hardclockIntrs(clock, 1));
+            assertEquals(before[2], ClockTestAccess.hardclockIntrs(clock, 2), "CPU 2 took the interrupt itself");
         }
     }
 
@@ -335,7 +340,7 @@ final class EventTimerSmpTest {
             clearInvocations(lapic);
             long[] intrs = new long[4];
             for (int cpu = 0; cpu < 4; cpu++) {
-                intrs[cpu] = clock.hardclockIntrs(cpu);
+                intrs[cpu] = ClockTestAccess.hardclockIntrs(clock, cpu);
             }
 
             clock.setPeriodic(true); // configtimer(0), mode switch, configtimer(1)
@@ -349,17 +354,17 @@ final class EventTimerSmpTest {
                 assertEquals(2, count(calls, cpu), "one stop and one start for CPU " + cpu + ": " + calls);
             }
             InOrder inOrder = inOrder(lapic);
-            inOrder.verify(lapic, times(4)).stop(anyInt());
-            inOrder.verify(lapic, times(4)).start(anyInt(), anyLong(), anyLong());
+            DriverTestAccess.stop(inOrder.verify(lapic, times(4)), anyInt());
+            DriverTestAccess.start(inOrder.verify(lapic, times(4)), anyInt(), anyLong(), anyLong());
             for (Call call : calls) {
                 int expectedContext = call.cpu() == 2 ? -1 : call.cpu(); // CPU 2 is the caller itself
                 assertEquals(expectedContext, call.context(), "in whose context: " + call);
             }
             assertEquals(List.of(2, 0, 1, 3), calls.subList(0, 4).stream().map(Call::cpu).toList(),
                     "own instance first, then the others as their IPIs are delivered in CPU order");
-            assertEquals(intrs[2], clock.hardclockIntrs(2), "no IPI to the configuring CPU");
+            assertEquals(intrs[2], ClockTestAccess.hardclockIntrs(clock, 2), "no IPI to the configuring CPU");
             for (int cpu : new int[] {0, 1, 3}) {
-                assertEquals(intrs[cpu] + 2, clock.hardclockIntrs(cpu), "one IPI per configtimer for CPU " + cpu);
+                assertEquals(intrs[cpu] + 2, ClockTestAccess.hardclockIntrs(clock, cpu), "one IPI per configtimer for CPU " + cpu);
             }
             long p = clock.timerperiod();
             long first = calls.get(4).first();

@@ -28,6 +28,11 @@ import org.kcallout.et.EventTimer;
 import org.kcallout.et.EventTimerConsumer;
 import org.kcallout.et.EventTimers;
 import org.kcallout.et.KernEt;
+import org.kcallout.wheel.clock.EventTimerClock;
+import org.kcallout.wheel.clock.VirtualTimebase;
+import org.kcallout.wheel.driver.ReloadTimerDriver;
+import org.kcallout.wheel.driver.SimulatedReloadTimer;
+import org.kcallout.wheel.driver.VirtualTimerDriver;
 
 /**
  * Run-time changes of the clock source (switching the timer, deregistration of the timer in use,

@@ -32,6 +32,14 @@ import org.kcallout.KMutex;
 import org.kcallout.KernTimeout;
 import org.kcallout.Profile;
 import org.opentest4j.AssertionFailedError;
+import org.kcallout.wheel.clock.ClockSource;
+import org.kcallout.wheel.clock.EventTimerClock;
+import org.kcallout.wheel.clock.RealTimeEventTimer;
+import org.kcallout.wheel.clock.VirtualEventTimer;
+import org.kcallout.wheel.driver.RealTimeTimerDriver;
+import org.kcallout.wheel.testing.CalloutObserver;
+import org.kcallout.wheel.seam.CpuThread;
+import org.kcallout.wheel.clock.ClockTestAccess;
 
 /**
  * The lifecycle of a callout system: what {@code close()} stops, waits for and never waits for
@@ -96,7 +104,7 @@ final class LifecycleTest {
     private static List<Thread> softclockThreads(CalloutWheel sys) {
         List<Thread> out = new ArrayList<>();
         for (Thread t : Thread.getAllStackTraces().keySet()) {
-            if (t instanceof SoftclockThread && ((SoftclockThread) t).wheel() == sys && t.isAlive()) {
+            if (WheelProbe.of(sys).isSystemThread(t) && t.getName().startsWith("kcallout-softclock-") && t.isAlive()) {
                 out.add(t);
             }
         }
@@ -339,40 +347,12 @@ final class LifecycleTest {
     @Test
     void build_clockFailsToStart_throwsAndLeavesNoThreadBehind() throws Throwable {
         Set<Thread> before = new HashSet<>(Thread.getAllStackTraces().keySet());
-        TicklessClock failing = new TicklessClock() {
-            @Override
-            public long sbinuptime() {
-                return 0;
-            }
-
-            @Override
-            boolean runsSoftclockInline() {
-                return false;
-            }
-
-            @Override
-            boolean isEarlierThanProgrammed(long bt) {
-                return false;
-            }
-
-            @Override
-            void wakeUp() {
-            }
-
-            @Override
-            void start() {
-                throw new IllegalStateException("test: the timer cannot start");
-            }
-
-            @Override
-            void stop() {
-            }
-        };
+        ClockSource failing = ClockTestAccess.failingToStart();
         IllegalStateException e = assertThrows(IllegalStateException.class,
                 () -> CalloutWheel.builder().ncpus(2).clock(failing).build());
         assertTrue(e.getMessage().contains("cannot start"), e.getMessage());
         for (Thread t : Thread.getAllStackTraces().keySet()) {
-            if (!before.contains(t) && t instanceof SoftclockThread) {
+            if (!before.contains(t) && t instanceof CpuThread) {
                 Bounded.join("softclock thread of a system that failed to build", t);
             }
         }
@@ -450,7 +430,7 @@ final class LifecycleTest {
         sys.close();
 
         assertFalse(c.pending() || c.active() || d.pending() || d.active(), "close stops what is pending");
-        assertEquals(0, sys.pendingCount(0) + sys.pendingCount(1));
+        assertEquals(0, WheelProbe.of(sys).pendingCount(0) + WheelProbe.of(sys).pendingCount(1));
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> sys.reset(c, 1, COUNT, ran));
         assertTrue(e.getMessage().startsWith("callout_reset:") && e.getMessage().contains("closed"), e.getMessage());
         assertFalse(c.pending(), "a refused arm changes nothing");
@@ -720,7 +700,7 @@ final class LifecycleTest {
             Callout c = new Callout();
             small.init(c, true);
             small.reset(c, 5, COUNT, new AtomicInteger());
-            IllegalStateException e = assertThrows(IllegalStateException.class, () -> big.inBucket(c, 9000));
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> WheelProbe.of(big).inBucket(c, 9000));
             assertTrue(e.getMessage().startsWith("inBucket:") && e.getMessage().contains("another callout system"),
                     e.getMessage());
             assertTrue(c.pending());

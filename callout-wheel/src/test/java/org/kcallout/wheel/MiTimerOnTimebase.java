@@ -7,6 +7,9 @@ import org.kcallout.Sbt;
 import org.kcallout.mdx.CounterCompareTimer;
 import org.kcallout.mdx.MiTimer;
 import org.kcallout.mdx.SimulatedMiTimer;
+import org.kcallout.wheel.clock.EventTimerClock;
+import org.kcallout.wheel.clock.VirtualTimebase;
+import org.kcallout.wheel.driver.TimerCounts;
 
 /**
  * A test bridge: a stand-alone {@link SimulatedMiTimer} (callout-mdx) whose counter moves with a

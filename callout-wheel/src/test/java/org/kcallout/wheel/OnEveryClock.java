@@ -6,6 +6,7 @@ import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.kcallout.wheel.clock.VirtualEventTimer;
 
 /**
  * Runs a test once on each of the deterministic {@link Clocks}; the test method takes the

@@ -18,6 +18,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.kcallout.Callout;
 import org.kcallout.CalloutFunc;
+import org.kcallout.wheel.clock.RealTimeEventTimer;
+import java.util.concurrent.locks.LockSupport;
+import org.kcallout.wheel.clock.ClockTestAccess;
 
 /**
  * The default real-time clock's division of work: each CPU's softclock thread waits for its own
@@ -154,15 +157,14 @@ final class RealTimeSelfDriveTest {
     void earlierArm_wakesTheSoftclockThreadWaitingForALaterDeadline() throws Exception {
         // The watchdog is taken out (a grace of an hour), so only the softclock thread's own wake-up
         // can run the early callout: without cpuNewCallout's signal it would wait for the 600 s one.
-        RealTimeEventTimer clock = new RealTimeEventTimer();
-        clock.watchdogGrace = 3600 * SBT_1S;
+        RealTimeEventTimer clock = ClockTestAccess.realTimeWithoutWatchdog();
         try (CalloutWheel sys = CalloutWheel.builder().clock(clock).ncpus(1).build()) {
             Probe later = new Probe(sys, 1);
             Callout far = new Callout();
             sys.init(far, true);
             sys.resetSbt(far, 600 * SBT_1S, 0, later.func, far, 0);
             // Wait until the softclock thread sleeps towards the 600 s deadline.
-            while (!sleepsOnWorkCv(sys)) {
+            while (!cpuThreadSleeps(sys)) {
                 Thread.onSpinWait();
             }
             Probe soon = new Probe(sys, 1);
@@ -177,14 +179,15 @@ final class RealTimeSelfDriveTest {
         }
     }
 
-    private static boolean sleepsOnWorkCv(CalloutWheel sys) {
-        CalloutCpu cc = sys.cpu(0);
-        cc.lock.lock();
-        try {
-            return cc.lock.hasWaiters(cc.workCv);
-        } finally {
-            cc.lock.unlock();
+    /** True if CPU 0's own thread is parked (towards its deadline, or for want of one). */
+    private static boolean cpuThreadSleeps(CalloutWheel sys) {
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (WheelProbe.of(sys).isSystemThread(t) && t.getName().equals("kcallout-softclock-0")) {
+                Thread.State st = t.getState();
+                return (st == Thread.State.TIMED_WAITING || st == Thread.State.WAITING) && LockSupport.getBlocker(t) == t;
+            }
         }
+        return false;
     }
 
     @Test
@@ -215,7 +218,7 @@ final class RealTimeSelfDriveTest {
         sys.resetSbt(c, 5 * SBT_1MS, 0, (CalloutFunc<AtomicInteger>) AtomicInteger::incrementAndGet, ran, C_PREL(63));
         sys.close(); // returns only once the softclock and watchdog threads have ended
         assertTrue(Thread.getAllStackTraces().keySet().stream()
-                .noneMatch(t -> t instanceof SoftclockThread && ((SoftclockThread) t).wheel() == sys),
+                .noneMatch(t -> WheelProbe.of(sys).isSystemThread(t) && t.isAlive()),
                 "a softclock thread of the closed system is still alive");
     }
 

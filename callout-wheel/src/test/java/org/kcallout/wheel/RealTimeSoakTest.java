@@ -25,6 +25,8 @@ import org.kcallout.CalloutFunc;
 import org.kcallout.KMutex;
 import org.kcallout.Profile;
 import org.kcallout.Sbt;
+import org.kcallout.wheel.clock.RealTimeEventTimer;
+import org.kcallout.wheel.testing.CalloutObserver;
 
 /**
  * A soak test on the real-time clock ({@link RealTimeEventTimer}, one softclock thread per CPU):
@@ -1146,7 +1148,7 @@ final class RealTimeSoakTest {
         private String pendingPerCpu() {
             int[] n = new int[NCPUS];
             for (int i = 0; i < NCPUS; i++) {
-                n[i] = sys.pendingCount(i);
+                n[i] = WheelProbe.of(sys).pendingCount(i);
             }
             return Arrays.toString(n);
         }
@@ -1192,7 +1194,7 @@ final class RealTimeSoakTest {
                         + " proved cancellations exceed " + freeArms + " arms");
             }
             for (int i = 0; i < NCPUS; i++) {
-                int n = sys.pendingCount(i);
+                int n = WheelProbe.of(sys).pendingCount(i);
                 if (n != 0) {
                     violation("CPU " + i + ": " + n + " callout(s) still on the wheel or expire queue after the final drains");
                 }

@@ -7,6 +7,9 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.kcallout.*;
+import org.kcallout.wheel.clock.VirtualEventTimer;
+import org.kcallout.wheel.testing.CalloutObserver;
+import org.kcallout.wheel.testing.HandlerGate;
 
 final class SmokeTest {
     @Test

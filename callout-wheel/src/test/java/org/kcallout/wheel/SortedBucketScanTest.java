@@ -13,6 +13,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.kcallout.Callout;
 import org.kcallout.CalloutFunc;
+import org.kcallout.wheel.clock.VirtualEventTimer;
+import org.kcallout.wheel.kern.KernTestAccess;
 
 /**
  * How the scan reads less than FreeBSD's without changing its results: a bucket armed in time order
@@ -23,7 +25,7 @@ import org.kcallout.CalloutFunc;
  */
 final class SortedBucketScanTest {
     /** Width of one bucket: 2^24 sbt. */
-    private static final long BUCKET = 1L << CalloutCpu.HASH_SHIFT;
+    private static final long BUCKET = 1L << KernTestAccess.HASH_SHIFT;
 
     /** Records which callout ran, and at what virtual time. */
     private static final class Log {
@@ -57,28 +59,26 @@ final class SortedBucketScanTest {
         Log log = new Log();
         try (CalloutWheel sys = CalloutWheel.builder().clock(vt).ncpus(1).build()) {
             log.sys = sys;
-            CalloutCpu cc = sys.cpu(0);
             long t0 = nextBucketStart(vt.now());
-            Bucket b = cc.callwheel[cc.bucket(t0)];
             armAt(sys, t0 + SBT_1MS, log.func(), "c1", 0);
             armAt(sys, t0 + 2 * SBT_1MS, log.func(), "c2", 0);
             armAt(sys, t0 + 2 * SBT_1MS, log.func(), "c2b", 0); // equal times keep the order
             armAt(sys, t0 + 3 * SBT_1MS, log.func(), "c3", 0);
-            assertTrue(b.sorted, "arms in time order");
+            assertTrue(KernTestAccess.bucketSorted(sys.engine, 0, t0), "arms in time order");
 
             vt.advanceTo(t0 + SBT_1MS);
             assertEquals(List.of("c1"), log.names);
             assertEquals(t0 + 2 * SBT_1MS, sys.clock().nextcall(0), "the early stop still found the next event");
 
             armAt(sys, t0 + SBT_1MS + SBT_1MS / 2, log.func(), "c0", 0); // before the tail c3
-            assertFalse(b.sorted, "an arm before the tail's time");
+            assertFalse(KernTestAccess.bucketSorted(sys.engine, 0, t0), "an arm before the tail's time");
             vt.advanceTo(t0 + 3 * SBT_1MS);
             assertEquals(List.of("c1", "c0", "c2", "c2b", "c3"), log.names);
             assertEquals(List.of(t0 + SBT_1MS, t0 + SBT_1MS + SBT_1MS / 2, t0 + 2 * SBT_1MS, t0 + 2 * SBT_1MS,
                     t0 + 3 * SBT_1MS), log.times);
 
             armAt(sys, t0 + 3 * SBT_1MS + 10, log.func(), "again", 0); // the bucket is empty again
-            assertTrue(b.sorted, "an empty bucket starts sorted");
+            assertTrue(KernTestAccess.bucketSorted(sys.engine, 0, t0), "an empty bucket starts sorted");
         }
     }
 
@@ -104,11 +104,11 @@ final class SortedBucketScanTest {
             armAt(sys, t0 + SBT_1MS + 100, f, "W", 0);
             armAt(sys, t0 + 3 * SBT_1MS, f, "Y", 0);
 
-            assertTrue(sys.calloutProcess(0, t0 + SBT_1MS), "X waits in the expire queue");
+            assertTrue(WheelProbe.of(sys).calloutProcess(0, t0 + SBT_1MS), "X waits in the expire queue");
             assertEquals(List.of("D"), log.names);
             assertTrue(x.pending());
             assertTrue((x.iflags() & CALLOUT_PROCESSED) != 0, "X was moved by the scan that ran D");
-            assertEquals(1, sys.softclock(0));
+            assertEquals(1, WheelProbe.of(sys).softclock(0));
             assertEquals(List.of("D", "X"), log.names);
         }
     }
@@ -124,7 +124,7 @@ final class SortedBucketScanTest {
             boolean[] nested = new boolean[1];
             CalloutFunc<String> d = name -> {
                 log.names.add(name);
-                nested[0] = sys.calloutProcess(0, sys.sbinuptime());
+                nested[0] = WheelProbe.of(sys).calloutProcess(0, sys.sbinuptime());
             };
             armAt(sys, t0 + SBT_1MS, f, "N1", 0);
             armAt(sys, t0 + SBT_1MS, d, "D", C_DIRECT_EXEC);
@@ -165,15 +165,15 @@ final class SortedBucketScanTest {
                 long t0 = nextBucketStart(vt.now());
                 List<Callout> cs = armTwelve(sys, t0, log.func());
                 long now = t0 + BUCKET + 2 * SBT_1MS;
-                assertTrue(sys.calloutProcess(0, now));
+                assertTrue(WheelProbe.of(sys).calloutProcess(0, now));
                 assertEquals(List.of("c9", "c1", "c5"), log.names, "direct callouts run inside callout_process, batch " + batch);
                 for (Callout c : cs.subList(0, 12)) {
                     assertTrue(!c.pending() || (c.iflags() & CALLOUT_PROCESSED) != 0, "a due callout left on the wheel, batch " + batch);
                 }
-                assertEquals(now, sys.lastscan(0));
+                assertEquals(now, WheelProbe.of(sys).lastscan(0));
                 assertTrue(cs.get(12).pending() && (cs.get(12).iflags() & CALLOUT_PROCESSED) == 0, "the late one stays");
                 nextcalls.add(sys.clock().nextcall(0));
-                assertEquals(9, sys.softclock(0));
+                assertEquals(9, WheelProbe.of(sys).softclock(0));
                 orders.add(List.copyOf(log.names));
             }
         }
@@ -195,18 +195,18 @@ final class SortedBucketScanTest {
                 cs.add(armAt(sys, t0 + SBT_1MS + i, log.func(), "c" + i, 0));
             }
             long now = t0 + 2 * SBT_1MS;
-            sys.calloutProcessBatch(0, now);
+            sys.engine.calloutProcess(0, now, true);
             for (int i = 0; i < 5; i++) {
                 assertEquals(i < 3, (cs.get(i).iflags() & CALLOUT_PROCESSED) != 0, "c" + i + " moved by the first batch");
             }
-            assertEquals(cs.get(3).time(), sys.lastscan(0), "the next scan starts at the first callout left");
+            assertEquals(cs.get(3).time(), WheelProbe.of(sys).lastscan(0), "the next scan starts at the first callout left");
             assertTrue(sys.clock().nextcall(0) <= now, "and is due at once");
-            assertEquals(now, sys.firstevent(0));
-            assertEquals(3, sys.softclock(0));
-            sys.calloutProcessBatch(0, now);
-            assertEquals(2, sys.softclock(0));
+            assertEquals(now, WheelProbe.of(sys).firstevent(0));
+            assertEquals(3, WheelProbe.of(sys).softclock(0));
+            sys.engine.calloutProcess(0, now, true);
+            assertEquals(2, WheelProbe.of(sys).softclock(0));
             assertEquals(List.of("c0", "c1", "c2", "c3", "c4"), log.names);
-            assertEquals(now, sys.lastscan(0), "a batch that holds everything due ends like FreeBSD's scan");
+            assertEquals(now, WheelProbe.of(sys).lastscan(0), "a batch that holds everything due ends like FreeBSD's scan");
         }
     }
 

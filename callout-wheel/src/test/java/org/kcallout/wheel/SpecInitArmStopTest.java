@@ -39,6 +39,10 @@ import org.kcallout.KMutex;
 import org.kcallout.Profile;
 import org.kcallout.When;
 import org.kcallout.wheel.SpecSupport.Rig;
+import org.kcallout.wheel.clock.VirtualClock;
+import org.kcallout.wheel.clock.VirtualEventTimer;
+import org.kcallout.wheel.testing.CalloutObserver;
+import org.kcallout.wheel.testing.HandlerGate;
 
 /**
  * SPEC §11 cases 1-21, 23, 25 and 26 (init and flags, arm/pending/active, stop), plus the misuse
@@ -370,7 +374,7 @@ final class SpecInitArmStopTest {
             Callout d = initMpsafe(sys);
             sys.reset(d, 1, CB, new Probe("d"));
             vt.advanceTicks(5);
-            long lastscan = sys.lastscan(0);
+            long lastscan = WheelProbe.of(sys).lastscan(0);
             long t = vt.now() - 20 * sys.tickSbt();
             assertTrue(lastscan - t > 0, "precondition: T earlier than lastscan");
             long p = 3 * SBT_1MS;
@@ -674,7 +678,7 @@ final class SpecInitArmStopTest {
                     () -> other.reset(c, 20, CB2, new Probe("b")));
             assertMessageNames(e, "another");
             assertUnchanged(owner, before, c, 1);
-            assertEquals(0, other.pendingCount(0), "callouts pending on the other wheel");
+            assertEquals(0, WheelProbe.of(other).pendingCount(0), "callouts pending on the other wheel");
         }
     }
 
@@ -844,7 +848,7 @@ final class SpecInitArmStopTest {
 
     private static void assertUnchanged(CalloutWheel sys, State before, Callout c, int pendingOnCpu0) {
         assertEquals(before, State.of(c), "callout state changed by a rejected call");
-        assertEquals(pendingOnCpu0, sys.pendingCount(0), "callouts pending on CPU 0");
+        assertEquals(pendingOnCpu0, WheelProbe.of(sys).pendingCount(0), "callouts pending on CPU 0");
     }
 
     /** Everything observable about a callout, to show that a rejected call changed nothing. */

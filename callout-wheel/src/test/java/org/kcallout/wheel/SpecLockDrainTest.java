@@ -30,6 +30,8 @@ import org.kcallout.KMutex;
 import org.kcallout.Profile;
 import org.kcallout.wheel.SpecSupport.Rig;
 import org.kcallout.wheel.SpecSupport.Task;
+import org.kcallout.wheel.clock.VirtualEventTimer;
+import org.kcallout.wheel.testing.HandlerGate;
 
 /**
  * SPEC §11 cases 27-32 (lock-associated callouts), 33-35 and 37-41 (drain) and 43 (reset from inside
@@ -665,7 +667,7 @@ final class SpecLockDrainTest {
             assertFalse(c.pending());
             assertFalse(c.active());
             assertEquals(1, c.cpu());
-            assertEquals(0, rig.sys.cpu(1).pendingCount(), "nothing left on CPU 1");
+            assertEquals(0, WheelProbe.of(rig.sys).pendingCount(1), "nothing left on CPU 1");
             assertEquals(1, rig.obs.drainWaitCount(), "one sleep: the restart on CPU 1 did not wait");
             rig.vt.advanceTicks(20);
             assertEquals(1, heldRuns.get());

@@ -30,6 +30,10 @@ import org.kcallout.Profile;
 import org.kcallout.internal.CpuRef;
 import org.kcallout.wheel.SpecSupport.Rig;
 import org.kcallout.wheel.SpecSupport.Task;
+import org.kcallout.wheel.clock.VirtualEventTimer;
+import org.kcallout.wheel.testing.HandlerGate;
+import org.kcallout.wheel.kern.CalloutEngine;
+import org.kcallout.wheel.kern.KernTestAccess;
 
 /**
  * SPEC §11 "Migration" (cases 45, 46, 49, 50, 51) and the races of SPEC §5 forced across two CPUs in
@@ -53,9 +57,9 @@ final class SpecMigrationTest {
     /* Implementation notes: handlers record into a Probe (calls, the CPU they ran on, what they saw of
      * the callout after the gate) and, in tests where order matters, append to a shared event log in
      * the order things happen. The CPUBLOCK tests are white-box on purpose: to freeze a callout in
-     * transit they hold the target CPU's lock (CalloutCpu.lock, package-private) from the test thread,
+     * transit they hold the target CPU's lock (reached through KernTestAccess) from the test thread,
      * so callout_cpu_switch stops with c_cpu == CPUBLOCK; a concurrent lookup is known to be spinning
-     * in callout_lock once its stack shows CalloutWheel.lockAny. Both conditions are polled, but they
+     * in callout_lock once its stack shows CalloutEngine.lockAny. Both conditions are polled, but they
      * are stable once reached (nothing can change them until the test releases the lock), so the
      * polling decides nothing about the order: it only waits for a state that is certain to come. */
 
@@ -168,12 +172,12 @@ final class SpecMigrationTest {
     }
 
     private static int[] pendingCounts(Rig rig) {
-        return new int[] {rig.sys.pendingCount(CPU0), rig.sys.pendingCount(CPU1)};
+        return new int[] {WheelProbe.of(rig.sys).pendingCount(CPU0), WheelProbe.of(rig.sys).pendingCount(CPU1)};
     }
 
     private static void assertPendingCounts(Rig rig, int cpu0, int cpu1, String what) {
-        assertEquals(cpu0, rig.sys.pendingCount(CPU0), what + ": callouts pending on CPU 0");
-        assertEquals(cpu1, rig.sys.pendingCount(CPU1), what + ": callouts pending on CPU 1");
+        assertEquals(cpu0, WheelProbe.of(rig.sys).pendingCount(CPU0), what + ": callouts pending on CPU 0");
+        assertEquals(cpu1, WheelProbe.of(rig.sys).pendingCount(CPU1), what + ": callouts pending on CPU 1");
     }
 
     /** Waits for a state that is certain to come and then stays (see the implementation notes). */
@@ -187,10 +191,10 @@ final class SpecMigrationTest {
         }
     }
 
-    /** True if {@code t} is inside {@code callout_lock} ({@link CalloutWheel#lockAny}). */
+    /** True if {@code t} is inside {@code callout_lock} ({@code CalloutEngine.lockAny}). */
     private static boolean inCalloutLock(Thread t) {
         for (StackTraceElement e : t.getStackTrace()) {
-            if (e.getClassName().equals(CalloutWheel.class.getName()) && e.getMethodName().equals("lockAny")) {
+            if (e.getClassName().equals(CalloutEngine.class.getName()) && e.getMethodName().equals("lockAny")) {
                 return true;
             }
         }
@@ -220,7 +224,7 @@ final class SpecMigrationTest {
             assertEquals(CPU1, c.cpu(), "c_cpu == 1 immediately");
             assertPendingCounts(rig, 0, 1, "after reset_on");
             assertEquals(expected, c.time());
-            assertTrue(rig.sys.inBucket(c, bucketOf(rig, expected)), "in CPU 1's wheel, bucket of c_time");
+            assertTrue(WheelProbe.of(rig.sys).inBucket(c, bucketOf(rig, expected)), "in CPU 1's wheel, bucket of c_time");
             assertTrue(c.pending() && c.active());
             rig.vt.advanceTicks(20);
             assertEquals(List.of("b@cpu1"), log, "fires once, on CPU 1, with the new argument");
@@ -256,7 +260,7 @@ final class SpecMigrationTest {
             assertEquals(expected, c.time(), "with the c_time computed at the reset call");
             assertFalse(deferred(c));
             assertPendingCounts(rig, 0, 1, "armed on CPU 1");
-            assertTrue(rig.sys.inBucket(c, bucketOf(rig, expected)));
+            assertTrue(WheelProbe.of(rig.sys).inBucket(c, bucketOf(rig, expected)));
             assertSame(b, c.arg());
             assertSame(RUN_OTHER, c.func());
             rig.vt.advanceTicks(20);
@@ -950,7 +954,7 @@ final class SpecMigrationTest {
             };
             Probe h = Probe.of("h", rig, c, log);
             assertEquals(0, rig.sys.resetOn(c, 1, moveSelf, h, CPU0));
-            ReentrantLock cpu1Lock = rig.sys.cpu(CPU1).lock;
+            ReentrantLock cpu1Lock = KernTestAccess.cpuLock(rig.sys.engine, CPU1);
             Task<Void> adv;
             Task<Integer> stopper;
             cpu1Lock.lock();
@@ -994,7 +998,7 @@ final class SpecMigrationTest {
             assertEquals(0, rig.sys.reset(c, 10, RUN, a));
             long tick = rig.sys.tickSbt();
             long t = rig.vt.now() + 25 * tick;
-            ReentrantLock cpu1Lock = rig.sys.cpu(CPU1).lock;
+            ReentrantLock cpu1Lock = KernTestAccess.cpuLock(rig.sys.engine, CPU1);
             Task<Integer> mover;
             Task<Integer> resetter;
             cpu1Lock.lock();
@@ -1034,7 +1038,7 @@ final class SpecMigrationTest {
             Probe a = Probe.of("a", rig, c, log);
             Probe moved = Probe.of("moved", rig, c, log);
             assertEquals(0, rig.sys.reset(c, 10, RUN, a));
-            ReentrantLock cpu1Lock = rig.sys.cpu(CPU1).lock;
+            ReentrantLock cpu1Lock = KernTestAccess.cpuLock(rig.sys.engine, CPU1);
             Task<Integer> mover;
             Task<Integer> drainer;
             cpu1Lock.lock();

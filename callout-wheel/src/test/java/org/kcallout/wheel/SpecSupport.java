@@ -12,6 +12,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.kcallout.Callout;
 import org.kcallout.Profile;
+import org.kcallout.wheel.clock.VirtualClock;
+import org.kcallout.wheel.clock.VirtualEventTimer;
+import org.kcallout.wheel.testing.CalloutObserver;
+import org.kcallout.wheel.testing.HandlerGate;
 
 /**
  * Shared fixtures for the SPEC §11 conformance tests of this package: a {@link Rig} (virtual clock,

@@ -26,6 +26,11 @@ import org.kcallout.CalloutFunc;
 import org.kcallout.HandlerFailureHook;
 import org.kcallout.KMutex;
 import org.kcallout.wheel.SpecSupport.Rig;
+import org.kcallout.wheel.clock.ClockSource;
+import org.kcallout.wheel.clock.EventTimerClock;
+import org.kcallout.wheel.clock.VirtualClock;
+import org.kcallout.wheel.clock.VirtualEventTimer;
+import org.kcallout.wheel.kern.KernTestAccess;
 
 /**
  * SPEC §11 single-CPU cases of "Wheel, ordering, direct execution" (52, 53, 55, 56, 58, 59, 61), plus
@@ -98,8 +103,8 @@ final class SpecWheelTest {
                 int bucket = (int) ((t >> 24) & mask);
 
                 assertEquals(t, c.time());
-                assertTrue(sys.inBucket(c, bucket), "bucket " + bucket + " of time " + t);
-                assertFalse(sys.inBucket(c, (bucket + 1) & mask), "only in its own bucket");
+                assertTrue(WheelProbe.of(sys).inBucket(c, bucket), "bucket " + bucket + " of time " + t);
+                assertFalse(WheelProbe.of(sys).inBucket(c, (bucket + 1) & mask), "only in its own bucket");
             }
         }
     }
@@ -118,11 +123,11 @@ final class SpecWheelTest {
             sys.resetSbt(n, SBT_1MS, 0, rec.func, "N", C_ABSOLUTE);
             sys.resetSbt(d, SBT_1MS, 0, rec.func, "D", C_ABSOLUTE | C_DIRECT_EXEC);
 
-            boolean queued = sys.calloutProcess(0, 2 * SBT_1MS);
+            boolean queued = WheelProbe.of(sys).calloutProcess(0, 2 * SBT_1MS);
 
             assertEquals(List.of("D"), rec.events, "only D has run when callout_process returns");
             assertTrue(queued, "N waits in the expire queue");
-            assertEquals(1, sys.softclock(0));
+            assertEquals(1, WheelProbe.of(sys).softclock(0));
             assertEquals(List.of("D", "N"), rec.events, "N runs on softclock");
         }
     }
@@ -162,12 +167,12 @@ final class SpecWheelTest {
             Recorder rec = new Recorder();
             Callout c = mpsafe(sys);
             sys.resetSbt(c, SBT_1MS, 0, rec.func, "direct", C_ABSOLUTE | C_DIRECT_EXEC);
-            sys.calloutProcess(0, 2 * SBT_1MS);
+            WheelProbe.of(sys).calloutProcess(0, 2 * SBT_1MS);
             assertEquals(List.of("direct"), rec.events);
 
             sys.resetSbt(c, 3 * SBT_1MS, 0, rec.func, "re-armed", C_ABSOLUTE);
             assertTrue((c.iflags() & CALLOUT_DIRECT) != 0, "CALLOUT_DIRECT survives an arm without C_DIRECT_EXEC");
-            boolean queued = sys.calloutProcess(0, 4 * SBT_1MS);
+            boolean queued = WheelProbe.of(sys).calloutProcess(0, 4 * SBT_1MS);
 
             assertEquals(List.of("direct", "re-armed"), rec.events, "ran inside callout_process");
             assertFalse(queued, "nothing went to the expire queue");
@@ -206,7 +211,7 @@ final class SpecWheelTest {
     void spec58_firstArmOnEmptyWheel_reportsWindowToClock() {
         VirtualEventTimer vt = new VirtualEventTimer();
         try (CalloutWheel sys = newWheel(vt)) {
-            assertEquals(SBT_MAX, sys.firstevent(0), "empty wheel");
+            assertEquals(SBT_MAX, WheelProbe.of(sys).firstevent(0), "empty wheel");
             assertEquals(SBT_MAX, vt.nextcall(0), "nothing reported yet");
             long t = 50 * SBT_1MS;
             long p = SBT_1MS;
@@ -215,7 +220,7 @@ final class SpecWheelTest {
 
             assertEquals(t + p, vt.nextcall(0), "cpu_new_callout(cpu, T+P, T): bt");
             assertEquals(t, vt.nextcallopt(0), "cpu_new_callout(cpu, T+P, T): bt_opt");
-            assertEquals(t + p, sys.firstevent(0));
+            assertEquals(t + p, WheelProbe.of(sys).firstevent(0));
         }
     }
 
@@ -233,7 +238,7 @@ final class SpecWheelTest {
 
             assertEquals(t, vt.nextcallopt(0), "no cpu_new_callout: bt_opt unchanged");
             assertEquals(t + p, vt.nextcall(0));
-            assertEquals(t + p, sys.firstevent(0));
+            assertEquals(t + p, WheelProbe.of(sys).firstevent(0));
         }
     }
 
@@ -264,7 +269,7 @@ final class SpecWheelTest {
 
             assertEquals(32 * SBT_1MS, vt.nextcall(0));
             assertEquals(30 * SBT_1MS, vt.nextcallopt(0));
-            assertEquals(32 * SBT_1MS, sys.firstevent(0));
+            assertEquals(32 * SBT_1MS, WheelProbe.of(sys).firstevent(0));
         }
     }
 
@@ -278,15 +283,15 @@ final class SpecWheelTest {
      */
     private static long scanWithOneCallout(CalloutWheel sys, long offset) {
         long now = 2 * SBT_1MS;
-        assertEquals(0, CalloutCpu.hash(sys.lastscan(0)));
-        assertEquals(0, CalloutCpu.hash(now), "lastscan and now in the same bucket");
+        assertEquals(0, KernTestAccess.hash(WheelProbe.of(sys).lastscan(0)));
+        assertEquals(0, KernTestAccess.hash(now), "lastscan and now in the same bucket");
         Callout early = mpsafe(sys);
         sys.resetSbt(early, SBT_1MS, 0, new Recorder().func, "early", C_ABSOLUTE);
         sys.resetSbt(mpsafe(sys), now + offset, SBT_1MS, new Recorder().func, "b", C_ABSOLUTE);
         assertEquals(1, sys.stop(early));
-        assertEquals(SBT_1MS, sys.firstevent(0), "stop leaves firstevent where it was");
+        assertEquals(SBT_1MS, WheelProbe.of(sys).firstevent(0), "stop leaves firstevent where it was");
 
-        assertFalse(sys.calloutProcess(0, now), "nothing is due");
+        assertFalse(WheelProbe.of(sys).calloutProcess(0, now), "nothing is due");
         return now;
     }
 
@@ -297,7 +302,7 @@ final class SpecWheelTest {
         try (CalloutWheel sys = newWheel(vt)) {
             long now = scanWithOneCallout(sys, 20 * SBT_1MS);
 
-            assertEquals(now + 21 * SBT_1MS, sys.firstevent(0), "cc_firstevent = last");
+            assertEquals(now + 21 * SBT_1MS, WheelProbe.of(sys).firstevent(0), "cc_firstevent = last");
         }
     }
 
@@ -320,7 +325,7 @@ final class SpecWheelTest {
             long now = scanWithOneCallout(sys, 40 * SBT_1MS);
 
             assertEquals(now + SBT_1S / 32, vt.nextcallopt(0), "first = now + lookahead / 2");
-            assertEquals(now + 41 * SBT_1MS, sys.firstevent(0), "last = T + P");
+            assertEquals(now + 41 * SBT_1MS, WheelProbe.of(sys).firstevent(0), "last = T + P");
         }
     }
 
@@ -333,14 +338,14 @@ final class SpecWheelTest {
         VirtualEventTimer vt = new VirtualEventTimer();
         try (CalloutWheel sys = newWheel(vt)) {
             long lastscan = 100 * SBT_1MS;
-            sys.calloutProcess(0, lastscan);
+            WheelProbe.of(sys).calloutProcess(0, lastscan);
             Recorder rec = new Recorder();
             Callout c = mpsafe(sys);
 
             sys.resetSbt(c, 50 * SBT_1MS, 0, rec.func, "late", C_ABSOLUTE);
             assertEquals(lastscan, c.time(), "clamped to cc_lastscan");
-            boolean queued = sys.calloutProcess(0, lastscan + 1);
-            sys.softclock(0);
+            boolean queued = WheelProbe.of(sys).calloutProcess(0, lastscan + 1);
+            WheelProbe.of(sys).softclock(0);
 
             assertTrue(queued, "expired by the very next scan");
             assertEquals(List.of("late"), rec.events);
@@ -360,7 +365,7 @@ final class SpecWheelTest {
             Callout first = mpsafe(sys);
             sys.resetSbt(first, 100 * SBT_1MS, 0, rec.func, "first", C_ABSOLUTE);
             rig.vt.advanceTo(rig.windowEnd(first)); // a scan at or after 100 ms
-            long lastscan = sys.lastscan(0);
+            long lastscan = WheelProbe.of(sys).lastscan(0);
             assertTrue(lastscan >= 100 * SBT_1MS, "precondition: lastscan moved past 50 ms");
             Callout c = mpsafe(sys);
 
@@ -435,8 +440,8 @@ final class SpecWheelTest {
                 sys.resetSbt(mpsafe(sys), b * BUCKET + 100, 0, rec.func, "bucket" + b, C_ABSOLUTE);
             }
 
-            assertTrue(sys.calloutProcess(0, 6 * BUCKET + 1));
-            assertEquals(5, sys.softclock(0));
+            assertTrue(WheelProbe.of(sys).calloutProcess(0, 6 * BUCKET + 1));
+            assertEquals(5, WheelProbe.of(sys).softclock(0));
 
             assertEquals(List.of("bucket1", "bucket2", "bucket3", "bucket4", "bucket5"), rec.events);
         }
@@ -452,8 +457,8 @@ final class SpecWheelTest {
             sys.resetSbt(mpsafe(sys), bucketStart + 2000, 0, rec.func, "later, armed first", C_ABSOLUTE);
             sys.resetSbt(mpsafe(sys), bucketStart + 1000, 0, rec.func, "earlier, armed second", C_ABSOLUTE);
 
-            sys.calloutProcess(0, 4 * BUCKET);
-            sys.softclock(0);
+            WheelProbe.of(sys).calloutProcess(0, 4 * BUCKET);
+            WheelProbe.of(sys).softclock(0);
 
             assertEquals(List.of("later, armed first", "earlier, armed second"), rec.events);
         }
@@ -484,9 +489,9 @@ final class SpecWheelTest {
             if (followerInBucket) {
                 sys.resetSbt(mpsafe(sys), SBT_1MS + 1, 0, rec.func, "F", C_ABSOLUTE | C_DIRECT_EXEC);
             }
-            assertEquals(CalloutCpu.hash(SBT_1MS), CalloutCpu.hash(now), "D's bucket is now's bucket");
+            assertEquals(KernTestAccess.hash(SBT_1MS), KernTestAccess.hash(now), "D's bucket is now's bucket");
 
-            queued[0] = sys.calloutProcess(0, now);
+            queued[0] = WheelProbe.of(sys).calloutProcess(0, now);
             return List.copyOf(rec.events);
         }
     }

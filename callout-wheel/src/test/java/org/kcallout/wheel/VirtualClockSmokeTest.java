@@ -17,6 +17,7 @@ import org.kcallout.KMutex;
 import org.kcallout.Profile;
 import org.kcallout.wheel.SpecSupport.Task;
 import org.kcallout.wheel.SpecSupport.WaitObserver;
+import org.kcallout.wheel.testing.HandlerGate;
 
 /**
  * A representative set of callout behaviours on every deterministic clock ({@link Clocks}), in

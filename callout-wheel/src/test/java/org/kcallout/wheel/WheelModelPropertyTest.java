@@ -25,6 +25,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.kcallout.Callout;
 import org.kcallout.CalloutFunc;
 import org.kcallout.Sbt;
+import org.kcallout.wheel.clock.VirtualEventTimer;
 
 /**
  * Seeded random sequences of reset, schedule, stop, drain, deactivate, re-init and advance, run on
@@ -878,7 +879,7 @@ final class WheelModelPropertyTest {
                 ctx[i] = new Ctx(i, this);
             }
             label = "start=" + start;
-            this.lastscanSeen = sys.lastscan(0);
+            this.lastscanSeen = WheelProbe.of(sys).lastscan(0);
             assertEquals(TICK_THRESHOLD, sys.tickThreshold(), "tick threshold");
         }
 
@@ -903,7 +904,7 @@ final class WheelModelPropertyTest {
                 trace.removeFirst();
             }
             long now = vt.now();
-            long lastscan = sys.lastscan(0);
+            long lastscan = WheelProbe.of(sys).lastscan(0);
             int got;
             try {
                 got = applyToEngine(op, now);
@@ -986,7 +987,7 @@ final class WheelModelPropertyTest {
             try {
                 int id = x.id;
                 long t = vt.now();
-                long lastscan = sys.lastscan(0);
+                long lastscan = WheelProbe.of(sys).lastscan(0);
                 Callout self = cs[id];
                 boolean pendingAtEntry = self.pending();
                 boolean activeAtEntry = self.active();
@@ -1080,14 +1081,14 @@ final class WheelModelPropertyTest {
                                 + ", model time=" + m.time + " precision=0"));
                     }
                     int b = (int) ((m.time >> 24) & (size - 1));
-                    if (!sys.inBucket(c, b)) {
+                    if (!WheelProbe.of(sys).inBucket(c, b)) {
                         throw new AssertionError(where("c" + i + " (time " + m.time + ") is not in bucket " + b));
                     }
                 }
             }
-            assertEquals(npending, sys.pendingCount(0), () -> where("pendingCount"));
+            assertEquals(npending, WheelProbe.of(sys).pendingCount(0), () -> where("pendingCount"));
             // cc_lastscan: an input to the model, but bounded by what the model knows.
-            long ls = sys.lastscan(0);
+            long ls = WheelProbe.of(sys).lastscan(0);
             if (ls > vt.now() || ls < lastscanSeen || ls < model.lastKnownScan) {
                 throw new AssertionError(where("lastscan " + ls + " outside [max(previous " + lastscanSeen
                         + ", last firing scan " + model.lastKnownScan + "), now " + vt.now() + "]"));

@@ -1,0 +1,220 @@
+package org.kcallout.wheel.clock;
+
+import static org.kcallout.Sbt.SBT_MAX;
+
+import java.util.Arrays;
+import org.kcallout.Sbt;
+
+/**
+ * A one-shot, tickless clock model shared by {@link VirtualEventTimer} and
+ * {@link RealTimeEventTimer}: each CPU's callouts are processed at the latest acceptable time of its
+ * next window ({@code nextcall}), or earlier if an interrupt happens anyway after the window's start
+ * ({@code nextcallopt}); there are no hardclock interrupts. A clock may give each CPU a thread
+ * of its own that keeps time for that CPU and runs its softclock (a <em>self-driven</em> CPU, see
+ * {@link #selfDrive(int)}); the thread that delivers events then only watches those CPUs.
+ */
+abstract class TicklessClock extends ClockSource {
+    /* Implementation notes: nextcall, nextcallopt and selfDriven are guarded by this object's
+     * monitor. Lock order: CPU lock, then this monitor (cpuNewCallout is called under a CPU lock);
+     * handleEvents and processIfDue never hold the monitor while they call into the callout layer.
+     *
+     * Self-driven CPUs: a CPU's own thread waits for the CPU's nextcall, runs callout_process
+     * itself and then the expire queue, so the common path has no hand-off between threads. The
+     * thread that delivers events then only watches: it processes a self-driven CPU once its
+     * nextcall is watchdogGrace overdue (the CPU's thread is running a long handler, or was
+     * descheduled), and wakes the CPU's thread to run what it expired. Whoever clears nextcall
+     * under the monitor processes; callout_process itself refuses to nest, so the two can never
+     * scan one CPU at once. */
+
+    /**
+     * How overdue a self-driven CPU's deadline must be before the event thread processes it
+     * ({@link RealTimeEventTimer#WATCHDOG_GRACE_MICROS}, the only clock with self-driven CPUs).
+     */
+    static final long WATCHDOG_GRACE = Sbt.nstosbt(RealTimeEventTimer.WATCHDOG_GRACE_MICROS * 1000);
+
+    /** The grace in use: {@link #WATCHDOG_GRACE} unless a subclass says otherwise; final. */
+    final long watchdogGrace;
+
+    /** Per CPU: the hard deadline of the next callout window; guarded by this. */
+    private long[] nextcall;
+    /** Per CPU: the opportunistic start of that window; guarded by this. */
+    private long[] nextcallopt;
+    /** Per CPU: true once its softclock thread keeps time for it; guarded by this. */
+    private boolean[] selfDriven;
+    /**
+     * Bumped whenever a self-driven CPU's deadline moves earlier, so that a softclock thread spinning
+     * towards the old deadline looks again. Benign lost updates: any change is enough.
+     */
+    volatile int selfKicks;
+
+    TicklessClock() {
+        this(WATCHDOG_GRACE);
+    }
+
+    TicklessClock(long watchdogGrace) {
+        this.watchdogGrace = watchdogGrace;
+    }
+
+    @Override
+    final synchronized void onAttach(int ncpus) {
+        nextcall = new long[ncpus];
+        nextcallopt = new long[ncpus];
+        selfDriven = new boolean[ncpus];
+        Arrays.fill(nextcall, SBT_MAX);
+        Arrays.fill(nextcallopt, SBT_MAX);
+    }
+
+    @Override
+    final void cpuNewCallout(int cpu, long bt, long btOpt) {
+        boolean earlier;
+        boolean self;
+        synchronized (this) {
+            nextcallopt[cpu] = btOpt;
+            if (bt >= nextcall[cpu]) {
+                return;
+            }
+            nextcall[cpu] = bt;
+            self = selfDriven[cpu];
+            earlier = isEarlierThanProgrammed(self ? Sbt.add(bt, watchdogGrace) : bt);
+        }
+        if (self) {
+            selfKicks++; // see the field: a lost update still changes the value
+            kickCpu(cpu);
+        }
+        if (earlier) {
+            wakeUp();
+        }
+    }
+
+    /**
+     * Wakes {@code cpu}'s own thread (a self-driven CPU): its deadline moved earlier, or the
+     * watchdog left work in its expire queue. Called without this monitor, possibly with the CPU's
+     * callout lock held.
+     *
+     * @param cpu the CPU
+     */
+    void kickCpu(int cpu) {
+    }
+
+    /**
+     * Called by {@code cpu}'s own thread each time it is about to wait: marks the CPU self-driven
+     * and returns its current deadline.
+     *
+     * @param cpu the CPU
+     * @return its {@code nextcall}, or SBT_MAX
+     */
+    final synchronized long selfDrive(int cpu) {
+        selfDriven[cpu] = true;
+        return nextcall[cpu];
+    }
+
+    /**
+     * A CPU thread's own interrupt: if {@code cpu}'s deadline has come (or, when
+     * {@code opportunistic}, its window has opened) and nobody took it yet, clears it and runs
+     * {@code callout_process(now)} on the calling thread.
+     *
+     * @param cpu           the CPU
+     * @param now           the current time
+     * @param opportunistic whether {@code now >= nextcallopt} is enough, as for an interrupt that
+     *                      happens anyway inside the window
+     * @return true if it processed
+     */
+    final boolean processIfDue(int cpu, long now, boolean opportunistic) {
+        synchronized (this) {
+            if (now < nextcall[cpu] && (!opportunistic || now < nextcallopt[cpu])) {
+                return false;
+            }
+            nextcall[cpu] = SBT_MAX;
+            nextcallopt[cpu] = SBT_MAX;
+        }
+        onSelfDrivenEvent();
+        layer.calloutProcess(cpu, now, true);
+        return true;
+    }
+
+    /** Hook: a CPU's own thread processed its deadline itself (for interrupt counts). */
+    void onSelfDrivenEvent() {
+    }
+
+    @Override
+    public final synchronized long nextcall(int cpu) {
+        checkCpu("nextcall", cpu);
+        return nextcall[cpu];
+    }
+
+    @Override
+    public final synchronized long nextcallopt(int cpu) {
+        checkCpu("nextcallopt", cpu);
+        return nextcallopt[cpu];
+    }
+
+    /**
+     * The earliest time the event thread must act: the earliest {@code nextcall} of a CPU it drives,
+     * or the watchdog time of a self-driven one; SBT_MAX if none. Guarded by this.
+     */
+    final long earliestLocked() {
+        long m = SBT_MAX;
+        for (int cpu = 0; cpu < nextcall.length; cpu++) {
+            long t = selfDriven[cpu] ? Sbt.add(nextcall[cpu], watchdogGrace) : nextcall[cpu];
+            if (t < m) {
+                m = t;
+            }
+        }
+        return m;
+    }
+
+    /**
+     * The callout part of {@code handleevents(now)} for every CPU: a CPU whose window has opened
+     * ({@code now >= nextcallopt}) or closed ({@code now >= nextcall}) gets {@code callout_process(now)};
+     * a clock that runs softclock inline then drains its expire queue on this thread, and a
+     * self-driven CPU's thread is woken to drain it. A self-driven CPU is left to its own thread
+     * until its deadline is {@link #watchdogGrace} overdue.
+     *
+     * @param now the time of the interrupt
+     * @return the number of CPUs processed
+     */
+    final int handleEvents(long now) {
+        int processed = 0;
+        for (int cpu = 0; cpu < nextcall.length; cpu++) {
+            synchronized (this) {
+                if (now < nextcallopt[cpu] && now < nextcall[cpu]) {
+                    continue;
+                }
+                if (selfDriven[cpu] && now < Sbt.add(nextcall[cpu], watchdogGrace)) {
+                    continue;
+                }
+                nextcall[cpu] = SBT_MAX;
+                nextcallopt[cpu] = SBT_MAX;
+            }
+            processed++;
+            boolean work = layer.calloutProcess(cpu, now, false);
+            if (work) {
+                if (runsSoftclockInline()) {
+                    layer.softclock(cpu);
+                } else {
+                    kickCpu(cpu); // its thread runs the queue (after the handler it may be running)
+                }
+            }
+        }
+        return processed;
+    }
+
+    /**
+     * True if softclock runs on the thread that delivers events (virtual time); false if each CPU
+     * has a thread of its own that runs it ({@link #kickCpu}).
+     *
+     * @return where softclock runs
+     */
+    abstract boolean runsSoftclockInline();
+
+    @Override
+    final boolean runsSoftclock() {
+        return true; // inline, or on each CPU's own thread: either way, not the callout layer's
+    }
+
+    /** Called under this monitor: would an event at {@code bt} need the driver to wake earlier? */
+    abstract boolean isEarlierThanProgrammed(long bt);
+
+    /** Called without locks after {@link #isEarlierThanProgrammed} said yes. */
+    abstract void wakeUp();
+}

@@ -1,0 +1,200 @@
+package org.kcallout.wheel.clock;
+
+import java.util.concurrent.locks.ReentrantLock;
+import org.kcallout.Sbt;
+
+/**
+ * A deterministic clock for tests: time moves only when {@link #advance(long)} or
+ * {@link #advanceTo(long)} is called, and the interrupts due on the way are delivered, in time
+ * order, on the calling thread: {@code callout_process} (with direct handlers) and then softclock,
+ * to quiescence, before the call returns.
+ *
+ * <p>To force an interleaving of SPEC §5, run {@code advance} on a helper thread and stop the handler
+ * in the middle with a {@link HandlerGate}; the test thread then calls stop, reset or drain while
+ * the handler is held, and opens the gate. {@link CalloutObserver} tells a test when the dispatcher
+ * is about to wait for a callout's lock, or a drainer is about to sleep.
+ *
+ * <p>Only one thread advances time at a time; a second caller waits. Advancing from inside a
+ * handler is refused with {@link IllegalStateException}.
+ */
+public final class VirtualEventTimer extends TicklessClock implements VirtualClock {
+    /* Implementation notes: now is written only by the advancing thread (holding advanceLock) and
+     * read by any thread (volatile). Interrupts are delivered at each CPU's nextcall, the hard
+     * deadline the wheel reported, which models a one-shot (tickless) event timer exactly. */
+
+    /** Interrupts delivered at one instant before advance gives up (a handler re-arming itself at "now"). */
+    static final int MAX_EVENTS_PER_INSTANT = InstantGuard.MAX_EVENTS_PER_INSTANT;
+
+    /** Livelock guard of advanceTo; guarded by advanceLock (reused: advancing allocates nothing). */
+    private final InstantGuard guard = new InstantGuard();
+
+    private final ReentrantLock advanceLock = new ReentrantLock();
+    private volatile long now;
+    private final long startTime;
+    private final int ticksBase;
+    private long interrupts; // guarded by advanceLock
+
+    /** A virtual clock starting at time 0. */
+    public VirtualEventTimer() {
+        this(0, 0);
+    }
+
+    /**
+     * A virtual clock starting at {@code start}, whose {@code ticks} counter reads {@code ticksAtStart}
+     * there (to test behaviour near the counter's wrap).
+     *
+     * @param start        the initial sbintime, {@code >= 0}
+     * @param ticksAtStart the value of {@code ticks} at {@code start}
+     */
+    public VirtualEventTimer(long start, int ticksAtStart) {
+        if (start < 0) {
+            throw new IllegalArgumentException("start must be >= 0, got " + start);
+        }
+        this.now = start;
+        this.ticksBase = ticksAtStart;
+        this.startTime = start;
+    }
+
+    /** @return the current virtual time */
+    public long now() {
+        return now;
+    }
+
+    @Override
+    public long sbinuptime() {
+        return now;
+    }
+
+    @Override
+    public int ticks() {
+        long tick = attached("ticks").tickSbt();
+        long startSlot = startTime - Math.floorMod(startTime, tick);
+        return ticksBase + (int) ((hardclocktime(0) - startSlot) / tick);
+    }
+
+    /** @return the number of interrupts delivered so far */
+    public long interrupts() {
+        advanceLock.lock();
+        try {
+            return interrupts;
+        } finally {
+            advanceLock.unlock();
+        }
+    }
+
+    /**
+     * Moves time forward by {@code delta}, delivering every interrupt due up to the new time.
+     *
+     * @param delta sbintime, {@code >= 0}
+     * @throws IllegalArgumentException if {@code delta < 0}
+     * @throws IllegalStateException    as for {@link #advanceTo(long)}
+     */
+    public void advance(long delta) {
+        if (delta < 0) {
+            throw new IllegalArgumentException("advance: delta must be >= 0, got " + delta);
+        }
+        advanceTo(Sbt.add(now, delta));
+    }
+
+    /**
+     * Moves time forward by {@code n} ticks of the attached system.
+     *
+     * @param n ticks, {@code >= 0}
+     * @throws IllegalArgumentException if {@code n < 0}
+     * @throws IllegalStateException    as for {@link #advanceTo(long)}
+     */
+    public void advanceTicks(int n) {
+        if (n < 0) {
+            throw new IllegalArgumentException("advanceTicks: n must be >= 0, got " + n);
+        }
+        advance(n * attached("advanceTicks").tickSbt());
+    }
+
+    /**
+     * Moves time forward to {@code target}, delivering every interrupt due on the way, each at its own
+     * time; then sets the time to {@code target}. Also delivers interrupts already due now (so
+     * {@code advance(0)} runs callouts armed in the past).
+     *
+     * <p>Handlers run on the calling thread, which therefore must not hold the lock of a callout
+     * that comes due: the handler could not take it, yet a thread that stops the callout relies on
+     * holding it. Such an invocation is never dropped: the advance stops at that callout's time,
+     * leaves it pending (and everything due after it), and throws {@link IllegalStateException};
+     * release the lock and advance again (or advance from another thread), and it runs.
+     *
+     * <p>A handler that closes the system ends the advance after that handler returns.
+     *
+     * @param target absolute sbintime, not earlier than {@link #now()}
+     * @throws IllegalArgumentException if {@code target} is before {@link #now()}
+     * @throws IllegalStateException    if the timer drives no system yet, or the system is closed,
+     *                                  or is called from a handler, or a callout that comes due
+     *                                  needs a lock the calling thread holds (see above)
+     */
+    public void advanceTo(long target) {
+        if (attached("advanceTo").isClosed()) {
+            throw new IllegalStateException("advanceTo: the callout system this timer drives is closed");
+        }
+        if (advanceLock.isHeldByCurrentThread()) {
+            throw new IllegalStateException("advanceTo: called from inside a callout handler (time cannot move under it)");
+        }
+        advanceLock.lock();
+        try {
+            if (target < now) {
+                throw new IllegalArgumentException("advanceTo: target " + Sbt.format(target)
+                        + " is before now " + Sbt.format(now));
+            }
+            guard.reset();
+            for (;;) {
+                if (layer.isClosed()) {
+                    return;
+                }
+                long next;
+                synchronized (this) {
+                    next = earliestLocked();
+                }
+                if (next > target || next == Sbt.SBT_MAX) {
+                    break; // SBT_MAX: no event at all (a callout saturated there never runs)
+                }
+                if (target - next >= Sbt.SBT_1S && layer.skipIdleTo(target)) {
+                    // Nothing can run before target: the interrupts on the way would each scan
+                    // an empty second of lookahead. Jump (a long idle advance costs O(1)).
+                    break;
+                }
+                long t = Math.max(next, now);
+                guard.count(t, 1, "interrupts");
+                now = t;
+                interrupts++;
+                handleEvents(t);
+            }
+            now = target;
+        } finally {
+            advanceLock.unlock();
+        }
+    }
+
+    @Override
+    boolean runsSoftclockInline() {
+        return true;
+    }
+
+    @Override
+    boolean isEarlierThanProgrammed(long bt) {
+        return false; // nothing to reprogram: advance looks at nextcall each step
+    }
+
+    @Override
+    void wakeUp() {
+    }
+
+    @Override
+    void start() {
+    }
+
+    @Override
+    void stop() {
+    }
+
+    @Override
+    public String toString() {
+        return "VirtualEventTimer[now=" + Sbt.format(now) + "]";
+    }
+}

@@ -1,0 +1,205 @@
+package org.kcallout.wheel.clock;
+
+import static org.kcallout.Sbt.SBT_MAX;
+
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongSupplier;
+import org.kcallout.Sbt;
+
+/**
+ * Virtual time for event-timer drivers: the timecounter of an {@link EventTimerClock} and the clock
+ * that {@link VirtualTimerDriver}s and {@link SimulatedReloadTimer}s count on. Time moves only when
+ * {@link #advance(long)}, {@link #advanceTo(long)} or {@link #advanceTicks(int)} is called; the
+ * events the devices raise on the way are delivered in time order on the calling thread, so the
+ * clock source's interrupt handling, {@code callout_process}, direct handlers and softclock all run
+ * there before the call returns.
+ *
+ * <pre>{@code
+ * VirtualTimebase tb = new VirtualTimebase();
+ * VirtualTimerDriver hpet = new VirtualTimerDriver(tb, "HPET", ET_FLAGS_ONESHOT | ET_FLAGS_PERIODIC, 550);
+ * VirtualTimerDriver rtc = new VirtualTimerDriver(tb, "RTC", ET_FLAGS_PERIODIC, 0);
+ * ets.register(hpet); ets.register(rtc);                     // both on one time line
+ * EventTimerClock clock = EventTimerClock.builder().registry(ets).timecounter(tb).build();
+ * }</pre>
+ *
+ * <p>Several devices may share one time base (a test can switch the clock source between them);
+ * one time base serves one live {@link EventTimerClock} at a time. Events at the same instant are delivered in
+ * the order the devices were first armed. Only one thread moves time at a time (a second waits);
+ * moving time from inside a handler is refused.
+ *
+ * <p>Inter-processor interrupts of the clock on several CPUs: before every step (and so before the
+ * first event and after the last one of each call), the IPIs pending at the current instant are
+ * delivered on the calling thread, CPU by CPU in CPU order, until none is left. An IPI raised by an
+ * interrupt is thus handled right after it, at the same instant, and one raised from outside an
+ * advance (a callout armed for another CPU) at the start of the next advance, at the time it was
+ * raised: {@code advance(0)} delivers it without moving time.
+ */
+public final class VirtualTimebase implements VirtualClock, LongSupplier {
+    /* Implementation notes: now is written only by the advancing thread, holding advanceLock, and
+     * read by anyone (volatile). The device list only grows (copy-on-write: iterated without a lock
+     * on every step). Each device guards its own state with its own monitor; the time base never
+     * holds a device's monitor while it delivers, and holds no lock but advanceLock while devices
+     * run the consumer's callback, so handlers may arm callouts (which reprogram devices) freely.
+     * A device's next event time is re-read on every step, so an arm from another thread during an
+     * advance is seen at the next step; so are the clock's pending IPIs (its IPI channel is read at
+     * every step, and IPIs count as events of the instant for the runaway guard). */
+
+    /** Events delivered at one instant before advance gives up (a handler re-arming itself at "now"). */
+    static final int MAX_EVENTS_PER_INSTANT = InstantGuard.MAX_EVENTS_PER_INSTANT;
+
+    /** Livelock guard of advanceTo; guarded by advanceLock (reused: advancing allocates nothing). */
+    private final InstantGuard guard = new InstantGuard();
+
+    /** Something that raises events on this time base. */
+    public interface Device {
+        /** {@return the time of the next event, or SBT_MAX if none}; called without locks */
+        long nextEventTime();
+
+        /**
+         * Called at {@code now >= nextEventTime()}: raise the event (or swallow it) and move the
+         * next event time on. Called with no lock but the advance lock.
+         *
+         * @param now the current time
+         * @return true if an interrupt was delivered to a consumer
+         */
+        boolean expire(long now);
+    }
+
+    private final ReentrantLock advanceLock = new ReentrantLock();
+    private final CopyOnWriteArrayList<Device> devices = new CopyOnWriteArrayList<>();
+    private volatile long now;
+    private volatile EventTimerClock clock;
+    private long interrupts; // guarded by advanceLock
+
+    /** A time base starting at 0. */
+    public VirtualTimebase() {
+        this(0);
+    }
+
+    /**
+     * A time base starting at {@code start}.
+     *
+     * @param start the initial sbintime, {@code >= 0}
+     */
+    public VirtualTimebase(long start) {
+        if (start < 0) {
+            throw new IllegalArgumentException("VirtualTimebase: start must be >= 0, got " + start);
+        }
+        this.now = start;
+    }
+
+    /**
+     * Adds a device that raises events on this time base (idempotent); a simulated timer calls it
+     * when it is created.
+     *
+     * @param d the device
+     */
+    public void attach(Device d) {
+        devices.addIfAbsent(d);
+    }
+
+    /**
+     * Records the clock whose tick {@link #advanceTicks} uses: the latest one built on this time
+     * base, unless the previous one still drives a system.
+     */
+    synchronized void bind(EventTimerClock c) {
+        EventTimerClock previous = clock;
+        if (previous != null && previous != c && previous.live()) {
+            throw new IllegalStateException("VirtualTimebase: already the timecounter of " + previous
+                    + ", which drives a callout system; close that first");
+        }
+        clock = c;
+    }
+
+    @Override
+    public long now() {
+        return now;
+    }
+
+    /** {@return the current time}: the timecounter ({@code sbinuptime}) */
+    @Override
+    public long getAsLong() {
+        return now;
+    }
+
+    @Override
+    public long interrupts() {
+        advanceLock.lock();
+        try {
+            return interrupts;
+        } finally {
+            advanceLock.unlock();
+        }
+    }
+
+    @Override
+    public void advance(long delta) {
+        if (delta < 0) {
+            throw new IllegalArgumentException("advance: delta must be >= 0, got " + delta);
+        }
+        advanceTo(Sbt.add(now, delta));
+    }
+
+    @Override
+    public void advanceTicks(int n) {
+        if (n < 0) {
+            throw new IllegalArgumentException("advanceTicks: n must be >= 0, got " + n);
+        }
+        EventTimerClock c = clock;
+        long tick = c == null ? 0 : c.tickSbt();
+        if (tick == 0) {
+            throw new IllegalStateException("advanceTicks: no callout system runs on this time base yet "
+                    + "(build an EventTimerClock with timecounter(this) and a CalloutWheel on it)");
+        }
+        advance(n * tick); // n < 2^31 and tick <= 2^32: no overflow
+    }
+
+    @Override
+    public void advanceTo(long target) {
+        if (advanceLock.isHeldByCurrentThread()) {
+            throw new IllegalStateException("advanceTo: called from inside a callout handler (time cannot move under it)");
+        }
+        advanceLock.lock();
+        try {
+            if (target < now) {
+                throw new IllegalArgumentException("advanceTo: target " + Sbt.format(target)
+                        + " is before now " + Sbt.format(now));
+            }
+            guard.reset();
+            for (;;) {
+                EventTimerClock c = clock;
+                int ipis = c == null ? 0 : c.deliverIpis(); // IPIs pending at now, in CPU order
+                if (ipis > 0) {
+                    guard.count(now, ipis, "IPIs and events");
+                }
+                Device first = null;
+                long next = SBT_MAX;
+                for (Device d : devices) {
+                    long t = d.nextEventTime();
+                    if (t < next) {
+                        next = t;
+                        first = d;
+                    }
+                }
+                if (first == null || next > target) {
+                    break;
+                }
+                long t = Math.max(next, now);
+                guard.count(t, 1, "events");
+                now = t;
+                if (first.expire(t)) {
+                    interrupts++;
+                }
+            }
+            now = target;
+        } finally {
+            advanceLock.unlock();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "VirtualTimebase[now=" + Sbt.format(now) + ", devices=" + devices.size() + "]";
+    }
+}

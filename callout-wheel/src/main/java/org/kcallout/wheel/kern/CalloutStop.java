@@ -1,0 +1,327 @@
+package org.kcallout.wheel.kern;
+
+import static org.kcallout.CalloutFlags.CALLOUT_ACTIVE;
+import static org.kcallout.CalloutFlags.CALLOUT_DFRMIGRATION;
+import static org.kcallout.CalloutFlags.CALLOUT_DIRECT;
+import static org.kcallout.CalloutFlags.CALLOUT_PENDING;
+import static org.kcallout.internal.CalloutAccess.ccVolatile;
+import static org.kcallout.internal.CalloutAccess.flags;
+import static org.kcallout.internal.CalloutAccess.iflags;
+import static org.kcallout.internal.CalloutAccess.lock;
+import static org.kcallout.internal.CalloutAccess.setFlagsRelease;
+import static org.kcallout.internal.CalloutAccess.setIflagsRelease;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.kcallout.Callout;
+import org.kcallout.CalloutFunc;
+import org.kcallout.CalloutLock;
+import org.kcallout.KMutex;
+import org.kcallout.Profile;
+import org.kcallout.wheel.testing.CalloutObserver;
+
+/**
+ * {@code _callout_stop_safe} of kern_timeout.c: {@code callout_stop}, {@code callout_drain},
+ * {@code callout_async_drain} and the {@code CompletionStage} drain, in both profiles (SPEC §4.7-§4.9,
+ * §5, decision 1).
+ */
+public final class CalloutStop {
+    /* Implementation notes: stateless apart from the system's configuration; every method takes the
+     * owning CPU's lock through CalloutEngine.lockOwned, checks the caller's lock and the misuse rules
+     * before changing anything, and follows the field guards of CalloutCpu. The profiles differ
+     * only in return values, in when ACTIVE is cleared, and in drain's order (CLASSIC stops first,
+     * MODERN waits first and re-evaluates). */
+
+    private final CalloutEngine engine;
+    private final Profile profile;
+    private final KMutex giant;
+    private final CalloutObserver observer;
+
+    /** @param engine the engine it stops callouts of */
+    public CalloutStop(CalloutEngine engine) {
+        this.engine = engine;
+        this.profile = engine.profile();
+        this.giant = engine.giant;
+        this.observer = engine.observer;
+    }
+
+
+    public int stop(Callout c) {
+        String fn = "callout_stop";
+        CalloutEngine.checkInitialised(fn, c);
+        boolean useLock = useLock(fn, c);
+        CalloutCpu cc = engine.lockOwned(fn, c);
+        try {
+            return profile == Profile.MODERN ? stopModern(cc, c, useLock, null) : stopClassic(cc, c, useLock);
+        } finally {
+            cc.lock.unlock();
+        }
+    }
+
+    /**
+     * The preamble of _callout_stop_safe for a non-draining call: may an invocation waiting for the
+     * callout's lock be cancelled? Giant only if the caller owns it; any other lock must be held.
+     */
+    private boolean useLock(String fn, Callout c) {
+        CalloutLock l = lock(c);
+        if (l == null) {
+            return false;
+        }
+        if (l == giant) {
+            return giant.owned();
+        }
+        if (!l.owned()) {
+            throw new IllegalStateException(fn + ": the callout's lock " + l.name()
+                    + " must be held exclusively by the caller");
+        }
+        return true;
+    }
+
+    /**
+     * MODERN {@code _callout_stop_safe(c, 0, drain)} (SPEC §4.7), with {@code cc} locked. A non-null
+     * {@code drainFn} is the async-drain callback: it is recorded if the handler runs, and the
+     * lock-wait cancellation is not used.
+     */
+    private int stopModern(CalloutCpu cc, Callout c, boolean useLock, CalloutFunc<Object> drainFn) {
+        assert cc.lock.isHeldByCurrentThread() : "_callout_stop_safe: CPU " + cc.cpuId + " not locked";
+        ExecEntity ent = cc.exec[(iflags(c) & CALLOUT_DIRECT) != 0 ? 1 : 0];
+        boolean executing = ent.curr == c;
+        if (executing && drainFn != null && ent.drainFn != null) {
+            throw new IllegalStateException("callout_async_drain: a drain callback is already recorded for this callout: " + c);
+        }
+        boolean notOnList = deferredMigrationStop(c);
+        int result;
+        if (executing) {
+            setFlagsRelease(c, flags(c) & ~CALLOUT_ACTIVE);
+            if (useLock && !ent.cancel && drainFn == null) {
+                // It waits for the lock we hold: cancel it; after we unlock it is skipped.
+                ent.cancel = true;
+                discardMigration(ent, c);
+                return 1;
+            }
+            if ((iflags(c) & CALLOUT_DFRMIGRATION) != 0) {
+                discardMigration(ent, c);
+                if (drainFn != null) {
+                    ent.drainFn = drainFn;
+                }
+                return 0;
+            }
+            if (drainFn != null) {
+                ent.drainFn = drainFn;
+            }
+            result = 0;
+        } else {
+            result = 1;
+        }
+        int iflags = iflags(c);
+        if ((iflags & CALLOUT_PENDING) == 0) {
+            return executing ? result : -1; // ACTIVE untouched on this path
+        }
+        setIflagsRelease(c, iflags & ~CALLOUT_PENDING);
+        setFlagsRelease(c, flags(c) & ~CALLOUT_ACTIVE);
+        if (!notOnList) {
+            cc.unlinkPending(c);
+        }
+        return result;
+    }
+
+    /**
+     * CLASSIC {@code callout_stop} (the older manual, SPEC decision 1), with {@code cc} locked:
+     * non-zero only when a pending invocation (or one waiting for the caller's lock) was cancelled;
+     * ACTIVE is always cleared.
+     */
+    private int stopClassic(CalloutCpu cc, Callout c, boolean useLock) {
+        assert cc.lock.isHeldByCurrentThread() : "callout_stop: CPU " + cc.cpuId + " not locked";
+        ExecEntity ent = cc.exec[(iflags(c) & CALLOUT_DIRECT) != 0 ? 1 : 0];
+        boolean executing = ent.curr == c;
+        if ((iflags(c) & CALLOUT_DFRMIGRATION) != 0) {
+            // A migration recorded while the handler runs counts as pending: cancel it (and the
+            // lock-waiting invocation, if the caller holds the lock).
+            discardMigration(ent, c);
+            setFlagsRelease(c, flags(c) & ~CALLOUT_ACTIVE);
+            if (useLock && !ent.cancel) {
+                ent.cancel = true;
+            }
+            return 1;
+        }
+        setFlagsRelease(c, flags(c) & ~CALLOUT_ACTIVE);
+        int iflags = iflags(c);
+        if ((iflags & CALLOUT_PENDING) != 0) {
+            setIflagsRelease(c, iflags & ~CALLOUT_PENDING);
+            cc.unlinkPending(c);
+            return 1;
+        }
+        if (executing && useLock && !ent.cancel) {
+            ent.cancel = true;
+            return 1;
+        }
+        return 0;
+    }
+
+    /**
+     * The deferred-migration special case of _callout_stop_safe: a callout that is PENDING only
+     * because a migration is recorded (it is on no list) loses PENDING and ACTIVE.
+     *
+     * @return true if the special case applied ("not on a list")
+     */
+    private static boolean deferredMigrationStop(Callout c) {
+        int iflags = iflags(c);
+        if ((iflags & (CALLOUT_PENDING | CALLOUT_DFRMIGRATION)) == (CALLOUT_PENDING | CALLOUT_DFRMIGRATION)
+                && (flags(c) & CALLOUT_ACTIVE) != 0) {
+            setIflagsRelease(c, iflags & ~CALLOUT_PENDING);
+            setFlagsRelease(c, flags(c) & ~CALLOUT_ACTIVE);
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * Forgets a recorded migration ({@code cc_cce_cleanup} plus clearing DFRMIGRATION). The PENDING
+     * that only the record justified goes too: the callout is on no list, so leaving it would
+     * report a pending callout that can never run.
+     */
+    static void discardMigration(ExecEntity ent, Callout c) {
+        ent.clearMigration();
+        int iflags = iflags(c);
+        if ((iflags & CALLOUT_DFRMIGRATION) != 0) {
+            iflags &= ~(CALLOUT_DFRMIGRATION | CALLOUT_PENDING);
+        }
+        setIflagsRelease(c, iflags);
+    }
+
+    public int drain(Callout c) {
+        String fn = "callout_drain";
+        CalloutEngine.checkInitialised(fn, c);
+        CalloutLock own = lock(c);
+        if (own != null && own != giant && (own.owned() || own.ownedShared())) {
+            // Refused whatever the callout's state, so that a port that drains under its lock fails
+            // every time instead of only when the handler happens to be running.
+            throw new IllegalStateException(fn + ": the caller holds the callout's lock " + own.name()
+                    + ", which a running invocation may need: drain without it");
+        }
+        CalloutCpu cc = engine.lockOwned(fn, c);
+        try {
+            int removed = 0;
+            for (;;) {
+                ExecEntity ent = cc.exec[(iflags(c) & CALLOUT_DIRECT) != 0 ? 1 : 0];
+                boolean executing = ent.curr == c;
+                if (executing) {
+                    checkDrainWouldBlock(fn, c, ent);
+                }
+                if (profile == Profile.CLASSIC) {
+                    // CLASSIC: stop first (clearing ACTIVE), then wait.
+                    if (deferredMigrationStop(c)) {
+                        removed = 1;
+                    }
+                    int iflags = iflags(c);
+                    if ((iflags & CALLOUT_PENDING) != 0) {
+                        setIflagsRelease(c, iflags & ~CALLOUT_PENDING);
+                        cc.unlinkPending(c);
+                        removed = 1;
+                    }
+                    setFlagsRelease(c, flags(c) & ~CALLOUT_ACTIVE);
+                } else {
+                    deferredMigrationStop(c);
+                }
+                if (executing) {
+                    // Wait for the running invocation; then look at everything again (it may have
+                    // re-armed, or moved to another CPU, meanwhile). Giant is dropped while we sleep
+                    // and picked up again afterwards, as FreeBSD's DROP_GIANT/PICKUP_GIANT do.
+                    ent.waiting = true;
+                    int giantHolds = dropGiant();
+                    observer.drainWait(c);
+                    cc.drainCv.awaitUninterruptibly();
+                    if (giantHolds > 0) {
+                        cc.lock.unlock();
+                        pickupGiant(giantHolds);
+                        cc = engine.lockOwned(fn, c);
+                    } else if (ccVolatile(c) != cc) {
+                        cc.lock.unlock();
+                        cc = engine.lockOwned(fn, c);
+                    }
+                    continue;
+                }
+                if (profile == Profile.CLASSIC) {
+                    return removed;
+                }
+                int iflags = iflags(c);
+                if ((iflags & CALLOUT_PENDING) == 0) {
+                    return -1;
+                }
+                setIflagsRelease(c, iflags & ~CALLOUT_PENDING);
+                setFlagsRelease(c, flags(c) & ~CALLOUT_ACTIVE);
+                cc.unlinkPending(c);
+                return 1;
+            }
+        } finally {
+            cc.lock.unlock();
+        }
+    }
+
+    /** Refuses a drain that would wait for itself (SPEC §4.8): from the callout's own handler. */
+    private static void checkDrainWouldBlock(String fn, Callout c, ExecEntity ent) {
+        if (ent.thread == Thread.currentThread()) {
+            throw new IllegalStateException(fn + ": called from the callout's own handler, which would wait for itself: " + c);
+        }
+    }
+
+    /** {@code DROP_GIANT}: releases every hold the caller has on Giant; returns how many. */
+    private int dropGiant() {
+        int n = 0;
+        while (giant.owned()) {
+            giant.unlock();
+            n++;
+        }
+        return n;
+    }
+
+    /** {@code PICKUP_GIANT}: takes Giant {@code n} times again. Called without a CPU lock. */
+    private void pickupGiant(int n) {
+        for (int i = 0; i < n; i++) {
+            giant.lock();
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    public <A> int asyncDrain(Callout c, CalloutFunc<? super A> drainFn) {
+        String fn = "callout_async_drain";
+        if (profile != Profile.MODERN) {
+            throw new UnsupportedOperationException(fn + ": not part of the " + profile + " profile; use drainAsync(c) or drain(c)");
+        }
+        if (drainFn == null) {
+            throw new IllegalArgumentException(fn + ": drain callback must not be null");
+        }
+        CalloutEngine.checkInitialised(fn, c);
+        useLock(fn, c); // the lock rule of callout_stop applies; lock-wait cancellation is not used
+        CalloutCpu cc = engine.lockOwned(fn, c);
+        try {
+            return stopModern(cc, c, false, (CalloutFunc<Object>) drainFn);
+        } finally {
+            cc.lock.unlock();
+        }
+    }
+
+    public CompletionStage<Void> drainAsync(Callout c) {
+        String fn = "drainAsync";
+        CalloutEngine.checkInitialised(fn, c);
+        CalloutCpu cc = engine.lockOwned(fn, c);
+        try {
+            ExecEntity ent = cc.exec[(iflags(c) & CALLOUT_DIRECT) != 0 ? 1 : 0];
+            boolean executing = ent.curr == c;
+            if (profile == Profile.MODERN) {
+                stopModern(cc, c, false, null);
+            } else {
+                stopClassic(cc, c, false);
+            }
+            if (!executing) {
+                return CompletableFuture.completedFuture(null);
+            }
+            if (ent.drainFuture == null) {
+                ent.drainFuture = new CompletableFuture<>();
+            }
+            return ent.drainFuture.minimalCompletionStage();
+        } finally {
+            cc.lock.unlock();
+        }
+    }
+}
