@@ -74,6 +74,13 @@ final class SpecLockDrainTest {
         return LockWait.enter(rig, c, m, () -> rig.sys.reset(c, 1, COUNT, arg));
     }
 
+    /** {@return a new MP-safe callout armed for 10 ticks with {@link #COUNT}{@code (calls)}: pending, not running} */
+    private static Callout pendingCounted(Rig rig, AtomicInteger calls) {
+        Callout c = mpsafe(rig.sys);
+        rig.sys.reset(c, 10, COUNT, calls);
+        return c;
+    }
+
     /** Holds a gated handler (its argument is the rig's gate) on a helper thread ("CPU 0") until released. */
     private static Held runHeld(Rig rig, Callout c, CalloutFunc<HandlerGate> handler) throws Exception {
         return Held.start(rig, () -> rig.sys.reset(c, 1, handler, rig.gate));
@@ -264,9 +271,8 @@ final class SpecLockDrainTest {
     @OnEveryClock
     void spec33_drainPending_returnsOneWithoutWaitingAndHandlerNeverRuns(Clocks clocks) throws Exception {
         try (Rig rig = new Rig(clocks, Profile.MODERN)) {
-            Callout c = mpsafe(rig.sys);
             AtomicInteger calls = new AtomicInteger();
-            rig.sys.reset(c, 10, COUNT, calls);
+            Callout c = pendingCounted(rig, calls);
 
             assertEquals(1, rig.sys.drain(c));
 
@@ -301,6 +307,11 @@ final class SpecLockDrainTest {
 
     /** Result of case 35's scenario. */
     private record DrainOfRunning(int result, List<String> events, boolean activeAfter, boolean blockedWhileRunning) {
+        /** Case 35 in both profiles: the drain was still waiting while the handler ran, and returned after it. */
+        void assertReturnedOnlyAfterHandler() {
+            assertTrue(blockedWhileRunning, "the drainer must still wait while the handler runs");
+            assertEquals(List.of("handler returns", "drain returns"), events);
+        }
     }
 
     /**
@@ -336,8 +347,7 @@ final class SpecLockDrainTest {
     void spec35_drainOfRunningHandler_returnsMinusOneOnlyAfterHandlerReturns(Clocks clocks) throws Exception {
         DrainOfRunning d = drainOfRunning(clocks, Profile.MODERN);
 
-        assertTrue(d.blockedWhileRunning(), "the drainer must still wait while the handler runs");
-        assertEquals(List.of("handler returns", "drain returns"), d.events());
+        d.assertReturnedOnlyAfterHandler();
         assertEquals(-1, d.result());
     }
 
@@ -360,8 +370,7 @@ final class SpecLockDrainTest {
     void spec35_classic_drainOfRunningHandler_returnsZeroAfterHandlerAndClearsActive(Clocks clocks) throws Exception {
         DrainOfRunning d = drainOfRunning(clocks, Profile.CLASSIC);
 
-        assertTrue(d.blockedWhileRunning(), "the drainer must still wait while the handler runs");
-        assertEquals(List.of("handler returns", "drain returns"), d.events());
+        d.assertReturnedOnlyAfterHandler();
         assertEquals(0, d.result());
         assertFalse(d.activeAfter(), "CLASSIC stop and drain always clear ACTIVE");
     }
@@ -618,6 +627,13 @@ final class SpecLockDrainTest {
     /** Result of the drainAsync scenario. */
     private record DrainAsyncOutcome(boolean doneWhileRunning, List<String> events, boolean doneAfter,
                                      boolean pendingAfter) {
+        /** Case 40, CompletionStage form, in both profiles: complete only after the handler returned. */
+        void assertCompletedOnlyAfterHandler() {
+            assertFalse(doneWhileRunning, "not complete while the handler runs");
+            assertEquals(List.of("handler returns", "stage completes"), events);
+            assertTrue(doneAfter);
+            assertFalse(pendingAfter);
+        }
     }
 
     /** The handler is held; drainAsync is called; the stage must complete only once the handler returned. */
@@ -644,23 +660,13 @@ final class SpecLockDrainTest {
     /** Case 40, CompletionStage form (MODERN): completes only after the handler returns. */
     @OnEveryClock
     void spec40_drainAsyncOfRunningCallout_completesOnlyAfterHandlerReturns(Clocks clocks) throws Exception {
-        DrainAsyncOutcome o = drainAsyncOfRunning(clocks, Profile.MODERN);
-
-        assertFalse(o.doneWhileRunning(), "not complete while the handler runs");
-        assertEquals(List.of("handler returns", "stage completes"), o.events());
-        assertTrue(o.doneAfter());
-        assertFalse(o.pendingAfter());
+        drainAsyncOfRunning(clocks, Profile.MODERN).assertCompletedOnlyAfterHandler();
     }
 
     /** Case 40, CompletionStage form, CLASSIC: the stage works in both profiles. */
     @OnEveryClock
     void spec40_classic_drainAsyncOfRunningCallout_completesOnlyAfterHandlerReturns(Clocks clocks) throws Exception {
-        DrainAsyncOutcome o = drainAsyncOfRunning(clocks, Profile.CLASSIC);
-
-        assertFalse(o.doneWhileRunning(), "not complete while the handler runs");
-        assertEquals(List.of("handler returns", "stage completes"), o.events());
-        assertTrue(o.doneAfter());
-        assertFalse(o.pendingAfter());
+        drainAsyncOfRunning(clocks, Profile.CLASSIC).assertCompletedOnlyAfterHandler();
     }
 
     /** Case 40, CLASSIC: callout_async_drain does not exist there. */
@@ -682,10 +688,9 @@ final class SpecLockDrainTest {
     @OnEveryClock
     void spec41_asyncDrainOfPendingCallout_returnsOneAndNeverCallsCallback(Clocks clocks) throws Exception {
         try (Rig rig = new Rig(clocks, Profile.MODERN)) {
-            Callout c = mpsafe(rig.sys);
             AtomicInteger calls = new AtomicInteger();
+            Callout c = pendingCounted(rig, calls);
             AtomicInteger callbackCalls = new AtomicInteger();
-            rig.sys.reset(c, 10, COUNT, calls);
 
             assertEquals(1, rig.sys.asyncDrain(c, (AtomicInteger a) -> callbackCalls.incrementAndGet()));
 
@@ -715,9 +720,8 @@ final class SpecLockDrainTest {
     void spec41_classic_asyncDrainOfPendingCallout_throwsUnsupportedOperationAndChangesNothing(Clocks clocks)
             throws Exception {
         try (Rig rig = new Rig(clocks, Profile.CLASSIC)) {
-            Callout c = mpsafe(rig.sys);
             AtomicInteger calls = new AtomicInteger();
-            rig.sys.reset(c, 10, COUNT, calls);
+            Callout c = pendingCounted(rig, calls);
 
             assertThrows(UnsupportedOperationException.class,
                     () -> rig.sys.asyncDrain(c, (AtomicInteger a) -> { }));
