@@ -56,7 +56,9 @@ final class SpecLockDrainTest {
      * function pointer; the few that need the system or a lock are built once per test. Events whose
      * order matters (handler return, drain callback, drainer wake-up) go to a CopyOnWriteArrayList
      * in the order they happen; each is recorded by the thread that does it, after the fact it
-     * records, so the list order is the happens-before order. */
+     * records, so the list order is the happens-before order. The racing set-ups (LOCKWAIT, a held
+     * handler, a sleeping drainer) come from SpecFixture. A test that checks a rule next to a
+     * numbered case rather than the case itself carries that case's number and says so in a comment. */
 
     /** Counts its invocations. */
     private static final CalloutFunc<AtomicInteger> COUNT = AtomicInteger::incrementAndGet;
