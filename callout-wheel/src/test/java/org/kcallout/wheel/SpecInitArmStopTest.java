@@ -1,6 +1,5 @@
 package org.kcallout.wheel;
 
-import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -9,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 import static org.kcallout.CalloutFlags.CALLOUT_DIRECT;
 import static org.kcallout.CalloutFlags.CALLOUT_MPSAFE;
 import static org.kcallout.CalloutFlags.CALLOUT_RETURNUNLOCKED;
@@ -20,8 +18,11 @@ import static org.kcallout.CalloutFlags.C_PRECALC;
 import static org.kcallout.Sbt.SBT_1MS;
 import static org.kcallout.Sbt.SBT_1S;
 import static org.kcallout.Sbt.SBT_MAX;
+import static org.kcallout.wheel.SpecFixture.giant;
+import static org.kcallout.wheel.SpecFixture.holding;
+import static org.kcallout.wheel.SpecFixture.locked;
+import static org.kcallout.wheel.SpecFixture.mpsafe;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -29,6 +30,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -38,8 +40,9 @@ import org.kcallout.CalloutLock;
 import org.kcallout.KMutex;
 import org.kcallout.Profile;
 import org.kcallout.When;
+import org.kcallout.wheel.SpecFixture.Held;
+import org.kcallout.wheel.SpecFixture.LockWait;
 import org.kcallout.wheel.SpecSupport.Rig;
-import org.kcallout.wheel.clock.VirtualClock;
 import org.kcallout.wheel.clock.VirtualEventTimer;
 import org.kcallout.wheel.testing.CalloutObserver;
 import org.kcallout.wheel.testing.HandlerGate;
@@ -63,13 +66,13 @@ final class SpecInitArmStopTest {
     /* Implementation notes: handlers are constants taking a Probe (or a gate holder) as their
      * argument, as C code passes a function pointer and a softc; a Probe logs "handler(arg)" so
      * that a test can tell which handler ran with which argument, and how often. Threads other
-     * than the test thread are Bg helpers: daemons (a failed test cannot hang the JVM), joined with
-     * a 30 s safety net, their exceptions re-thrown on the test thread. */
+     * than the test thread are the Rig's helpers (SpecFixture.Held, LockWait, Rig.spawn): daemons (a
+     * failed test cannot hang the JVM), joined with a 30 s safety net, their exceptions re-thrown on
+     * the test thread. Names of tests that check a rule around a numbered case rather than the case
+     * itself (decision 3's misuse errors, mostly) carry the closest case's number; a comment says why. */
 
     /** 10 s plus a few sbt: H = hardclocktime(0) is non-zero and differs from now. */
     private static final long START = SBT_1S * 10 + 12345;
-    /** Safety net for waits on other threads; never a timing assertion. */
-    private static final long WAIT_S = 30;
 
     private static final CalloutFunc<Probe> CB = p -> p.hit("cb");
     private static final CalloutFunc<Probe> CB2 = p -> p.hit("cb2");
@@ -83,27 +86,30 @@ final class SpecInitArmStopTest {
     @OnEveryClock
     void spec01_initMpsafe_idleUnlockedReturnUnlockedOnCpu0(Clocks clocks) {
         try (Rig rig = rig(clocks)) {
-            CalloutWheel sys = rig.sys;
-            Callout c = new Callout();
-            sys.init(c, true);
-            assertFalse(c.pending(), "pending");
-            assertFalse(c.active(), "active");
+            Callout c = mpsafe(rig.sys);
+            assertFlags(c, false, false);
             assertNull(c.lock(), "c_lock");
             assertEquals(CALLOUT_RETURNUNLOCKED, c.iflags(), "c_iflags");
             assertEquals(0, c.cpu(), "c_cpu");
         }
     }
 
+    /** CalloutSystem.init documents IllegalStateException for a callout of another system, pending or not. */
+    // Case 1's callout_init, of a callout that another wheel initialised (decision 3).
+    @OnEveryClock
+    void spec01_initIdleCalloutOfAnotherWheel_throwsIseAndChangesNothing(Clocks clocks) {
+        try (Rig ownerRig = rig(clocks); Rig otherRig = rig(clocks)) {
+            CalloutWheel owner = ownerRig.sys;
+            Callout c = giant(owner); // Giant of the owner
+            assertRejected(IllegalStateException.class, owner, c, 0, () -> otherRig.sys.init(c, true), "another");
+            assertSame(owner.giant(), c.lock(), "c_lock");
+        }
+    }
+
     @OnEveryClock
     void spec02_initGiant_handlerRunsWithGiantHeld(Clocks clocks) {
         try (Rig rig = rig(clocks)) {
-            CalloutWheel sys = rig.sys;
-            VirtualClock vt = rig.vt;
-            Callout c = new Callout();
-            sys.init(c, false);
-            GiantProbe p = new GiantProbe(sys.giant());
-            sys.reset(c, 1, GIANT_CHECK, p);
-            vt.advanceTicks(3);
+            GiantProbe p = runGiantHandler(rig);
             assertEquals(Boolean.TRUE, p.ownedInHandler.get(), "handler did not run, or ran without Giant");
         }
     }
@@ -111,26 +117,19 @@ final class SpecInitArmStopTest {
     @OnEveryClock
     void spec02_initGiant_giantReleasedAfterHandler(Clocks clocks) {
         try (Rig rig = rig(clocks)) {
-            CalloutWheel sys = rig.sys;
-            VirtualClock vt = rig.vt;
-            Callout c = new Callout();
-            sys.init(c, false);
-            GiantProbe p = new GiantProbe(sys.giant());
-            sys.reset(c, 1, GIANT_CHECK, p);
-            vt.advanceTicks(3); // the handler runs on this thread
+            GiantProbe p = runGiantHandler(rig);
             assertNotNull(p.ownedInHandler.get(), "handler did not run");
-            assertFalse(sys.giant().owned(), "Giant still held by the dispatching thread");
+            assertFalse(rig.sys.giant().owned(), "Giant still held by the dispatching thread");
         }
     }
 
     /** SPEC §4.1: {@code callout_init(c, 0)} associates Giant and sets no internal flag. */
+    // Case 2's callout_init(c, 0), checked at init time rather than when it fires.
     @OnEveryClock
-    void init_notMpsafe_associatesGiantWithNoFlags(Clocks clocks) {
+    void spec02_initNotMpsafe_associatesGiantWithNoFlags(Clocks clocks) {
         try (Rig rig = rig(clocks)) {
-            CalloutWheel sys = rig.sys;
-            Callout c = new Callout();
-            sys.init(c, false);
-            assertSame(sys.giant(), c.lock(), "c_lock");
+            Callout c = giant(rig.sys);
+            assertSame(rig.sys.giant(), c.lock(), "c_lock");
             assertEquals(0, c.iflags(), "c_iflags");
         }
     }
@@ -139,11 +138,10 @@ final class SpecInitArmStopTest {
     @OnEveryClock
     void spec03_initMtxWithMpsafeFlag_rejected(Clocks clocks) {
         try (Rig rig = rig(clocks)) {
-            CalloutWheel sys = rig.sys;
             Callout c = new Callout();
             KMutex m = new KMutex("sc_mtx");
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> sys.initLock(c, m, CALLOUT_RETURNUNLOCKED | CALLOUT_MPSAFE));
+                    () -> rig.sys.initLock(c, m, CALLOUT_RETURNUNLOCKED | CALLOUT_MPSAFE));
             assertMessageNames(e, "flag");
             String msg = e.getMessage();
             assertTrue(msg.contains("0x18") || msg.contains("0x8"), () -> "message does not name the bad bits: " + msg);
@@ -151,13 +149,22 @@ final class SpecInitArmStopTest {
         }
     }
 
+    // Cases 3 and 4 reject callout_init_mtx for its arguments; this one for the callout's state (decision 3).
+    @OnEveryClock
+    void spec03_initLockPendingCallout_throwsIseAndChangesNothing(Clocks clocks) {
+        try (Rig rig = rig(clocks)) {
+            Callout c = armedMpsafe(rig.sys);
+            KMutex m = new KMutex("sc_mtx");
+            assertRejected(IllegalStateException.class, rig.sys, c, 1, () -> rig.sys.initLock(c, m, 0), "pending");
+        }
+    }
+
     @OnEveryClock
     void spec04_initMtxNullLockReturnUnlocked_rejected(Clocks clocks) {
         try (Rig rig = rig(clocks)) {
-            CalloutWheel sys = rig.sys;
             Callout c = new Callout();
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> sys.initLock(c, null, CALLOUT_RETURNUNLOCKED));
+                    () -> rig.sys.initLock(c, null, CALLOUT_RETURNUNLOCKED));
             assertMessageNames(e, "lock", "null");
             assertFalse(c.initialized(), "rejected init initialised the callout");
         }
@@ -166,10 +173,8 @@ final class SpecInitArmStopTest {
     @OnEveryClock
     void spec05_initMtxSpinMutex_acceptedByModern(Clocks clocks) {
         try (Rig rig = rig(clocks)) {
-            CalloutWheel sys = rig.sys;
-            Callout c = new Callout();
             KMutex spin = new KMutex("sc_spin", KMutex.MTX_SPIN);
-            sys.initLock(c, spin, 0);
+            Callout c = locked(rig.sys, spin, 0);
             assertTrue(c.initialized(), "initialised");
             assertSame(spin, c.lock(), "c_lock");
         }
@@ -178,12 +183,44 @@ final class SpecInitArmStopTest {
     @OnEveryClock
     void spec05_classic_initMtxSpinMutex_rejected(Clocks clocks) {
         try (Rig rig = rig(clocks, Profile.CLASSIC)) {
-            CalloutWheel sys = rig.sys;
             Callout c = new Callout();
             KMutex spin = new KMutex("sc_spin", KMutex.MTX_SPIN);
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> sys.initLock(c, spin, 0));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> rig.sys.initLock(c, spin, 0));
             assertMessageNames(e, "spin", "sc_spin");
             assertFalse(c.initialized(), "rejected init initialised the callout");
+        }
+    }
+
+    /** Both profiles reject it: MODERN allows only a spin mutex, CLASSIC no lock at all. */
+    // Case 5's rule (spin mutexes only where the callout may run directly), §4.4 step 3, from the other side.
+    @OnEveryClockAndProfile
+    void spec05_resetSbtDirectExecWithSleepMutex_throwsIaeAndChangesNothing(Clocks clocks, Profile profile)
+            throws Exception {
+        try (Rig rig = rig(clocks, profile)) {
+            KMutex m = new KMutex("sc_mtx");
+            Callout c = locked(rig.sys, m, 0);
+            holding(m, () -> {
+                rig.sys.reset(c, 10, CB, new Probe("a"));
+                assertRejected(IllegalArgumentException.class, rig.sys, c, 1,
+                        () -> rig.sys.resetSbt(c, 10 * SBT_1MS, 0, CB2, new Probe("b"), C_DIRECT_EXEC),
+                        "C_DIRECT_EXEC", "sc_mtx");
+                assertEquals(0, c.iflags() & CALLOUT_DIRECT, "CALLOUT_DIRECT set by a rejected arm");
+                return null;
+            });
+        }
+    }
+
+    /** The boundary of the rule above: MODERN lets a spin-mutex callout run directly (SPEC §4.4 step 3). */
+    // Case 5's spin mutex, armed with C_DIRECT_EXEC.
+    @OnEveryClock
+    void spec05_resetSbtDirectExecWithSpinMutex_acceptedByModern(Clocks clocks) throws Exception {
+        try (Rig rig = rig(clocks)) {
+            KMutex spin = new KMutex("sc_spin", KMutex.MTX_SPIN);
+            Callout c = locked(rig.sys, spin, 0);
+            int r = holding(spin, () -> rig.sys.resetSbt(c, 10 * SBT_1MS, 0, CB, new Probe("a"), C_DIRECT_EXEC));
+            assertEquals(0, r);
+            assertTrue(c.pending(), "pending");
+            assertEquals(CALLOUT_DIRECT, c.iflags() & CALLOUT_DIRECT, "CALLOUT_DIRECT");
         }
     }
 
@@ -193,25 +230,53 @@ final class SpecInitArmStopTest {
     @OnEveryClock
     void spec06_resetIdle_returns0PendingAndActive(Clocks clocks) {
         try (Rig rig = rig(clocks)) {
-            CalloutWheel sys = rig.sys;
-            Callout c = initMpsafe(sys);
-            assertEquals(0, sys.reset(c, 10, CB, new Probe("a")));
-            assertTrue(c.pending(), "pending");
-            assertTrue(c.active(), "active");
+            Callout c = mpsafe(rig.sys);
+            assertEquals(0, rig.sys.reset(c, 10, CB, new Probe("a")));
+            assertFlags(c, true, true);
+        }
+    }
+
+    // Case 6 needs an initialised callout; decision 3 for one that is not.
+    @OnEveryClock
+    void spec06_resetNeverInitialised_throwsIseAndChangesNothing(Clocks clocks) {
+        try (Rig rig = rig(clocks)) {
+            Callout c = new Callout();
+            assertRejected(IllegalStateException.class, rig.sys, c, 0, () -> rig.sys.reset(c, 10, CB, new Probe("a")),
+                    "initiali");
+            assertFalse(c.initialized(), "rejected reset initialised the callout");
         }
     }
 
     @OnEveryClock
     void spec07_resetPending_returns1AndOnlyNewHandlerRunsOnce(Clocks clocks) {
         try (Rig rig = rig(clocks)) {
-            CalloutWheel sys = rig.sys;
-            VirtualClock vt = rig.vt;
-            Callout c = initMpsafe(sys);
             Log log = new Log();
-            sys.reset(c, 10, CB, log.probe("a"));
-            assertEquals(1, sys.reset(c, 20, CB2, log.probe("b")));
-            vt.advanceTicks(100);
+            Callout c = armed(rig.sys, 10, log.probe("a"));
+            assertEquals(1, rig.sys.reset(c, 20, CB2, log.probe("b")));
+            rig.vt.advanceTicks(100);
             assertEquals(List.of("cb2(b)"), log.entries());
+        }
+    }
+
+    // Case 7's reset of a pending callout, with a null function (decision 3).
+    @OnEveryClock
+    void spec07_resetNullFunc_throwsIaeAndChangesNothing(Clocks clocks) {
+        try (Rig rig = rig(clocks)) {
+            Callout c = armedMpsafe(rig.sys);
+            assertRejected(IllegalArgumentException.class, rig.sys, c, 1,
+                    () -> rig.sys.<Probe>reset(c, 20, null, new Probe("b")), "func");
+        }
+    }
+
+    // Case 7's reset of a pending callout, made on another wheel (decision 3).
+    @OnEveryClock
+    void spec07_resetCalloutOfAnotherWheel_throwsIseAndChangesNothing(Clocks clocks) {
+        try (Rig ownerRig = rig(clocks); Rig otherRig = rig(clocks)) {
+            CalloutWheel other = otherRig.sys;
+            Callout c = armedMpsafe(ownerRig.sys);
+            assertRejected(IllegalStateException.class, ownerRig.sys, c, 1,
+                    () -> other.reset(c, 20, CB2, new Probe("b")), "another");
+            assertEquals(0, WheelProbe.of(other).pendingCount(0), "callouts pending on the other wheel");
         }
     }
 
@@ -223,60 +288,39 @@ final class SpecInitArmStopTest {
     @MethodSource("clocksAndNonPositiveTicks")
     void spec08_resetNonPositiveTicks_timeIsOneTickAfterHardclock(Clocks clocks, int ticks) {
         try (Rig rig = rig(clocks)) {
-            CalloutWheel sys = rig.sys;
-            VirtualClock vt = rig.vt;
-            long h = sys.hardclocktime(0);
-            assertTrue(h != 0 && h != vt.now(), "precondition: H non-zero and not now");
-            Callout c = initMpsafe(sys);
-            sys.reset(c, ticks, CB, new Probe("a"));
-            assertEquals(h + sys.tickSbt(), c.time());
+            long h = rig.sys.hardclocktime(0);
+            assertTrue(h != 0 && h != rig.vt.now(), "precondition: H non-zero and not now");
+            Callout c = armed(rig.sys, ticks, new Probe("a"));
+            assertEquals(h + rig.sys.tickSbt(), c.time());
         }
     }
 
     @OnEveryClock
     void spec09_reset10_timeAndPrecisionFromHardclock(Clocks clocks) {
         try (Rig rig = rig(clocks)) {
-            CalloutWheel sys = rig.sys;
-            long h = sys.hardclocktime(0);
-            Callout c = initMpsafe(sys);
-            sys.reset(c, 10, CB, new Probe("a"));
-            long tick = sys.tickSbt();
-            assertEquals(h + 10 * tick, c.time(), "c_time");
-            assertEquals((10 * tick) >> 4, c.precision(), "c_precision");
+            long h = rig.sys.hardclocktime(0);
+            Callout c = armed(rig.sys, 10, new Probe("a"));
+            long tick = rig.sys.tickSbt();
+            assertArmedAt(c, h + 10 * tick, (10 * tick) >> 4);
         }
     }
 
     @OnEveryClock
     void spec10_firedWithoutDeactivate_notPendingButActive(Clocks clocks) {
         try (Rig rig = rig(clocks)) {
-            CalloutWheel sys = rig.sys;
-            VirtualClock vt = rig.vt;
-            Callout c = initMpsafe(sys);
-            Log log = new Log();
-            sys.reset(c, 2, CB, log.probe("a"));
-            vt.advanceTicks(10);
-            assertEquals(1, log.size(), "precondition: fired once");
-            assertFalse(c.pending(), "pending");
-            assertTrue(c.active(), "active");
+            Callout c = firedOnce(rig, new Log(), 2, 10);
+            assertFlags(c, false, true);
         }
     }
 
     @OnEveryClock
     void spec11_handlerBlocked_otherThreadSeesNotPending(Clocks clocks) throws Exception {
         try (Rig rig = rig(clocks)) {
-            CalloutWheel sys = rig.sys;
-            VirtualClock vt = rig.vt;
-            Callout c = initMpsafe(sys);
-            Gated g = new Gated();
-            sys.reset(c, 1, GATED, g);
-            Bg adv = Bg.start("advance", () -> vt.advanceTicks(3));
-            try {
-                assertTrue(g.gate.awaitEntered(Duration.ofSeconds(WAIT_S)), "handler never entered");
-                assertFalse(c.pending(), "callout_pending while its handler runs");
-            } finally {
-                g.gate.open();
-            }
-            adv.join();
+            Callout c = mpsafe(rig.sys);
+            Gated g = new Gated(rig.gate);
+            Held held = Held.start(rig, () -> rig.sys.reset(c, 1, GATED, g));
+            assertFalse(c.pending(), "callout_pending while its handler runs");
+            held.release();
             assertTrue(g.finished.get(), "handler did not finish");
         }
     }
@@ -284,12 +328,10 @@ final class SpecInitArmStopTest {
     @OnEveryClock
     void spec12_handlerDeactivates_notActiveAfterwards(Clocks clocks) {
         try (Rig rig = rig(clocks)) {
-            CalloutWheel sys = rig.sys;
-            VirtualClock vt = rig.vt;
-            Callout c = initMpsafe(sys);
-            sys.reset(c, 1, DEACTIVATE, c);
+            Callout c = mpsafe(rig.sys);
+            rig.sys.reset(c, 1, DEACTIVATE, c);
             assertTrue(c.active(), "precondition: active after arm");
-            vt.advanceTicks(3);
+            rig.vt.advanceTicks(3);
             assertFalse(c.pending(), "precondition: fired");
             assertFalse(c.active(), "active after the handler deactivated it");
         }
@@ -298,114 +340,114 @@ final class SpecInitArmStopTest {
     @OnEveryClock
     void spec13_scheduleAfterFire_returns0AndRunsSameHandler7TicksAfterHardclock(Clocks clocks) {
         try (Rig rig = rig(clocks)) {
-            CalloutWheel sys = rig.sys;
-            VirtualClock vt = rig.vt;
-            Callout c = initMpsafe(sys);
             Log log = new Log();
-            sys.reset(c, 5, CB, log.probe("a"));
-            vt.advanceTicks(10);
+            Callout c = firedOnce(rig, log, 5, 10);
             assertEquals(List.of("cb(a)"), log.entries(), "precondition: fired once");
-            long tick = sys.tickSbt();
-            vt.advance(tick / 3); // off the tick boundary again
-            long h = sys.hardclocktime(0);
+            long tick = rig.sys.tickSbt();
+            rig.vt.advance(tick / 3); // off the tick boundary again
+            long h = rig.sys.hardclocktime(0);
 
-            assertEquals(0, sys.schedule(c, 7), "callout_schedule return");
+            assertEquals(0, rig.sys.schedule(c, 7), "callout_schedule return");
             assertEquals(h + 7 * tick, c.time(), "c_time");
             long end = rig.windowEnd(c);
-            vt.advanceTo(c.time() - 1);
+            rig.vt.advanceTo(c.time() - 1);
             assertEquals(1, log.size(), "ran before its time");
-            vt.advanceTo(end);
+            rig.vt.advanceTo(end);
             assertEquals(List.of("cb(a)", "cb(a)"), log.entries(), "ran by the end of its window");
+        }
+    }
+
+    // Case 13's callout_schedule, without the prior arm it needs (decision 3).
+    @OnEveryClock
+    void spec13_scheduleNeverArmed_throwsIseAndChangesNothing(Clocks clocks) {
+        try (Rig rig = rig(clocks)) {
+            Callout c = mpsafe(rig.sys);
+            assertRejected(IllegalStateException.class, rig.sys, c, 0, () -> rig.sys.schedule(c, 5), "schedule");
         }
     }
 
     @OnEveryClock
     void spec14_resetSbtBelowTickThreshold_measuredFromSbinuptime(Clocks clocks) {
         try (Rig rig = rig(clocks)) {
-            CalloutWheel sys = rig.sys;
-            VirtualClock vt = rig.vt;
-            long s = vt.now();
-            assertTrue(s != sys.hardclocktime(0), "precondition: S differs from H");
-            Callout c = initMpsafe(sys);
-            sys.resetSbt(c, 10 * SBT_1MS, 0, CB, new Probe("a"), 0);
-            assertEquals(s + 10 * SBT_1MS, c.time(), "c_time");
-            assertEquals((10 * SBT_1MS) >> 4, c.precision(), "c_precision");
+            long s = rig.vt.now();
+            assertTrue(s != rig.sys.hardclocktime(0), "precondition: S differs from H");
+            Callout c = armedSbt(rig.sys, 10 * SBT_1MS, 0, 0);
+            assertArmedAt(c, s + 10 * SBT_1MS, (10 * SBT_1MS) >> 4);
+        }
+    }
+
+    // Case 14's callout_reset_sbt, with a flag bit that does not exist (decision 3).
+    @OnEveryClock
+    void spec14_resetSbtUnknownFlagBits_throwsIaeAndChangesNothing(Clocks clocks) {
+        try (Rig rig = rig(clocks)) {
+            Callout c = armedMpsafe(rig.sys);
+            assertRejected(IllegalArgumentException.class, rig.sys, c, 1,
+                    () -> rig.sys.resetSbt(c, 10 * SBT_1MS, 0, CB2, new Probe("b"), 0x1000), "flag", "0x1000");
         }
     }
 
     @OnEveryClock
     void spec15_resetSbtAtOrAboveTickThreshold_measuredFromNextTickSlot(Clocks clocks) {
         try (Rig rig = rig(clocks)) {
-            CalloutWheel sys = rig.sys;
-            long h = sys.hardclocktime(0);
-            assertTrue(100 * SBT_1MS >= sys.tickThreshold(), "precondition: 100 ms >= 16 ticks");
-            Callout c = initMpsafe(sys);
-            sys.resetSbt(c, 100 * SBT_1MS, 0, CB, new Probe("a"), 0);
-            assertEquals(h + sys.tickSbt() + 100 * SBT_1MS, c.time());
+            long h = rig.sys.hardclocktime(0);
+            assertTrue(100 * SBT_1MS >= rig.sys.tickThreshold(), "precondition: 100 ms >= 16 ticks");
+            Callout c = armedSbt(rig.sys, 100 * SBT_1MS, 0, 0);
+            assertEquals(h + rig.sys.tickSbt() + 100 * SBT_1MS, c.time());
         }
     }
 
     @OnEveryClock
     void spec16_prel2ZeroPr_precisionIsQuarterOfInterval(Clocks clocks) {
         try (Rig rig = rig(clocks)) {
-            CalloutWheel sys = rig.sys;
-            Callout c = initMpsafe(sys);
-            sys.resetSbt(c, 8 * SBT_1MS, 0, CB, new Probe("a"), C_PREL(2));
-            assertEquals(2 * SBT_1MS, c.precision());
+            assertEquals(2 * SBT_1MS, armedSbt(rig.sys, 8 * SBT_1MS, 0, C_PREL(2)).precision());
         }
     }
 
     @OnEveryClock
     void spec16_prel2LargerPr_precisionIsPr(Clocks clocks) {
         try (Rig rig = rig(clocks)) {
-            CalloutWheel sys = rig.sys;
-            Callout c = initMpsafe(sys);
-            sys.resetSbt(c, 8 * SBT_1MS, 3 * SBT_1MS, CB, new Probe("a"), C_PREL(2));
-            assertEquals(3 * SBT_1MS, c.precision());
+            assertEquals(3 * SBT_1MS, armedSbt(rig.sys, 8 * SBT_1MS, 3 * SBT_1MS, C_PREL(2)).precision());
+        }
+    }
+
+    // Case 16's precision argument, negative (decision 3).
+    @OnEveryClock
+    void spec16_resetSbtNegativePrecision_throwsIaeAndChangesNothing(Clocks clocks) {
+        try (Rig rig = rig(clocks)) {
+            Callout c = armedMpsafe(rig.sys);
+            assertRejected(IllegalArgumentException.class, rig.sys, c, 1,
+                    () -> rig.sys.resetSbt(c, 10 * SBT_1MS, -7, CB2, new Probe("b"), 0), "precision", "-7");
         }
     }
 
     @OnEveryClock
     void spec17_absoluteBeforeLastscan_timeClampedToLastscanPrecisionIsPr(Clocks clocks) {
         try (Rig rig = rig(clocks)) {
-            CalloutWheel sys = rig.sys;
-            VirtualClock vt = rig.vt;
             // A scan must happen for lastscan to move: arm something and let it fire.
-            Callout d = initMpsafe(sys);
-            sys.reset(d, 1, CB, new Probe("d"));
-            vt.advanceTicks(5);
-            long lastscan = WheelProbe.of(sys).lastscan(0);
-            long t = vt.now() - 20 * sys.tickSbt();
+            armed(rig.sys, 1, new Probe("d"));
+            rig.vt.advanceTicks(5);
+            long lastscan = WheelProbe.of(rig.sys).lastscan(0);
+            long t = rig.vt.now() - 20 * rig.sys.tickSbt();
             assertTrue(lastscan - t > 0, "precondition: T earlier than lastscan");
             long p = 3 * SBT_1MS;
 
-            Callout c = initMpsafe(sys);
-            sys.resetSbt(c, t, p, CB, new Probe("a"), C_ABSOLUTE);
-            assertEquals(lastscan, c.time(), "c_time == max(T, lastscan)");
-            assertEquals(p, c.precision(), "c_precision == P");
+            assertArmedAt(armedSbt(rig.sys, t, p, C_ABSOLUTE), lastscan, p); // c_time == max(T, lastscan)
         }
     }
 
     @OnEveryClock
     void spec17_absoluteAfterLastscan_timeIsTPrecisionIsPr(Clocks clocks) {
         try (Rig rig = rig(clocks)) {
-            CalloutWheel sys = rig.sys;
-            VirtualClock vt = rig.vt;
-            long t = vt.now() + 50 * SBT_1MS + 7;
+            long t = rig.vt.now() + 50 * SBT_1MS + 7;
             long p = 3 * SBT_1MS;
-            Callout c = initMpsafe(sys);
-            sys.resetSbt(c, t, p, CB, new Probe("a"), C_ABSOLUTE);
-            assertEquals(t, c.time(), "c_time == T");
-            assertEquals(p, c.precision(), "c_precision == P, no relative precision added");
+            assertArmedAt(armedSbt(rig.sys, t, p, C_ABSOLUTE), t, p); // no relative precision added to P
         }
     }
 
     @OnEveryClock
     void spec18_relativeNearSbtMax_saturatesWithoutOverflow(Clocks clocks) {
         try (Rig rig = rig(clocks)) {
-            CalloutWheel sys = rig.sys;
-            Callout c = initMpsafe(sys);
-            sys.resetSbt(c, SBT_MAX - 5, 0, CB, new Probe("a"), 0);
+            Callout c = armedSbt(rig.sys, SBT_MAX - 5, 0, 0);
             assertEquals(SBT_MAX, c.time(), "c_time");
             assertEquals(SBT_MAX, c.time() + c.precision(), "c_time + c_precision");
         }
@@ -414,14 +456,9 @@ final class SpecInitArmStopTest {
     @OnEveryClock
     void spec19_whenThenPrecalc_usesResultVerbatim(Clocks clocks) {
         try (Rig rig = rig(clocks)) {
-            CalloutWheel sys = rig.sys;
-            VirtualClock vt = rig.vt;
-            When w = sys.when(100 * SBT_1MS, SBT_1MS, C_PREL(3));
-            vt.advance(5 * sys.tickSbt() + 17); // time moves between callout_when and the arm
-            Callout c = initMpsafe(sys);
-            sys.resetSbt(c, w.time(), w.precision(), CB, new Probe("a"), C_PRECALC);
-            assertEquals(w.time(), c.time(), "c_time");
-            assertEquals(w.precision(), c.precision(), "c_precision");
+            When w = rig.sys.when(100 * SBT_1MS, SBT_1MS, C_PREL(3));
+            rig.vt.advance(5 * rig.sys.tickSbt() + 17); // time moves between callout_when and the arm
+            assertArmedAt(armedSbt(rig.sys, w.time(), w.precision(), C_PRECALC), w.time(), w.precision());
         }
     }
 
@@ -432,25 +469,28 @@ final class SpecInitArmStopTest {
     @OnEveryClockAndProfile
     void spec20_stopPending_returns1ClearsFlagsAndNeverRuns(Clocks clocks, Profile profile) {
         try (Rig rig = rig(clocks, profile)) {
-            CalloutWheel sys = rig.sys;
-            VirtualClock vt = rig.vt;
-            Callout c = initMpsafe(sys);
             Log log = new Log();
-            sys.reset(c, 10, CB, log.probe("a"));
-            assertEquals(1, sys.stop(c), "callout_stop return");
-            assertFalse(c.pending(), "pending");
-            assertFalse(c.active(), "active");
-            vt.advanceTicks(100);
+            Callout c = armed(rig.sys, 10, log.probe("a"));
+            assertEquals(1, rig.sys.stop(c), "callout_stop return");
+            assertFlags(c, false, false);
+            rig.vt.advanceTicks(100);
             assertEquals(List.of(), log.entries(), "stopped callout ran");
+        }
+    }
+
+    // Case 20's stop of a pending callout, made on another wheel (decision 3).
+    @OnEveryClock
+    void spec20_stopCalloutOfAnotherWheel_throwsIseAndChangesNothing(Clocks clocks) {
+        try (Rig ownerRig = rig(clocks); Rig otherRig = rig(clocks)) {
+            Callout c = armedMpsafe(ownerRig.sys);
+            assertRejected(IllegalStateException.class, ownerRig.sys, c, 1, () -> otherRig.sys.stop(c), "another");
         }
     }
 
     @OnEveryClock
     void spec21_stopNeverArmed_returnsMinus1(Clocks clocks) {
         try (Rig rig = rig(clocks)) {
-            CalloutWheel sys = rig.sys;
-            Callout c = initMpsafe(sys);
-            assertEquals(-1, sys.stop(c));
+            assertEquals(-1, rig.sys.stop(mpsafe(rig.sys)));
         }
     }
 
@@ -458,41 +498,38 @@ final class SpecInitArmStopTest {
     @OnEveryClock
     void spec21_classic_stopNeverArmed_returns0(Clocks clocks) {
         try (Rig rig = rig(clocks, Profile.CLASSIC)) {
-            CalloutWheel sys = rig.sys;
-            Callout c = initMpsafe(sys);
-            assertEquals(0, sys.stop(c));
+            assertEquals(0, rig.sys.stop(mpsafe(rig.sys)));
         }
     }
 
     /** SPEC §4.7 "manual vs. code": MODERN's idle path returns -1 and leaves ACTIVE as the expiry left it. */
+    // Case 21's stop of a callout that is not pending, here one that fired (case 10's state).
     @OnEveryClock
-    void stop_firedWithoutDeactivate_returnsMinus1AndLeavesActive(Clocks clocks) {
+    void spec21_stopFiredWithoutDeactivate_returnsMinus1AndLeavesActive(Clocks clocks) {
         try (Rig rig = rig(clocks)) {
-            CalloutWheel sys = rig.sys;
-            VirtualClock vt = rig.vt;
-            Callout c = initMpsafe(sys);
-            Log log = new Log();
-            sys.reset(c, 1, CB, log.probe("a"));
-            vt.advanceTicks(3);
-            assertEquals(1, log.size(), "precondition: fired");
-            assertEquals(-1, sys.stop(c), "callout_stop return");
+            Callout c = firedOnce(rig, new Log(), 1, 3);
+            assertEquals(-1, rig.sys.stop(c), "callout_stop return");
             assertTrue(c.active(), "active");
         }
     }
 
     /** Decision 1: CLASSIC stop returns 0 for an idle callout and always clears ACTIVE. */
+    // Case 21's stop of a callout that is not pending, here one that fired (case 10's state).
     @OnEveryClock
-    void stop_classic_firedWithoutDeactivate_returns0AndClearsActive(Clocks clocks) {
+    void spec21_classic_stopFiredWithoutDeactivate_returns0AndClearsActive(Clocks clocks) {
         try (Rig rig = rig(clocks, Profile.CLASSIC)) {
-            CalloutWheel sys = rig.sys;
-            VirtualClock vt = rig.vt;
-            Callout c = initMpsafe(sys);
-            Log log = new Log();
-            sys.reset(c, 1, CB, log.probe("a"));
-            vt.advanceTicks(3);
-            assertEquals(1, log.size(), "precondition: fired");
-            assertEquals(0, sys.stop(c), "callout_stop return");
+            Callout c = firedOnce(rig, new Log(), 1, 3);
+            assertEquals(0, rig.sys.stop(c), "callout_stop return");
             assertFalse(c.active(), "active");
+        }
+    }
+
+    // Case 21's stop, of a callout that was never initialised (decision 3).
+    @OnEveryClock
+    void spec21_stopNeverInitialised_throwsIseAndChangesNothing(Clocks clocks) {
+        try (Rig rig = rig(clocks)) {
+            Callout c = new Callout();
+            assertRejected(IllegalStateException.class, rig.sys, c, 0, () -> rig.sys.stop(c), "initiali");
         }
     }
 
@@ -501,21 +538,13 @@ final class SpecInitArmStopTest {
     void spec23_stopWhileMpsafeHandlerRuns_returns0ClearsActiveHandlerCompletes(Clocks clocks, Profile profile)
             throws Exception {
         try (Rig rig = rig(clocks, profile)) {
-            CalloutWheel sys = rig.sys;
-            VirtualClock vt = rig.vt;
-            Callout c = initMpsafe(sys);
-            Gated g = new Gated();
-            sys.reset(c, 1, GATED, g);
-            Bg adv = Bg.start("advance", () -> vt.advanceTicks(3));
-            try {
-                assertTrue(g.gate.awaitEntered(Duration.ofSeconds(WAIT_S)), "handler never entered");
-                assertEquals(0, sys.stop(c), "callout_stop return");
-                assertFalse(c.active(), "active after stop");
-                assertFalse(g.finished.get(), "precondition: handler still held");
-            } finally {
-                g.gate.open();
-            }
-            adv.join();
+            Callout c = mpsafe(rig.sys);
+            Gated g = new Gated(rig.gate);
+            Held held = Held.start(rig, () -> rig.sys.reset(c, 1, GATED, g));
+            assertEquals(0, rig.sys.stop(c), "callout_stop return");
+            assertFalse(c.active(), "active after stop");
+            assertFalse(g.finished.get(), "precondition: handler still held");
+            held.release();
             assertTrue(g.finished.get(), "handler did not complete");
             assertEquals(1, g.runs.get(), "handler runs");
         }
@@ -526,27 +555,13 @@ final class SpecInitArmStopTest {
     void spec25_giantLockwait_stopByNonOwner_returns0AndHandlerStillRuns(Clocks clocks, Profile profile)
             throws Exception {
         try (Rig rig = rig(clocks, profile)) {
-            CalloutWheel sys = rig.sys;
-            VirtualClock vt = rig.vt;
-            Callout c = new Callout();
-            sys.init(c, false);
             Log log = new Log();
-            sys.reset(c, 1, CB, log.probe("a"));
-            CalloutLock giant = sys.giant();
-            AtomicInteger result = new AtomicInteger(Integer.MIN_VALUE);
-            Bg adv;
-            giant.lock();
-            try {
-                adv = Bg.start("advance", () -> vt.advanceTicks(3));
-                rig.obs.awaitLockWait();
-                Bg stopper = Bg.start("stopper", () -> result.set(sys.stop(c)));
-                stopper.join();
-                assertEquals(0, result.get(), "callout_stop by a thread not owning Giant");
+            Callout c = giant(rig.sys);
+            try (LockWait w = giantLockWait(rig, c, log)) {
+                int r = rig.spawn("stopper", () -> rig.sys.stop(c)).get();
+                assertEquals(0, r, "callout_stop by a thread not owning Giant");
                 assertEquals(0, log.size(), "precondition: handler waits for Giant");
-            } finally {
-                giant.unlock();
             }
-            adv.join();
             assertEquals(List.of("cb(a)"), log.entries(), "handler after Giant was released");
         }
     }
@@ -556,27 +571,15 @@ final class SpecInitArmStopTest {
     void spec26_giantLockwait_stopByGiantOwner_returns1AndHandlerNeverRuns(Clocks clocks, Profile profile)
             throws Exception {
         try (Rig rig = rig(clocks, profile)) {
-            CalloutWheel sys = rig.sys;
-            VirtualClock vt = rig.vt;
-            Callout c = new Callout();
-            sys.init(c, false);
             Log log = new Log();
-            sys.reset(c, 1, CB, log.probe("a"));
-            CalloutLock giant = sys.giant();
-            Bg adv;
+            Callout c = giant(rig.sys);
             int r;
-            giant.lock();
-            try {
-                adv = Bg.start("advance", () -> vt.advanceTicks(3));
-                rig.obs.awaitLockWait();
-                r = sys.stop(c);
-            } finally {
-                giant.unlock();
+            try (LockWait w = giantLockWait(rig, c, log)) {
+                r = rig.sys.stop(c);
             }
-            adv.join();
             assertEquals(1, r, "callout_stop by the Giant owner");
             assertEquals(List.of(), log.entries(), "cancelled handler ran");
-            KMutex g = assertInstanceOf(KMutex.class, giant);
+            KMutex g = assertInstanceOf(KMutex.class, rig.sys.giant());
             assertTrue(g.tryLock(), "Giant left held by the dispatcher");
             try {
                 assertFalse(g.recursed(), "Giant left held by this thread");
@@ -586,220 +589,27 @@ final class SpecInitArmStopTest {
         }
     }
 
-    /* ---------------------------------------------------------------------------------------- */
-    /* Misuse (SPEC decision 3): exception type, message names rule or value, nothing changed    */
-
-    @OnEveryClock
-    void reset_nullFunc_throwsIaeAndChangesNothing(Clocks clocks) {
-        try (Rig rig = rig(clocks)) {
-            CalloutWheel sys = rig.sys;
-            Callout c = armedMpsafe(sys);
-            State before = State.of(c);
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> sys.<Probe>reset(c, 20, null, new Probe("b")));
-            assertMessageNames(e, "func");
-            assertUnchanged(sys, before, c, 1);
-        }
-    }
-
-    @OnEveryClock
-    void resetSbt_unknownFlagBits_throwsIaeAndChangesNothing(Clocks clocks) {
-        try (Rig rig = rig(clocks)) {
-            CalloutWheel sys = rig.sys;
-            Callout c = armedMpsafe(sys);
-            State before = State.of(c);
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> sys.resetSbt(c, 10 * SBT_1MS, 0, CB2, new Probe("b"), 0x1000));
-            assertMessageNames(e, "flag", "0x1000");
-            assertUnchanged(sys, before, c, 1);
-        }
-    }
-
-    @OnEveryClock
-    void resetSbt_negativePrecision_throwsIaeAndChangesNothing(Clocks clocks) {
-        try (Rig rig = rig(clocks)) {
-            CalloutWheel sys = rig.sys;
-            Callout c = armedMpsafe(sys);
-            State before = State.of(c);
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> sys.resetSbt(c, 10 * SBT_1MS, -7, CB2, new Probe("b"), 0));
-            assertMessageNames(e, "precision", "-7");
-            assertUnchanged(sys, before, c, 1);
-        }
-    }
-
-    @OnEveryClock
-    void resetOn_cpuOutOfRange_throwsIaeAndChangesNothing(Clocks clocks) {
-        try (Rig rig = rig(clocks)) {
-            CalloutWheel sys = rig.sys;
-            Callout c = armedMpsafe(sys);
-            State before = State.of(c);
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> sys.resetOn(c, 20, CB2, new Probe("b"), 5));
-            assertMessageNames(e, "cpu", "5");
-            assertUnchanged(sys, before, c, 1);
-        }
-    }
-
-    @OnEveryClock
-    void reset_neverInitialised_throwsIseAndChangesNothing(Clocks clocks) {
-        try (Rig rig = rig(clocks)) {
-            CalloutWheel sys = rig.sys;
-            Callout c = new Callout();
-            State before = State.of(c);
-            IllegalStateException e = assertThrows(IllegalStateException.class,
-                    () -> sys.reset(c, 10, CB, new Probe("a")));
-            assertMessageNames(e, "initiali");
-            assertFalse(c.initialized(), "rejected reset initialised the callout");
-            assertUnchanged(sys, before, c, 0);
-        }
-    }
-
-    @OnEveryClock
-    void stop_neverInitialised_throwsIseAndChangesNothing(Clocks clocks) {
-        try (Rig rig = rig(clocks)) {
-            CalloutWheel sys = rig.sys;
-            Callout c = new Callout();
-            State before = State.of(c);
-            IllegalStateException e = assertThrows(IllegalStateException.class, () -> sys.stop(c));
-            assertMessageNames(e, "initiali");
-            assertUnchanged(sys, before, c, 0);
-        }
-    }
-
-    @OnEveryClock
-    void reset_calloutOfAnotherWheel_throwsIseAndChangesNothing(Clocks clocks) {
-        try (Rig ownerRig = rig(clocks); Rig otherRig = rig(clocks)) {
-            CalloutWheel owner = ownerRig.sys;
-            CalloutWheel other = otherRig.sys;
-            Callout c = armedMpsafe(owner);
-            State before = State.of(c);
-            IllegalStateException e = assertThrows(IllegalStateException.class,
-                    () -> other.reset(c, 20, CB2, new Probe("b")));
-            assertMessageNames(e, "another");
-            assertUnchanged(owner, before, c, 1);
-            assertEquals(0, WheelProbe.of(other).pendingCount(0), "callouts pending on the other wheel");
-        }
-    }
-
-    @OnEveryClock
-    void stop_calloutOfAnotherWheel_throwsIseAndChangesNothing(Clocks clocks) {
-        try (Rig ownerRig = rig(clocks); Rig otherRig = rig(clocks)) {
-            CalloutWheel owner = ownerRig.sys;
-            CalloutWheel other = otherRig.sys;
-            Callout c = armedMpsafe(owner);
-            State before = State.of(c);
-            IllegalStateException e = assertThrows(IllegalStateException.class, () -> other.stop(c));
-            assertMessageNames(e, "another");
-            assertUnchanged(owner, before, c, 1);
-        }
-    }
-
-    /** CalloutSystem.init documents IllegalStateException for a callout of another system, pending or not. */
-    @OnEveryClock
-    void init_idleCalloutOfAnotherWheel_throwsIseAndChangesNothing(Clocks clocks) {
-        try (Rig ownerRig = rig(clocks); Rig otherRig = rig(clocks)) {
-            CalloutWheel owner = ownerRig.sys;
-            CalloutWheel other = otherRig.sys;
-            Callout c = new Callout();
-            owner.init(c, false); // Giant of the owner
-            State before = State.of(c);
-            IllegalStateException e = assertThrows(IllegalStateException.class, () -> other.init(c, true));
-            assertMessageNames(e, "another");
-            assertUnchanged(owner, before, c, 0);
-            assertSame(owner.giant(), c.lock(), "c_lock");
-        }
-    }
-
-    @OnEveryClock
-    void initLock_pendingCallout_throwsIseAndChangesNothing(Clocks clocks) {
-        try (Rig rig = rig(clocks)) {
-            CalloutWheel sys = rig.sys;
-            Callout c = armedMpsafe(sys);
-            State before = State.of(c);
-            KMutex m = new KMutex("sc_mtx");
-            IllegalStateException e = assertThrows(IllegalStateException.class, () -> sys.initLock(c, m, 0));
-            assertMessageNames(e, "pending");
-            assertUnchanged(sys, before, c, 1);
-        }
-    }
-
-    @OnEveryClock
-    void schedule_neverArmed_throwsIseAndChangesNothing(Clocks clocks) {
-        try (Rig rig = rig(clocks)) {
-            CalloutWheel sys = rig.sys;
-            Callout c = initMpsafe(sys);
-            State before = State.of(c);
-            IllegalStateException e = assertThrows(IllegalStateException.class, () -> sys.schedule(c, 5));
-            assertMessageNames(e, "schedule");
-            assertUnchanged(sys, before, c, 0);
-        }
-    }
-
     /** Also SPEC §11 case 29's territory; here as a decision-3 misuse check. */
     @OnEveryClock
-    void stop_lockNotHeld_throwsIseNamingLockAndChangesNothing(Clocks clocks) {
+    void spec29_stopLockNotHeld_throwsIseNamingLockAndChangesNothing(Clocks clocks) throws Exception {
         try (Rig rig = rig(clocks)) {
-            CalloutWheel sys = rig.sys;
-            VirtualClock vt = rig.vt;
             KMutex m = new KMutex("sc_mtx");
-            Callout c = new Callout();
-            sys.initLock(c, m, 0);
+            Callout c = locked(rig.sys, m, 0);
             Log log = new Log();
-            m.lock();
-            try {
-                sys.reset(c, 10, CB, log.probe("a"));
-            } finally {
-                m.unlock();
-            }
-            State before = State.of(c);
-            IllegalStateException e = assertThrows(IllegalStateException.class, () -> sys.stop(c));
-            assertMessageNames(e, "sc_mtx");
-            assertUnchanged(sys, before, c, 1);
-            vt.advanceTicks(50);
+            holding(m, () -> rig.sys.reset(c, 10, CB, log.probe("a")));
+            assertRejected(IllegalStateException.class, rig.sys, c, 1, () -> rig.sys.stop(c), "sc_mtx");
+            rig.vt.advanceTicks(50);
             assertEquals(List.of("cb(a)"), log.entries(), "the callout still runs");
         }
     }
 
-    /** Both profiles reject it: MODERN allows only a spin mutex, CLASSIC no lock at all. */
-    @OnEveryClockAndProfile
-    void resetSbt_directExecWithSleepMutex_throwsIaeAndChangesNothing(Clocks clocks, Profile profile) {
-        try (Rig rig = rig(clocks, profile)) {
-            CalloutWheel sys = rig.sys;
-            KMutex m = new KMutex("sc_mtx");
-            Callout c = new Callout();
-            sys.initLock(c, m, 0);
-            m.lock();
-            try {
-                sys.reset(c, 10, CB, new Probe("a"));
-                State before = State.of(c);
-                IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                        () -> sys.resetSbt(c, 10 * SBT_1MS, 0, CB2, new Probe("b"), C_DIRECT_EXEC));
-                assertMessageNames(e, "C_DIRECT_EXEC", "sc_mtx");
-                assertUnchanged(sys, before, c, 1);
-                assertEquals(0, c.iflags() & CALLOUT_DIRECT, "CALLOUT_DIRECT set by a rejected arm");
-            } finally {
-                m.unlock();
-            }
-        }
-    }
-
-    /** The boundary of the rule above: MODERN lets a spin-mutex callout run directly (SPEC §4.4 step 3). */
+    // Case 51's reset_on to a CPU out of range, on a one-CPU wheel (decision 3's message and no change).
     @OnEveryClock
-    void resetSbt_directExecWithSpinMutex_acceptedByModern(Clocks clocks) {
+    void spec51_resetOnCpuOutOfRange_throwsIaeAndChangesNothing(Clocks clocks) {
         try (Rig rig = rig(clocks)) {
-            CalloutWheel sys = rig.sys;
-            KMutex spin = new KMutex("sc_spin", KMutex.MTX_SPIN);
-            Callout c = new Callout();
-            sys.initLock(c, spin, 0);
-            spin.lock();
-            try {
-                assertEquals(0, sys.resetSbt(c, 10 * SBT_1MS, 0, CB, new Probe("a"), C_DIRECT_EXEC));
-            } finally {
-                spin.unlock();
-            }
-            assertTrue(c.pending(), "pending");
-            assertEquals(CALLOUT_DIRECT, c.iflags() & CALLOUT_DIRECT, "CALLOUT_DIRECT");
+            Callout c = armedMpsafe(rig.sys);
+            assertRejected(IllegalArgumentException.class, rig.sys, c, 1,
+                    () -> rig.sys.resetOn(c, 20, CB2, new Probe("b"), 5), "cpu", "5");
         }
     }
 
@@ -823,18 +633,75 @@ final class SpecInitArmStopTest {
         return rig;
     }
 
-    private static Callout initMpsafe(CalloutWheel sys) {
-        Callout c = new Callout();
-        sys.init(c, true);
+    /** {@return a new MP-safe callout armed with {@code callout_reset(c, ticks, CB, p)}} */
+    private static Callout armed(CalloutWheel sys, int ticks, Probe p) {
+        Callout c = mpsafe(sys);
+        sys.reset(c, ticks, CB, p);
         return c;
     }
 
     /** An MP-safe callout armed for 10 ticks with {@link #CB}. */
     private static Callout armedMpsafe(CalloutWheel sys) {
-        Callout c = initMpsafe(sys);
-        sys.reset(c, 10, CB, new Probe("a"));
+        Callout c = armed(sys, 10, new Probe("a"));
         assertTrue(c.pending(), "precondition: pending");
         return c;
+    }
+
+    /** {@return a new MP-safe callout armed with {@code callout_reset_sbt(c, sbt, pr, CB, a, flags)}} */
+    private static Callout armedSbt(CalloutWheel sys, long sbt, long pr, int flags) {
+        Callout c = mpsafe(sys);
+        sys.resetSbt(c, sbt, pr, CB, new Probe("a"), flags);
+        return c;
+    }
+
+    /**
+     * A new MP-safe callout armed for {@code ticks} with {@code CB} and a probe "a" of {@code log},
+     * after {@code advanceTicks} ticks in which it fired once: the state of SPEC §11 case 10.
+     */
+    private static Callout firedOnce(Rig rig, Log log, int ticks, int advanceTicks) {
+        Callout c = armed(rig.sys, ticks, log.probe("a"));
+        rig.vt.advanceTicks(advanceTicks);
+        assertEquals(1, log.size(), "precondition: fired once");
+        return c;
+    }
+
+    /** Case 2's set-up: {@code callout_init(c, 0)} armed for one tick with {@link #GIANT_CHECK}, which has run. */
+    private static GiantProbe runGiantHandler(Rig rig) {
+        Callout c = giant(rig.sys);
+        GiantProbe p = new GiantProbe(rig.sys.giant());
+        rig.sys.reset(c, 1, GIANT_CHECK, p);
+        rig.vt.advanceTicks(3); // the handler runs on this thread
+        return p;
+    }
+
+    /** LOCKWAIT on Giant: the test thread holds Giant, {@code c} (a Giant callout) armed with {@code CB(a)} expired. */
+    private static LockWait giantLockWait(Rig rig, Callout c, Log log) throws Exception {
+        return LockWait.enter(rig, c, rig.sys.giant(), () -> rig.sys.reset(c, 1, CB, log.probe("a")));
+    }
+
+    /** Asserts {@code callout_pending(c)} and {@code callout_active(c)}. */
+    private static void assertFlags(Callout c, boolean pending, boolean active) {
+        assertEquals(pending, c.pending(), "pending");
+        assertEquals(active, c.active(), "active");
+    }
+
+    /** Asserts {@code c_time} and {@code c_precision}. */
+    private static void assertArmedAt(Callout c, long time, long precision) {
+        assertEquals(time, c.time(), "c_time");
+        assertEquals(precision, c.precision(), "c_precision");
+    }
+
+    /**
+     * SPEC decision 3: asserts that {@code call} throws {@code type} with a message naming each of
+     * {@code needles} (ignoring case), and that it changed nothing: {@code c} looks as before the
+     * call and CPU 0 of {@code sys} still has {@code pendingOnCpu0} callouts pending.
+     */
+    private static <X extends Throwable> void assertRejected(Class<X> type, CalloutWheel sys, Callout c,
+                                                            int pendingOnCpu0, Executable call, String... needles) {
+        State before = State.of(c);
+        X e = assertThrows(type, call);
+        assertMessageNames(e, needles);
+        assertUnchanged(sys, before, c, pendingOnCpu0);
     }
 
     private static void assertMessageNames(Throwable e, String... needles) {
@@ -916,51 +783,18 @@ final class SpecInitArmStopTest {
 
     /** Argument of {@link #GATED}: the handler counts itself, waits at the gate, then marks completion. */
     private static final class Gated {
-        final HandlerGate gate = new HandlerGate();
+        final HandlerGate gate;
         final AtomicInteger runs = new AtomicInteger();
         final AtomicBoolean finished = new AtomicBoolean();
+
+        Gated(HandlerGate gate) {
+            this.gate = gate;
+        }
 
         void run() {
             runs.incrementAndGet();
             gate.enter();
             finished.set(true);
-        }
-    }
-
-    @FunctionalInterface
-    private interface Body {
-        void run() throws Exception;
-    }
-
-    /** A daemon helper thread whose failure is re-thrown by {@link #join()} on the test thread. */
-    private static final class Bg {
-        private final Thread thread;
-        private final AtomicReference<Throwable> failure = new AtomicReference<>();
-
-        private Bg(String name, Body body) {
-            this.thread = new Thread(() -> {
-                try {
-                    body.run();
-                } catch (Throwable t) {
-                    failure.set(t);
-                }
-            }, name);
-            thread.setDaemon(true);
-        }
-
-        static Bg start(String name, Body body) {
-            Bg bg = new Bg(name, body);
-            bg.thread.start();
-            return bg;
-        }
-
-        void join() throws InterruptedException {
-            thread.join(SECONDS.toMillis(WAIT_S)); // safety net only
-            assertFalse(thread.isAlive(), () -> thread.getName() + " did not finish");
-            Throwable t = failure.get();
-            if (t != null) {
-                fail(thread.getName() + " threw", t);
-            }
         }
     }
 }
