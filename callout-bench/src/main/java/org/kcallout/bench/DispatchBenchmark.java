@@ -8,7 +8,7 @@ import org.kcallout.CalloutFunc;
 import org.kcallout.KMutex;
 import org.kcallout.Sbt;
 import org.kcallout.wheel.CalloutWheel;
-import org.kcallout.wheel.clock.VirtualEventTimer;
+import org.kcallout.wheel.clock.VirtualTicklessClock;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -56,7 +56,7 @@ public class DispatchBenchmark {
     @Param({"10000", "100000"})
     public int callouts;
 
-    private VirtualEventTimer vt;
+    private VirtualTicklessClock vt;
     private CalloutWheel sys;
     private Callout[] timers;
     private long[] delays;
@@ -64,7 +64,7 @@ public class DispatchBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
-        vt = new VirtualEventTimer();
+        vt = new VirtualTicklessClock();
         sys = CalloutWheel.builder().ncpus(1).clock(vt).build();
         timers = new Callout[callouts];
         delays = new long[callouts];

@@ -14,7 +14,7 @@ import org.kcallout.et.EventTimers;
 import org.kcallout.wheel.CalloutWheel;
 import org.kcallout.wheel.clock.ClockSource;
 import org.kcallout.wheel.clock.EventTimerClock;
-import org.kcallout.wheel.clock.RealTimeEventTimer;
+import org.kcallout.wheel.clock.RealTimeTicklessClock;
 import org.kcallout.wheel.driver.RealTimeTimerDriver;
 
 /**
@@ -38,7 +38,7 @@ import org.kcallout.wheel.driver.RealTimeTimerDriver;
  *
  * where {@code interrupts} counts the event-timer interrupts taken from the start of the system to
  * its close: {@link EventTimerClock#interrupts()} for {@code --driver realtime},
- * {@link RealTimeEventTimer#interrupts()} (deadline wake-ups of its thread) for
+ * {@link RealTimeTicklessClock#interrupts()} (deadline wake-ups of its thread) for
  * {@code --driver tickless}. In periodic mode the timer interrupts at its period whatever is
  * pending; in one-shot mode only when a callout window closes or a hardclock tick is due, and an
  * idle CPU skips ticks, so an idle wheel takes far fewer interrupts.
@@ -120,7 +120,7 @@ public final class Demo {
     static Clock clockFor(Options opt) {
         switch (opt.driver()) {
             case TICKLESS: {
-                RealTimeEventTimer t = new RealTimeEventTimer(); // the library's default clock
+                RealTimeTicklessClock t = new RealTimeTicklessClock(); // the library's default clock
                 return new Clock(t, t::interrupts);
             }
             case REALTIME: {

@@ -47,7 +47,7 @@ record Options(int connections, int seconds, int threads, int rate, long seed, b
          * chosen mode.
          */
         REALTIME,
-        /** The simple tickless clock ({@code RealTimeEventTimer}), one-shot only: the library's default. */
+        /** The simple tickless clock ({@code RealTimeTicklessClock}), one-shot only: the library's default. */
         TICKLESS;
 
         /** {@return the option's spelling} */

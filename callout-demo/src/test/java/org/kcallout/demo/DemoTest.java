@@ -23,8 +23,8 @@ import org.kcallout.Sbt;
 import org.kcallout.et.EventTimers;
 import org.kcallout.wheel.CalloutWheel;
 import org.kcallout.wheel.clock.EventTimerClock;
-import org.kcallout.wheel.clock.RealTimeEventTimer;
-import org.kcallout.wheel.clock.VirtualEventTimer;
+import org.kcallout.wheel.clock.RealTimeTicklessClock;
+import org.kcallout.wheel.clock.VirtualTicklessClock;
 import org.kcallout.wheel.clock.VirtualTimebase;
 import org.kcallout.wheel.driver.VirtualTimerDriver;
 
@@ -54,7 +54,7 @@ final class DemoTest {
     }
 
     private static Result runVirtual(long seed, int ncpus) {
-        VirtualEventTimer vt = new VirtualEventTimer();
+        VirtualTicklessClock vt = new VirtualTicklessClock();
         try (CalloutWheel sys = CalloutWheel.builder().clock(vt).ncpus(ncpus)
                 .ncallout(16 + Conn.TT_N * CONNECTIONS).build()) {
             KernTimeout.setSystem(sys);
@@ -193,7 +193,7 @@ final class DemoTest {
     @SuppressWarnings("try") // the system is opened only for what it makes its clock do
     void clockFor_eachDriverAndMode_buildsTheRightClock() throws Exception {
         Demo.Clock tickless = Demo.clockFor(Options.parse(new String[0], 7));
-        assertInstanceOf(RealTimeEventTimer.class, tickless.source());
+        assertInstanceOf(RealTimeTicklessClock.class, tickless.source());
         for (String mode : new String[] {"periodic", "oneshot"}) {
             Demo.Clock c = Demo.clockFor(Options.parse(new String[] {"--driver", "realtime", "--mode", mode}, 7));
             EventTimerClock etc = assertInstanceOf(EventTimerClock.class, c.source());

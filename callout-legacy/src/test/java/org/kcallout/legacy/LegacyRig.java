@@ -14,7 +14,7 @@ import org.kcallout.Profile;
 import org.kcallout.Sbt;
 import org.kcallout.wheel.testing.CalloutObserver;
 import org.kcallout.wheel.CalloutWheel;
-import org.kcallout.wheel.clock.VirtualEventTimer;
+import org.kcallout.wheel.clock.VirtualTicklessClock;
 
 /**
  * Test fixture: a virtual clock, a callout system on it, a timeout pool, a recording handler, and a
@@ -30,7 +30,7 @@ final class LegacyRig implements AutoCloseable {
     /** Start of virtual time: not on a tick boundary, so that "now" and "last hardclock" differ. */
     static final long START = Sbt.SBT_1S + 1234;
 
-    final VirtualEventTimer vt;
+    final VirtualTicklessClock vt;
     final CalloutWheel sys;
     final TimeoutPool pool;
     /** Counts down each time the dispatcher is about to wait for a callout's lock (Giant here). */
@@ -47,7 +47,7 @@ final class LegacyRig implements AutoCloseable {
     }
 
     LegacyRig(Profile profile, int ncallout, boolean generationChecked, long start, int ticksAtStart) {
-        this.vt = new VirtualEventTimer(start, ticksAtStart);
+        this.vt = new VirtualTicklessClock(start, ticksAtStart);
         this.sys = CalloutWheel.builder()
                 .profile(profile)
                 .clock(vt)

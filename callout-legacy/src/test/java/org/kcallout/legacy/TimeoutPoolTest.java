@@ -28,7 +28,7 @@ import org.kcallout.Profile;
 import org.kcallout.legacy.LegacyRig.Helper;
 import org.kcallout.legacy.LegacyRig.Recorder;
 import org.kcallout.wheel.CalloutWheel;
-import org.kcallout.wheel.clock.VirtualEventTimer;
+import org.kcallout.wheel.clock.VirtualTicklessClock;
 
 /**
  * {@link TimeoutPool} beyond the SPEC cases: exhaustion, the free list, the recycling caveat both
@@ -336,7 +336,7 @@ final class TimeoutPoolTest {
 
     @Test
     void entries_liveOnTheDefaultCpuAndNeverMigrate() {
-        VirtualEventTimer vt = new VirtualEventTimer();
+        VirtualTicklessClock vt = new VirtualTicklessClock();
         try (CalloutWheel sys = CalloutWheel.builder().ncpus(2).defaultCpu(1).clock(vt).build()) {
             TimeoutPool pool = TimeoutPool.create(sys, 2);
             Recorder a = new Recorder(sys);

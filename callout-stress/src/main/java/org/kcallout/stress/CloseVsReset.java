@@ -8,7 +8,7 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 import org.kcallout.Callout;
 import org.kcallout.CalloutFunc;
 import org.kcallout.wheel.CalloutWheel;
-import org.kcallout.wheel.clock.VirtualEventTimer;
+import org.kcallout.wheel.clock.VirtualTicklessClock;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
 import org.openjdk.jcstress.annotations.Description;
@@ -54,7 +54,7 @@ public final class CloseVsReset {
             desc = "a callout is left pending or active on a closed system, or on its wheel: it would never run nor be reported")
     @State
     public static class SameCpu {
-        final CalloutWheel sys = Rigs.system(new VirtualEventTimer(), 2);
+        final CalloutWheel sys = Rigs.system(new VirtualTicklessClock(), 2);
         final Callout c = new Callout();
 
         public SameCpu() {
@@ -93,7 +93,7 @@ public final class CloseVsReset {
             desc = "a callout is left pending or active on a closed system: the arm reached CPU 0 after close had passed it")
     @State
     public static class OtherCpu {
-        final CalloutWheel sys = Rigs.system(new VirtualEventTimer(), 2);
+        final CalloutWheel sys = Rigs.system(new VirtualTicklessClock(), 2);
         final Callout c = new Callout();
 
         public OtherCpu() {

@@ -12,7 +12,7 @@ import org.kcallout.Callout;
 import org.kcallout.CalloutFunc;
 import org.kcallout.wheel.testing.CalloutObserver;
 import org.kcallout.wheel.CalloutWheel;
-import org.kcallout.wheel.clock.VirtualEventTimer;
+import org.kcallout.wheel.clock.VirtualTicklessClock;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
 import org.openjdk.jcstress.annotations.Description;
@@ -68,7 +68,7 @@ public final class DrainVsRearm {
             s.inHandler = false;
         };
 
-        final VirtualEventTimer vt = new VirtualEventTimer();
+        final VirtualTicklessClock vt = new VirtualTicklessClock();
         final CalloutWheel sys = Rigs.system(vt, 1, this);
         final Callout c = new Callout();
         /** Handler runs; written by the handler (actor 1, then the arbiter). */
@@ -143,7 +143,7 @@ public final class DrainVsRearm {
         };
         static final CalloutFunc<AsyncDrain> DRAINED = s -> s.drained += s.inHandler ? 11 : 1;
 
-        final VirtualEventTimer vt = new VirtualEventTimer();
+        final VirtualTicklessClock vt = new VirtualTicklessClock();
         final CalloutWheel sys = Rigs.system(vt, 1);
         final Callout c = new Callout();
         int ran;
@@ -211,7 +211,7 @@ public final class DrainVsRearm {
             s.inHandler = false;
         };
 
-        final VirtualEventTimer vt = new VirtualEventTimer();
+        final VirtualTicklessClock vt = new VirtualTicklessClock();
         final CalloutWheel sys = Rigs.system(vt, 1);
         final Callout c = new Callout();
         int ran;

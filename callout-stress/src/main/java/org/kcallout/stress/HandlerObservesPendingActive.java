@@ -12,7 +12,7 @@ import org.kcallout.Callout;
 import org.kcallout.CalloutFunc;
 import org.kcallout.KMutex;
 import org.kcallout.wheel.CalloutWheel;
-import org.kcallout.wheel.clock.VirtualEventTimer;
+import org.kcallout.wheel.clock.VirtualTicklessClock;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
 import org.openjdk.jcstress.annotations.Description;
@@ -60,7 +60,7 @@ public final class HandlerObservesPendingActive {
             }
         };
 
-        final VirtualEventTimer vt = new VirtualEventTimer();
+        final VirtualTicklessClock vt = new VirtualTicklessClock();
         final CalloutWheel sys = Rigs.system(vt, 1);
         final Callout c = new Callout();
         int ran;
@@ -111,7 +111,7 @@ public final class HandlerObservesPendingActive {
             }
         };
 
-        final VirtualEventTimer vt = new VirtualEventTimer();
+        final VirtualTicklessClock vt = new VirtualTicklessClock();
         final CalloutWheel sys = Rigs.system(vt, 1);
         final Callout c = new Callout();
         int ran;
@@ -162,7 +162,7 @@ public final class HandlerObservesPendingActive {
             }
         };
 
-        final VirtualEventTimer vt = new VirtualEventTimer();
+        final VirtualTicklessClock vt = new VirtualTicklessClock();
         final CalloutWheel sys = Rigs.system(vt, 1);
         final KMutex m = new KMutex("stress");
         final Callout c = new Callout();

@@ -13,7 +13,7 @@ import org.kcallout.CalloutFunc;
 import org.kcallout.CalloutLock;
 import org.kcallout.KMutex;
 import org.kcallout.wheel.CalloutWheel;
-import org.kcallout.wheel.clock.VirtualEventTimer;
+import org.kcallout.wheel.clock.VirtualTicklessClock;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
 import org.openjdk.jcstress.annotations.Description;
@@ -68,7 +68,7 @@ public final class LockWaitCancelVsDispatch {
             s.ran++;
         };
 
-        final VirtualEventTimer vt = new VirtualEventTimer();
+        final VirtualTicklessClock vt = new VirtualTicklessClock();
         final CalloutWheel sys = Rigs.system(vt, 1);
         final KMutex m = new KMutex("stress");
         final Callout c = new Callout();
@@ -136,7 +136,7 @@ public final class LockWaitCancelVsDispatch {
             s.newRan++;
         };
 
-        final VirtualEventTimer vt = new VirtualEventTimer();
+        final VirtualTicklessClock vt = new VirtualTicklessClock();
         final CalloutWheel sys = Rigs.system(vt, 1);
         final KMutex m = new KMutex("stress");
         final Callout c = new Callout();
@@ -201,7 +201,7 @@ public final class LockWaitCancelVsDispatch {
             s.ran++;
         };
 
-        final VirtualEventTimer vt = new VirtualEventTimer();
+        final VirtualTicklessClock vt = new VirtualTicklessClock();
         final CalloutWheel sys = Rigs.system(vt, 1);
         final CalloutLock giant = sys.giant();
         final Callout c = new Callout();
@@ -256,7 +256,7 @@ public final class LockWaitCancelVsDispatch {
     public static class GiantNotOwned {
         static final CalloutFunc<GiantNotOwned> FIRE = s -> s.ran++;
 
-        final VirtualEventTimer vt = new VirtualEventTimer();
+        final VirtualTicklessClock vt = new VirtualTicklessClock();
         final CalloutWheel sys = Rigs.system(vt, 1);
         final Callout c = new Callout();
         int ran;

@@ -11,7 +11,7 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 import org.kcallout.Callout;
 import org.kcallout.CalloutFunc;
 import org.kcallout.wheel.CalloutWheel;
-import org.kcallout.wheel.clock.VirtualEventTimer;
+import org.kcallout.wheel.clock.VirtualTicklessClock;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
 import org.openjdk.jcstress.annotations.Description;
@@ -52,7 +52,7 @@ public final class MigrationVsStop {
     public static class Stop {
         static final CalloutFunc<Stop> FIRE = s -> s.ran++;
 
-        final VirtualEventTimer vt = new VirtualEventTimer();
+        final VirtualTicklessClock vt = new VirtualTicklessClock();
         final CalloutWheel sys = Rigs.system(vt, 2);
         final Callout c = new Callout();
         int ran;
@@ -97,7 +97,7 @@ public final class MigrationVsStop {
     public static class Drain {
         static final CalloutFunc<Drain> FIRE = s -> s.ran++;
 
-        final VirtualEventTimer vt = new VirtualEventTimer();
+        final VirtualTicklessClock vt = new VirtualTicklessClock();
         final CalloutWheel sys = Rigs.system(vt, 2);
         final Callout c = new Callout();
         int ran;

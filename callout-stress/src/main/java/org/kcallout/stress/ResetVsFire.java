@@ -10,7 +10,7 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 import org.kcallout.Callout;
 import org.kcallout.CalloutFunc;
 import org.kcallout.wheel.CalloutWheel;
-import org.kcallout.wheel.clock.VirtualEventTimer;
+import org.kcallout.wheel.clock.VirtualTicklessClock;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
 import org.openjdk.jcstress.annotations.Description;
@@ -48,7 +48,7 @@ public final class ResetVsFire {
         static final CalloutFunc<Mpsafe> OLD = s -> s.oldRan++;
         static final CalloutFunc<Mpsafe> NEW = s -> s.newRan++;
 
-        final VirtualEventTimer vt = new VirtualEventTimer();
+        final VirtualTicklessClock vt = new VirtualTicklessClock();
         final CalloutWheel sys = Rigs.system(vt, 1);
         final Callout c = new Callout();
         int oldRan;

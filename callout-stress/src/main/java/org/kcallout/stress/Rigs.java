@@ -9,7 +9,7 @@ import org.kcallout.CalloutSystem;
 import org.kcallout.Sbt;
 import org.kcallout.wheel.testing.CalloutObserver;
 import org.kcallout.wheel.CalloutWheel;
-import org.kcallout.wheel.clock.VirtualEventTimer;
+import org.kcallout.wheel.clock.VirtualTicklessClock;
 
 /** Set-up shared by the scenarios: a small virtual-time system per test instance, and arming helpers. */
 final class Rigs {
@@ -29,12 +29,12 @@ final class Rigs {
     }
 
     /** A MODERN system of {@code ncpus} CPUs with 16 buckets each, driven by {@code vt}. */
-    static CalloutWheel system(VirtualEventTimer vt, int ncpus) {
+    static CalloutWheel system(VirtualTicklessClock vt, int ncpus) {
         return CalloutWheel.builder().ncpus(ncpus).callwheelSize(16).clock(vt).build();
     }
 
-    /** As {@link #system(VirtualEventTimer, int)}, with an observer of dispatcher and drainer waits. */
-    static CalloutWheel system(VirtualEventTimer vt, int ncpus, CalloutObserver observer) {
+    /** As {@link #system(VirtualTicklessClock, int)}, with an observer of dispatcher and drainer waits. */
+    static CalloutWheel system(VirtualTicklessClock vt, int ncpus, CalloutObserver observer) {
         return CalloutWheel.builder().ncpus(ncpus).callwheelSize(16).clock(vt).observer(observer).build();
     }
 

@@ -11,7 +11,7 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 import org.kcallout.Callout;
 import org.kcallout.CalloutFunc;
 import org.kcallout.wheel.CalloutWheel;
-import org.kcallout.wheel.clock.VirtualEventTimer;
+import org.kcallout.wheel.clock.VirtualTicklessClock;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
 import org.openjdk.jcstress.annotations.Description;
@@ -52,7 +52,7 @@ public final class StopVsFire {
     public static class Softclock {
         static final CalloutFunc<Softclock> FIRE = s -> s.ran++;
 
-        final VirtualEventTimer vt = new VirtualEventTimer();
+        final VirtualTicklessClock vt = new VirtualTicklessClock();
         final CalloutWheel sys = Rigs.system(vt, 1);
         final Callout c = new Callout();
         /** Invocations; written by the handler (actor 1, then the arbiter). */
@@ -97,7 +97,7 @@ public final class StopVsFire {
     public static class Direct {
         static final CalloutFunc<Direct> FIRE = s -> s.ran++;
 
-        final VirtualEventTimer vt = new VirtualEventTimer();
+        final VirtualTicklessClock vt = new VirtualTicklessClock();
         final CalloutWheel sys = Rigs.system(vt, 1);
         final Callout c = new Callout();
         int ran;
@@ -150,7 +150,7 @@ public final class StopVsFire {
             }
         };
 
-        final VirtualEventTimer vt = new VirtualEventTimer();
+        final VirtualTicklessClock vt = new VirtualTicklessClock();
         final CalloutWheel sys = Rigs.system(vt, 1);
         final Callout c = new Callout();
         int ran;

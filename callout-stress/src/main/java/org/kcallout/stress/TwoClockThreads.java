@@ -9,7 +9,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.kcallout.Callout;
 import org.kcallout.CalloutFunc;
 import org.kcallout.wheel.CalloutWheel;
-import org.kcallout.wheel.clock.VirtualEventTimer;
+import org.kcallout.wheel.clock.VirtualTicklessClock;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
 import org.openjdk.jcstress.annotations.Description;
@@ -44,7 +44,7 @@ public final class TwoClockThreads {
     abstract static class Base {
         static final CalloutFunc<AtomicInteger> COUNT = AtomicInteger::incrementAndGet;
 
-        final VirtualEventTimer vt = new VirtualEventTimer();
+        final VirtualTicklessClock vt = new VirtualTicklessClock();
         final CalloutWheel sys;
         final Callout n1 = new Callout();
         final Callout d = new Callout();

@@ -23,7 +23,7 @@
  * </table>
  *
  * <p><b>How the scenarios drive the engine.</b> Each test instance builds its own
- * {@link org.kcallout.wheel.CalloutWheel} on a {@link org.kcallout.wheel.VirtualEventTimer}
+ * {@link org.kcallout.wheel.CalloutWheel} on a {@link org.kcallout.wheel.VirtualTicklessClock}
  * ({@code callwheelSize(16)}, one or two CPUs): such a system has no thread of its own, so
  * {@code vt.advance(0)} called by an actor runs {@code callout_process} and softclock, and so the
  * handler, <em>on that actor's thread</em>; the other actor stops, resets or drains from its own

@@ -12,8 +12,8 @@ import org.kcallout.CalloutSystem;
 import org.kcallout.Profile;
 import org.kcallout.When;
 import org.kcallout.wheel.clock.ClockSource;
-import org.kcallout.wheel.clock.RealTimeEventTimer;
-import org.kcallout.wheel.clock.VirtualEventTimer;
+import org.kcallout.wheel.clock.RealTimeTicklessClock;
+import org.kcallout.wheel.clock.VirtualTicklessClock;
 import org.kcallout.wheel.kern.CalloutEngine;
 import org.kcallout.wheel.kern.CalloutReset;
 import org.kcallout.wheel.kern.CalloutStop;
@@ -22,11 +22,11 @@ import org.kcallout.wheel.seam.ClockPorts;
 
 /**
  * A callout system: FreeBSD's {@code kern_timeout.c} on per-CPU hashed timing wheels, driven by a
- * {@link ClockSource} (the {@link RealTimeEventTimer} by default, or a {@link VirtualEventTimer} for
+ * {@link ClockSource} (the {@link RealTimeTicklessClock} by default, or a {@link VirtualTicklessClock} for
  * deterministic tests).
  *
  * <pre>{@code
- * VirtualEventTimer vt = new VirtualEventTimer();
+ * VirtualTicklessClock vt = new VirtualTicklessClock();
  * try (CalloutWheel sys = CalloutWheel.builder().clock(vt).build()) {
  *     Callout c = new Callout();
  *     sys.init(c, true);                                  // callout_init(&c, 1)
@@ -55,7 +55,7 @@ public final class CalloutWheel implements CalloutSystem {
     private final ClockSource clock;
 
     CalloutWheel(CalloutWheelBuilder b) {
-        this.clock = b.clock != null ? b.clock : new RealTimeEventTimer();
+        this.clock = b.clock != null ? b.clock : new RealTimeTicklessClock();
         this.engine = new CalloutEngine(new EngineConfig(b.profile, b.ncpus, b.defaultCpu, b.hz, b.callwheelSize,
                 b.scanBatch, b.allowedDeviationPercent, b.failureHook, b.observer), ClockPorts.of(clock));
         this.resetter = new CalloutReset(engine);

@@ -4,7 +4,7 @@ import org.kcallout.HandlerFailureHook;
 import org.kcallout.Profile;
 import org.kcallout.internal.CpuRef;
 import org.kcallout.wheel.clock.ClockSource;
-import org.kcallout.wheel.clock.RealTimeEventTimer;
+import org.kcallout.wheel.clock.RealTimeTicklessClock;
 import org.kcallout.wheel.testing.CalloutObserver;
 
 /** Configures and builds a {@link CalloutWheel}. */
@@ -129,7 +129,7 @@ public final class CalloutWheelBuilder {
         return this;
     }
 
-    /** @param clock the clock source (default: a new {@link RealTimeEventTimer}) @return this */
+    /** @param clock the clock source (default: a new {@link RealTimeTicklessClock}) @return this */
     public CalloutWheelBuilder clock(ClockSource clock) {
         this.clock = clock;
         return this;

@@ -1,7 +1,7 @@
 package org.kcallout.wheel;
 
 import org.kcallout.Callout;
-import org.kcallout.wheel.clock.RealTimeEventTimer;
+import org.kcallout.wheel.clock.RealTimeTicklessClock;
 import org.kcallout.wheel.kern.CalloutEngine;
 import org.kcallout.wheel.seam.ClockPorts;
 import org.kcallout.wheel.seam.CpuThread;
@@ -69,7 +69,7 @@ public final class WheelProbe {
      * @throws IllegalStateException    if the CPU has a softclock thread
      */
     public int softclock(int cpu) {
-        if (sys.clock() instanceof RealTimeEventTimer) {
+        if (sys.clock() instanceof RealTimeTicklessClock) {
             engine.checkCpu("softclock", cpu);
             throw new IllegalStateException("softclock: CPU " + cpu + " has its own softclock thread");
         }

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.kcallout.Callout;
 import org.kcallout.CalloutFunc;
-import org.kcallout.wheel.clock.VirtualEventTimer;
+import org.kcallout.wheel.clock.VirtualTicklessClock;
 
 /**
  * Reset, stop and the wheel scan allocate nothing (STYLE habit 6), measured with the calling
@@ -34,7 +34,7 @@ final class AllocationTest {
      * Observed on JDK 17 (2 cores): reset+stop and reset measure 0 bytes; the scan test sometimes
      * measures one-off 496 bytes in the first round after warm-up: six String + byte[] pairs that JFR
      * (-XX:-UseTLAB, jdk.ObjectAllocationOutsideTLAB) attributes to the entry of
-     * VirtualEventTimer.advanceTo while C2 replaces the C1 code of the scan path. They vanish with
+     * VirtualTicklessClock.advanceTo while C2 replaces the C1 code of the scan path. They vanish with
      * -Xint, with C1 only, or with advanceTo not inlined, and every later round of 100 000 or
      * 300 000 iterations measures exactly 0 bytes: a JIT transition, not an allocation per operation.
      *
@@ -102,7 +102,7 @@ final class AllocationTest {
         }
     }
 
-    private VirtualEventTimer vt;
+    private VirtualTicklessClock vt;
     private CalloutWheel sys;
     private Callout[] others;
 
@@ -110,7 +110,7 @@ final class AllocationTest {
     void setUp() {
         assumeTrue(ALLOCATED_BYTES != null, "this JVM cannot measure per-thread allocation"
                 + " (com.sun.management.ThreadMXBean.getCurrentThreadAllocatedBytes)");
-        vt = new VirtualEventTimer();
+        vt = new VirtualTicklessClock();
         sys = CalloutWheel.builder().clock(vt).build();
         // Far enough (1000 s and on) that none runs during a test, spread over every bucket so
         // that each scan walks past some of them.

@@ -41,12 +41,12 @@ import org.kcallout.KernTimeout;
 import org.kcallout.Profile;
 import org.kcallout.Sbt;
 import org.kcallout.When;
-import org.kcallout.wheel.clock.VirtualEventTimer;
+import org.kcallout.wheel.clock.VirtualTicklessClock;
 
 /**
  * The misuse matrix of SPEC decision 3: every public method of {@link CalloutSystem},
  * {@link CalloutWheel}, {@link CalloutWheelBuilder}, {@link KernTimeout} and
- * {@link VirtualEventTimer}, called with null for each reference argument, out-of-range and
+ * {@link VirtualTicklessClock}, called with null for each reference argument, out-of-range and
  * overflowing numbers, unknown flag bits, a CPU out of range, an uninitialised callout, a callout
  * of another system (a wheel of another size and CPU count), and on a closed system.
  *
@@ -58,7 +58,7 @@ import org.kcallout.wheel.clock.VirtualEventTimer;
  * and does not fire).
  *
  * <p>Every row runs on a fresh {@link Fx fixture}: a MODERN system of 2 CPUs and 8192 buckets on a
- * {@link VirtualEventTimer}, installed as the {@link KernTimeout} default, and a second system of 1
+ * {@link VirtualTicklessClock}, installed as the {@link KernTimeout} default, and a second system of 1
  * CPU and 16 buckets; callouts armed on both before the call ("victims") must be exactly as they
  * were after a rejected call (pending, active, time, precision, flags, handler, CPU, lock), and
  * then each fires exactly once. In the CLOSED rows the first system is closed before the call (in
@@ -267,8 +267,8 @@ final class CalloutWheelMisuseMatrixTest {
      * default; {@code other}: 1 CPU, 16 buckets.
      */
     static final class Fx {
-        final VirtualEventTimer vt = new VirtualEventTimer();
-        final VirtualEventTimer otherVt = new VirtualEventTimer();
+        final VirtualTicklessClock vt = new VirtualTicklessClock();
+        final VirtualTicklessClock otherVt = new VirtualTicklessClock();
         final KMutex mtx = new KMutex("matrix-mtx");
         /** The engine's wait hooks on sys: tells when a dispatched invocation waits for its lock. */
         final SpecSupport.WaitObserver obs = new SpecSupport.WaitObserver();
@@ -942,7 +942,7 @@ final class CalloutWheelMisuseMatrixTest {
 
     /** Runs {@code body} on a new CLASSIC system (the KernTimeout default meanwhile if {@code asDefault}). */
     private static Object onClassic(Fx f, boolean asDefault, Consumer<CalloutWheel> body) {
-        CalloutWheel cs = CalloutWheel.builder().clock(new VirtualEventTimer()).profile(Profile.CLASSIC).ncpus(1).build();
+        CalloutWheel cs = CalloutWheel.builder().clock(new VirtualTicklessClock()).profile(Profile.CLASSIC).ncpus(1).build();
         try {
             if (asDefault) {
                 KernTimeout.setSystem(cs);
@@ -1438,12 +1438,12 @@ final class CalloutWheelMisuseMatrixTest {
         }
         t.iae("Builder.profile(null)", fn(), f -> CalloutWheel.builder().profile(null), "profile", "null");
         t.iae("Builder.ncpus(2).defaultCpu(2).build()", fn(), f -> {
-            try (CalloutWheel w = CalloutWheel.builder().clock(new VirtualEventTimer()).ncpus(2).defaultCpu(2).build()) {
+            try (CalloutWheel w = CalloutWheel.builder().clock(new VirtualTicklessClock()).ncpus(2).defaultCpu(2).build()) {
                 return w;
             }
         }, "defaultCpu", "2");
         t.accept(Mode.OPEN, "Builder.failureHook(null).observer(null): the defaults", f -> {
-            try (CalloutWheel w = CalloutWheel.builder().clock(new VirtualEventTimer()).ncpus(1)
+            try (CalloutWheel w = CalloutWheel.builder().clock(new VirtualTicklessClock()).ncpus(1)
                     .failureHook(null).observer(null).build()) {
                 return w.isClosed();
             }
@@ -1454,7 +1454,7 @@ final class CalloutWheelMisuseMatrixTest {
             }
         }, "already");
         t.accept(Mode.OPEN, "a rejected build() leaves its clock free for the next build", f -> {
-            VirtualEventTimer v = new VirtualEventTimer();
+            VirtualTicklessClock v = new VirtualTicklessClock();
             try {
                 CalloutWheel.builder().clock(v).ncpus(1).defaultCpu(1).build().close();
                 fail("build() with defaultCpu 1 of 1 CPU was accepted");
@@ -1472,27 +1472,27 @@ final class CalloutWheelMisuseMatrixTest {
     private static void timerRows(Table t) {
         // Not attached to a system yet
         t.ise("unattached vt.advanceTicks(1)", fn(), f -> {
-            new VirtualEventTimer().advanceTicks(1);
+            new VirtualTicklessClock().advanceTicks(1);
             return null;
         }, "attached");
         t.ise("unattached vt.advanceTicks(0)", fn(), f -> {
-            new VirtualEventTimer().advanceTicks(0);
+            new VirtualTicklessClock().advanceTicks(0);
             return null;
         }, "attached");
         t.ise("unattached vt.advance(1)", fn(), f -> {
-            new VirtualEventTimer().advance(1);
+            new VirtualTicklessClock().advance(1);
             return null;
         }, "attached");
         t.ise("unattached vt.advanceTo(1)", fn(), f -> {
-            new VirtualEventTimer().advanceTo(1);
+            new VirtualTicklessClock().advanceTo(1);
             return null;
         }, "attached");
-        t.ise("unattached vt.ticks()", fn(), f -> new VirtualEventTimer().ticks(), "attached");
-        t.ise("unattached vt.hardclocktime(0)", fn(), f -> new VirtualEventTimer().hardclocktime(0), "attached");
-        t.ise("unattached vt.nextcall(0)", fn(), f -> new VirtualEventTimer().nextcall(0), "attached");
-        t.ise("unattached vt.nextcallopt(0)", fn(), f -> new VirtualEventTimer().nextcallopt(0), "attached");
+        t.ise("unattached vt.ticks()", fn(), f -> new VirtualTicklessClock().ticks(), "attached");
+        t.ise("unattached vt.hardclocktime(0)", fn(), f -> new VirtualTicklessClock().hardclocktime(0), "attached");
+        t.ise("unattached vt.nextcall(0)", fn(), f -> new VirtualTicklessClock().nextcall(0), "attached");
+        t.ise("unattached vt.nextcallopt(0)", fn(), f -> new VirtualTicklessClock().nextcallopt(0), "attached");
         t.accept(Mode.OPEN, "unattached vt.now(), interrupts(), sbinuptime(), isAttached()", f -> {
-            VirtualEventTimer v = new VirtualEventTimer();
+            VirtualTicklessClock v = new VirtualTicklessClock();
             assertEquals(0, v.now());
             assertEquals(0, v.interrupts());
             assertEquals(0, v.sbinuptime());
@@ -1500,7 +1500,7 @@ final class CalloutWheelMisuseMatrixTest {
         });
         // Constructor
         for (long start : new long[] {-1, Long.MIN_VALUE}) {
-            t.iae("new VirtualEventTimer(" + start + ", 0)", fn(), f -> new VirtualEventTimer(start, 0), "start",
+            t.iae("new VirtualTicklessClock(" + start + ", 0)", fn(), f -> new VirtualTicklessClock(start, 0), "start",
                     Long.toString(start));
         }
         // Attached: bad arguments
@@ -1544,7 +1544,7 @@ final class CalloutWheelMisuseMatrixTest {
             return f.vt.now();
         }).movesTime();
         t.accept(Mode.OPEN, "a system with nothing ever armed: vt.advanceTo(SBT_MAX) returns", f -> {
-            VirtualEventTimer v = new VirtualEventTimer();
+            VirtualTicklessClock v = new VirtualTicklessClock();
             CalloutWheel w = CalloutWheel.builder().clock(v).ncpus(1).callwheelSize(16).build();
             try {
                 Bounded.run("idle vt.advanceTo(SBT_MAX)", () -> v.advanceTo(SBT_MAX));

@@ -15,7 +15,7 @@ import org.kcallout.et.EventTimers;
 import org.kcallout.wheel.clock.ClockSource;
 import org.kcallout.wheel.clock.EventTimerClock;
 import org.kcallout.wheel.clock.VirtualClock;
-import org.kcallout.wheel.clock.VirtualEventTimer;
+import org.kcallout.wheel.clock.VirtualTicklessClock;
 import org.kcallout.wheel.clock.VirtualTimebase;
 import org.kcallout.wheel.driver.ReloadTimerDriver;
 import org.kcallout.wheel.driver.SimulatedReloadTimer;
@@ -45,11 +45,11 @@ import org.kcallout.wheel.driver.VirtualTimerDriver;
  * (lateness, the argument streams) follows from the {@link Setup} it returns.
  */
 enum Clocks {
-    /** The tickless {@link VirtualEventTimer}: interrupts exactly at each callout deadline. */
+    /** The tickless {@link VirtualTicklessClock}: interrupts exactly at each callout deadline. */
     VIRTUAL_EVENT_TIMER {
         @Override
         Setup create(long start) {
-            VirtualEventTimer vt = new VirtualEventTimer(start, 0);
+            VirtualTicklessClock vt = new VirtualTicklessClock(start, 0);
             return new Setup(vt, vt, null, null);
         }
     },

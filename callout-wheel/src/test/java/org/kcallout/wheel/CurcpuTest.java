@@ -6,18 +6,18 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.kcallout.Callout;
-import org.kcallout.wheel.clock.VirtualEventTimer;
+import org.kcallout.wheel.clock.VirtualTicklessClock;
 
 /** The documented rule of {@link CalloutWheel#curcpu()} and {@code callout_reset_curcpu}. */
 final class CurcpuTest {
 
-    private static CalloutWheel fourCpus(VirtualEventTimer vt) {
+    private static CalloutWheel fourCpus(VirtualTicklessClock vt) {
         return CalloutWheel.builder().ncpus(4).clock(vt).build();
     }
 
     @Test
     void curcpu_unboundThread_isThreadIdModuloNcpus() {
-        try (CalloutWheel sys = fourCpus(new VirtualEventTimer())) {
+        try (CalloutWheel sys = fourCpus(new VirtualTicklessClock())) {
             long id = Thread.currentThread().getId();
             assertEquals((int) Math.floorMod(id, 4L), sys.curcpu());
             assertEquals(sys.curcpu(), sys.curcpu(), "stable for a thread");
@@ -26,7 +26,7 @@ final class CurcpuTest {
 
     @Test
     void curcpu_boundThread_isBoundCpuUntilUnbound() {
-        try (CalloutWheel sys = fourCpus(new VirtualEventTimer())) {
+        try (CalloutWheel sys = fourCpus(new VirtualTicklessClock())) {
             sys.bindCurrentThread(3);
             assertEquals(3, sys.curcpu());
             sys.bindCurrentThread(-1);
@@ -36,7 +36,7 @@ final class CurcpuTest {
 
     @Test
     void bindCurrentThread_cpuOutOfRange_throwsAndKeepsBinding() {
-        try (CalloutWheel sys = fourCpus(new VirtualEventTimer())) {
+        try (CalloutWheel sys = fourCpus(new VirtualTicklessClock())) {
             sys.bindCurrentThread(2);
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> sys.bindCurrentThread(4));
             assertEquals(true, e.getMessage().contains("got 4"), e.getMessage());
@@ -46,7 +46,7 @@ final class CurcpuTest {
 
     @Test
     void curcpu_insideHandlerOfCpu2_isCpu2EvenOnTheAdvancingThread() {
-        VirtualEventTimer vt = new VirtualEventTimer();
+        VirtualTicklessClock vt = new VirtualTicklessClock();
         try (CalloutWheel sys = fourCpus(vt)) {
             sys.bindCurrentThread(0);
             Callout c = new Callout();
@@ -61,7 +61,7 @@ final class CurcpuTest {
 
     @Test
     void resetCurcpu_fromBoundThread_movesCalloutToThatCpu() {
-        VirtualEventTimer vt = new VirtualEventTimer();
+        VirtualTicklessClock vt = new VirtualTicklessClock();
         try (CalloutWheel sys = fourCpus(vt)) {
             Callout c = new Callout();
             sys.init(c, true);

@@ -34,8 +34,8 @@ import org.kcallout.Profile;
 import org.opentest4j.AssertionFailedError;
 import org.kcallout.wheel.clock.ClockSource;
 import org.kcallout.wheel.clock.EventTimerClock;
-import org.kcallout.wheel.clock.RealTimeEventTimer;
-import org.kcallout.wheel.clock.VirtualEventTimer;
+import org.kcallout.wheel.clock.RealTimeTicklessClock;
+import org.kcallout.wheel.clock.VirtualTicklessClock;
 import org.kcallout.wheel.driver.RealTimeTimerDriver;
 import org.kcallout.wheel.testing.CalloutObserver;
 import org.kcallout.wheel.seam.CpuThread;
@@ -58,7 +58,7 @@ final class LifecycleTest {
 
     /** The clocks that run handlers on threads of their own (softclock threads). */
     enum RealTime {
-        /** The library's default clock, {@link RealTimeEventTimer}. */
+        /** The library's default clock, {@link RealTimeTicklessClock}. */
         TICKLESS(() -> null),
         /** {@link EventTimerClock} on a {@link RealTimeTimerDriver}, one-shot. */
         EVENT_TIMER_CLOCK(() -> EventTimerClock.builder().registry(registryOf(new RealTimeTimerDriver())).build());
@@ -246,7 +246,7 @@ final class LifecycleTest {
             joinSoftclockThreads(sys);
         }
         // And in virtual time, where the handler runs on the advancing thread.
-        VirtualEventTimer vt = new VirtualEventTimer();
+        VirtualTicklessClock vt = new VirtualTicklessClock();
         CalloutWheel sys = CalloutWheel.builder().ncpus(1).clock(vt).build();
         Callout c = kind.init(sys);
         AtomicBoolean returned = new AtomicBoolean();
@@ -392,7 +392,7 @@ final class LifecycleTest {
     /** A system installed with setSystem stays the default once closed; arming through it throws. */
     @Test
     void installedSystem_closed_armingThroughTheFacadeThrows() {
-        VirtualEventTimer vt = new VirtualEventTimer();
+        VirtualTicklessClock vt = new VirtualTicklessClock();
         CalloutWheel sys = CalloutWheel.builder().ncpus(1).clock(vt).build();
         CalloutSystem previous = KernTimeout.setSystem(sys);
         try {
@@ -450,7 +450,7 @@ final class LifecycleTest {
     /** CLASSIC returns its own "nothing to stop" value after close. */
     @Test
     void stopAfterClose_classic_returnsZero() {
-        VirtualEventTimer vt = new VirtualEventTimer();
+        VirtualTicklessClock vt = new VirtualTicklessClock();
         CalloutWheel sys = CalloutWheel.builder().profile(Profile.CLASSIC).ncpus(1).clock(vt).build();
         Callout c = new Callout();
         sys.init(c, true);
@@ -463,7 +463,7 @@ final class LifecycleTest {
     /** A virtual clock cannot move once its system is closed. */
     @Test
     void advance_afterClose_throws() {
-        VirtualEventTimer vt = new VirtualEventTimer();
+        VirtualTicklessClock vt = new VirtualTicklessClock();
         CalloutWheel sys = CalloutWheel.builder().ncpus(1).clock(vt).build();
         sys.close();
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> vt.advanceTicks(1));
@@ -477,7 +477,7 @@ final class LifecycleTest {
     @Test
     void returnUnlockedHandlerKeepingItsLock_virtual_nextCalloutOnTheLockRuns() throws Throwable {
         List<Throwable> failures = new CopyOnWriteArrayList<>();
-        VirtualEventTimer vt = new VirtualEventTimer();
+        VirtualTicklessClock vt = new VirtualTicklessClock();
         try (CalloutWheel sys = CalloutWheel.builder().ncpus(1).clock(vt)
                 .failureHook((c, t) -> failures.add(t)).build()) {
             KMutex m = new KMutex("m");
@@ -597,7 +597,7 @@ final class LifecycleTest {
 
     @Test
     void advanceTicks_beforeTheSystemIsBuilt_throwsIllegalState() {
-        VirtualEventTimer vt = new VirtualEventTimer();
+        VirtualTicklessClock vt = new VirtualTicklessClock();
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> vt.advanceTicks(1));
         assertTrue(e.getMessage().startsWith("advanceTicks:") && e.getMessage().contains("not attached"),
                 e.getMessage());
@@ -610,7 +610,7 @@ final class LifecycleTest {
     /** A handler's interrupt does not reach the next handler, nor the advancing thread. */
     @Test
     void interrupt_leftByAHandler_doesNotLeakToTheNextOrToTheAdvancingThread() {
-        VirtualEventTimer vt = new VirtualEventTimer();
+        VirtualTicklessClock vt = new VirtualTicklessClock();
         try (CalloutWheel sys = CalloutWheel.builder().ncpus(1).clock(vt).build()) {
             Callout a = new Callout();
             Callout b = new Callout();
@@ -628,7 +628,7 @@ final class LifecycleTest {
     /** The advancing thread's own interrupt status is kept, and hidden from the handler. */
     @Test
     void interrupt_ofTheAdvancingThread_isHiddenFromHandlersAndKept() {
-        VirtualEventTimer vt = new VirtualEventTimer();
+        VirtualTicklessClock vt = new VirtualTicklessClock();
         try (CalloutWheel sys = CalloutWheel.builder().ncpus(1).clock(vt).build()) {
             Callout a = new Callout();
             sys.init(a, true);
@@ -674,7 +674,7 @@ final class LifecycleTest {
 
     @Test
     void queries_nullCallout_throwIllegalArgumentNamingTheMacro() {
-        VirtualEventTimer vt = new VirtualEventTimer();
+        VirtualTicklessClock vt = new VirtualTicklessClock();
         try (CalloutWheel sys = CalloutWheel.builder().ncpus(1).clock(vt).build()) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> sys.pending(null));
             assertTrue(e.getMessage().startsWith("callout_pending:"), e.getMessage());
@@ -695,8 +695,8 @@ final class LifecycleTest {
     /** A callout of a system with a smaller wheel, asked about a bucket only this one has. */
     @Test
     void inBucket_calloutOfAnotherSystem_throwsIllegalStateAndChangesNothing() {
-        try (CalloutWheel big = CalloutWheel.builder().ncpus(2).callwheelSize(16384).clock(new VirtualEventTimer()).build();
-             CalloutWheel small = CalloutWheel.builder().ncpus(1).callwheelSize(16).clock(new VirtualEventTimer()).build()) {
+        try (CalloutWheel big = CalloutWheel.builder().ncpus(2).callwheelSize(16384).clock(new VirtualTicklessClock()).build();
+             CalloutWheel small = CalloutWheel.builder().ncpus(1).callwheelSize(16).clock(new VirtualTicklessClock()).build()) {
             Callout c = new Callout();
             small.init(c, true);
             small.reset(c, 5, COUNT, new AtomicInteger());
@@ -710,7 +710,7 @@ final class LifecycleTest {
     /** An error names the function the user called, not the primitive it reduces to. */
     @Test
     void errors_nameTheFunctionTheUserCalled() {
-        try (CalloutWheel sys = CalloutWheel.builder().ncpus(1).clock(new VirtualEventTimer()).build()) {
+        try (CalloutWheel sys = CalloutWheel.builder().ncpus(1).clock(new VirtualTicklessClock()).build()) {
             Callout c = new Callout();
             sys.init(c, true);
             assertTrue(assertThrows(IllegalArgumentException.class, () -> sys.reset(c, 1, null, null))

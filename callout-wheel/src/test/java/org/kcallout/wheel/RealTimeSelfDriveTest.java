@@ -18,7 +18,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.kcallout.Callout;
 import org.kcallout.CalloutFunc;
-import org.kcallout.wheel.clock.RealTimeEventTimer;
+import org.kcallout.wheel.clock.RealTimeTicklessClock;
 import java.util.concurrent.locks.LockSupport;
 import org.kcallout.wheel.clock.ClockTestAccess;
 
@@ -56,7 +56,7 @@ final class RealTimeSelfDriveTest {
 
     @Test
     void burstOfPrecisionZeroCallouts_firesOnItsCpusSoftclockThread_neverEarly() throws Exception {
-        RealTimeEventTimer clock = new RealTimeEventTimer();
+        RealTimeTicklessClock clock = new RealTimeTicklessClock();
         try (CalloutWheel sys = CalloutWheel.builder().clock(clock).ncpus(2).build()) {
             int n = 500;
             Probe p = new Probe(sys, n);
@@ -77,7 +77,7 @@ final class RealTimeSelfDriveTest {
     void windowsWiderThanTheSpinWindow_processedOnWakingInsideThem_neverEarly() throws Exception {
         // A 1 ms spin window and callouts that allow 20 ms of lateness: the softclock thread aims
         // inside each window and processes there (nextcallopt reached), without spinning to its end.
-        try (CalloutWheel sys = CalloutWheel.builder().clock(new RealTimeEventTimer(1_000_000)).ncpus(1).build()) {
+        try (CalloutWheel sys = CalloutWheel.builder().clock(new RealTimeTicklessClock(1_000_000)).ncpus(1).build()) {
             int n = 40;
             Probe p = new Probe(sys, n);
             for (int i = 0; i < n; i++) {
@@ -94,7 +94,7 @@ final class RealTimeSelfDriveTest {
 
     @Test
     void smallScanBatch_softclockThreadRunsABacklogBatchByBatch_inArmingOrder() throws Exception {
-        try (CalloutWheel sys = CalloutWheel.builder().clock(new RealTimeEventTimer()).ncpus(1).scanBatch(8).build()) {
+        try (CalloutWheel sys = CalloutWheel.builder().clock(new RealTimeTicklessClock()).ncpus(1).scanBatch(8).build()) {
             int n = 300;
             List<Integer> order = new CopyOnWriteArrayList<>();
             CountDownLatch done = new CountDownLatch(n);
@@ -117,7 +117,7 @@ final class RealTimeSelfDriveTest {
 
     @Test
     void directCallout_stillFiresWhileItsCpusSoftclockHandlerBlocks_onTheWatchdog() throws Exception {
-        try (CalloutWheel sys = CalloutWheel.builder().clock(new RealTimeEventTimer()).ncpus(1).build()) {
+        try (CalloutWheel sys = CalloutWheel.builder().clock(new RealTimeTicklessClock()).ncpus(1).build()) {
             CountDownLatch blockerRunning = new CountDownLatch(1);
             CountDownLatch release = new CountDownLatch(1);
             Callout blocker = new Callout();
@@ -157,7 +157,7 @@ final class RealTimeSelfDriveTest {
     void earlierArm_wakesTheSoftclockThreadWaitingForALaterDeadline() throws Exception {
         // The watchdog is taken out (a grace of an hour), so only the softclock thread's own wake-up
         // can run the early callout: without cpuNewCallout's signal it would wait for the 600 s one.
-        RealTimeEventTimer clock = ClockTestAccess.realTimeWithoutWatchdog();
+        RealTimeTicklessClock clock = ClockTestAccess.realTimeWithoutWatchdog();
         try (CalloutWheel sys = CalloutWheel.builder().clock(clock).ncpus(1).build()) {
             Probe later = new Probe(sys, 1);
             Callout far = new Callout();
@@ -193,7 +193,7 @@ final class RealTimeSelfDriveTest {
     @Test
     void fixedWindows_zeroAndWide_bothFireEverything() throws Exception {
         for (long spin : new long[] {0, 10_000_000}) {
-            RealTimeEventTimer clock = new RealTimeEventTimer(spin);
+            RealTimeTicklessClock clock = new RealTimeTicklessClock(spin);
             assertEquals(spin, clock.spinNanos());
             try (CalloutWheel sys = CalloutWheel.builder().clock(clock).ncpus(1).build()) {
                 Probe p = new Probe(sys, 50);
@@ -211,7 +211,7 @@ final class RealTimeSelfDriveTest {
     @Test
     void close_stopsASoftclockThreadThatIsSpinningTowardsADeadline() throws Exception {
         // A 10 ms window and a 5 ms deadline: the softclock thread starts spinning at once.
-        CalloutWheel sys = CalloutWheel.builder().clock(new RealTimeEventTimer(10_000_000)).ncpus(1).build();
+        CalloutWheel sys = CalloutWheel.builder().clock(new RealTimeTicklessClock(10_000_000)).ncpus(1).build();
         Callout c = new Callout();
         sys.init(c, true);
         AtomicInteger ran = new AtomicInteger();
@@ -224,8 +224,8 @@ final class RealTimeSelfDriveTest {
 
     @Test
     void spinWindowOutsideItsRange_isRejected() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new RealTimeEventTimer(-1));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new RealTimeTicklessClock(-1));
         assertTrue(e.getMessage().contains("spinNanos") && e.getMessage().contains("-1"), e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> new RealTimeEventTimer(10_000_001));
+        assertThrows(IllegalArgumentException.class, () -> new RealTimeTicklessClock(10_000_001));
     }
 }

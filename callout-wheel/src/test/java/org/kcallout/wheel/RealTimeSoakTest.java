@@ -25,11 +25,11 @@ import org.kcallout.CalloutFunc;
 import org.kcallout.KMutex;
 import org.kcallout.Profile;
 import org.kcallout.Sbt;
-import org.kcallout.wheel.clock.RealTimeEventTimer;
+import org.kcallout.wheel.clock.RealTimeTicklessClock;
 import org.kcallout.wheel.testing.CalloutObserver;
 
 /**
- * A soak test on the real-time clock ({@link RealTimeEventTimer}, one softclock thread per CPU):
+ * A soak test on the real-time clock ({@link RealTimeTicklessClock}, one softclock thread per CPU):
  * {@value #WORKERS} threads do random reset, reset_on (random CPU), reset_sbt_on, reset_curcpu,
  * schedule, stop and drain on a shared pool of lock-associated callouts (each with its own
  * {@link KMutex}) and of MP-safe callouts (some of them direct), over {@value #NCPUS} callout CPUs,

@@ -7,14 +7,14 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.kcallout.*;
-import org.kcallout.wheel.clock.VirtualEventTimer;
+import org.kcallout.wheel.clock.VirtualTicklessClock;
 import org.kcallout.wheel.testing.CalloutObserver;
 import org.kcallout.wheel.testing.HandlerGate;
 
 final class SmokeTest {
     @Test
     void resetAdvance_fires_once() {
-        VirtualEventTimer vt = new VirtualEventTimer();
+        VirtualTicklessClock vt = new VirtualTicklessClock();
         try (CalloutWheel sys = CalloutWheel.builder().clock(vt).build()) {
             Callout c = new Callout();
             sys.init(c, true);
@@ -33,7 +33,7 @@ final class SmokeTest {
 
     @Test
     void lockwait_stop_cancels() throws Exception {
-        VirtualEventTimer vt = new VirtualEventTimer();
+        VirtualTicklessClock vt = new VirtualTicklessClock();
         CountDownLatch lw = new CountDownLatch(1);
         try (CalloutWheel sys = CalloutWheel.builder().clock(vt).observer(new CalloutObserver() {
             @Override public void dispatchLockWait(Callout c) { lw.countDown(); }
@@ -68,7 +68,7 @@ final class SmokeTest {
 
     @Test
     void drain_waits_for_handler() throws Exception {
-        VirtualEventTimer vt = new VirtualEventTimer();
+        VirtualTicklessClock vt = new VirtualTicklessClock();
         CountDownLatch dw = new CountDownLatch(1);
         try (CalloutWheel sys = CalloutWheel.builder().clock(vt).observer(new CalloutObserver() {
             @Override public void drainWait(Callout c) { dw.countDown(); }

@@ -13,7 +13,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.kcallout.Callout;
 import org.kcallout.CalloutFunc;
-import org.kcallout.wheel.clock.VirtualEventTimer;
+import org.kcallout.wheel.clock.VirtualTicklessClock;
 import org.kcallout.wheel.kern.KernTestAccess;
 
 /**
@@ -55,7 +55,7 @@ final class SortedBucketScanTest {
 
     @Test
     void bucketArmedInTimeOrder_staysSorted_andAnEarlierArmUnsortsIt() {
-        VirtualEventTimer vt = new VirtualEventTimer();
+        VirtualTicklessClock vt = new VirtualTicklessClock();
         Log log = new Log();
         try (CalloutWheel sys = CalloutWheel.builder().clock(vt).ncpus(1).build()) {
             log.sys = sys;
@@ -84,7 +84,7 @@ final class SortedBucketScanTest {
 
     @Test
     void directHandlerArmingDueCalloutBehindTheStopPoint_isStillExpiredInTheSameScan() {
-        VirtualEventTimer vt = new VirtualEventTimer();
+        VirtualTicklessClock vt = new VirtualTicklessClock();
         Log log = new Log();
         try (CalloutWheel sys = CalloutWheel.builder().clock(vt).ncpus(1).build()) {
             log.sys = sys;
@@ -115,7 +115,7 @@ final class SortedBucketScanTest {
 
     @Test
     void calloutProcessFromADirectHandler_returnsWithoutScanningAgain() {
-        VirtualEventTimer vt = new VirtualEventTimer();
+        VirtualTicklessClock vt = new VirtualTicklessClock();
         Log log = new Log();
         try (CalloutWheel sys = CalloutWheel.builder().clock(vt).ncpus(1).build()) {
             log.sys = sys;
@@ -157,7 +157,7 @@ final class SortedBucketScanTest {
         List<List<String>> orders = new java.util.ArrayList<>();
         List<Long> nextcalls = new java.util.ArrayList<>();
         for (int batch : new int[] {Integer.MAX_VALUE, 5, 1}) {
-            VirtualEventTimer vt = new VirtualEventTimer();
+            VirtualTicklessClock vt = new VirtualTicklessClock();
             Log log = new Log();
             try (CalloutWheel sys = CalloutWheel.builder().clock(vt).ncpus(1).scanBatch(batch).build()) {
                 assertEquals(batch, sys.scanBatch());
@@ -185,7 +185,7 @@ final class SortedBucketScanTest {
 
     @Test
     void scanBatch_oneBatch_stopsAtTheFirstCalloutLeft_andAsksForAnEventAtOnce() {
-        VirtualEventTimer vt = new VirtualEventTimer();
+        VirtualTicklessClock vt = new VirtualTicklessClock();
         Log log = new Log();
         try (CalloutWheel sys = CalloutWheel.builder().clock(vt).ncpus(1).scanBatch(3).build()) {
             log.sys = sys;
@@ -215,7 +215,7 @@ final class SortedBucketScanTest {
         IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> CalloutWheel.builder().scanBatch(0));
         assertTrue(e.getMessage().contains("scanBatch") && e.getMessage().contains("0"), e.getMessage());
-        try (CalloutWheel sys = CalloutWheel.builder().clock(new VirtualEventTimer()).build()) {
+        try (CalloutWheel sys = CalloutWheel.builder().clock(new VirtualTicklessClock()).build()) {
             assertEquals(CalloutWheel.DEFAULT_SCAN_BATCH, sys.scanBatch());
         }
     }

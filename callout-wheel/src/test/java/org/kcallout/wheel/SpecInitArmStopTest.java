@@ -43,7 +43,7 @@ import org.kcallout.When;
 import org.kcallout.wheel.SpecFixture.Held;
 import org.kcallout.wheel.SpecFixture.LockWait;
 import org.kcallout.wheel.SpecSupport.Rig;
-import org.kcallout.wheel.clock.VirtualEventTimer;
+import org.kcallout.wheel.clock.VirtualTicklessClock;
 import org.kcallout.wheel.testing.CalloutObserver;
 import org.kcallout.wheel.testing.HandlerGate;
 
@@ -53,7 +53,7 @@ import org.kcallout.wheel.testing.HandlerGate;
  *
  * <p>Conventions of §11: hz = 1000 and tc_precexp = 4 (the builder's defaults), MODERN unless a case
  * names an older version, in which case the CLASSIC profile is tested too. Every test runs on each
- * deterministic clock ({@link Clocks}: the tickless {@link VirtualEventTimer} and the event-timer
+ * deterministic clock ({@link Clocks}: the tickless {@link VirtualTicklessClock} and the event-timer
  * drivers in one-shot and periodic mode), whose time starts at {@link #START} and is then moved a
  * little more than two ticks, so that hardclock has run and {@code hardclocktime} H,
  * {@code sbinuptime()} S and 0 are three different values. Times are read from the system

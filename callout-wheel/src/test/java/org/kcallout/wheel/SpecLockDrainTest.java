@@ -36,7 +36,7 @@ import org.kcallout.wheel.SpecFixture.Held;
 import org.kcallout.wheel.SpecFixture.LockWait;
 import org.kcallout.wheel.SpecSupport.Rig;
 import org.kcallout.wheel.SpecSupport.Task;
-import org.kcallout.wheel.clock.VirtualEventTimer;
+import org.kcallout.wheel.clock.VirtualTicklessClock;
 import org.kcallout.wheel.testing.HandlerGate;
 
 /**
@@ -45,7 +45,7 @@ import org.kcallout.wheel.testing.HandlerGate;
  * profile (SPEC decision 1) gives a different result.
  *
  * <p>Every case runs on each deterministic clock ({@link Clocks}: the tickless
- * {@link VirtualEventTimer} and the event-timer drivers in one-shot and periodic mode). "CPU 0" is a
+ * {@link VirtualTicklessClock} and the event-timer drivers in one-shot and periodic mode). "CPU 0" is a
  * helper thread that advances the virtual time (interrupts, dispatcher and handlers run on it);
  * "CPU 1" is the test thread or another helper. The LOCKWAIT set-up of §11 is: the test thread
  * holds mutex {@code m}, the callout (initialised with {@code m}) expires on the helper, whose

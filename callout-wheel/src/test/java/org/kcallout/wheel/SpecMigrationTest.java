@@ -37,7 +37,7 @@ import org.kcallout.wheel.SpecFixture.LockWait;
 import org.kcallout.wheel.SpecSupport.Body;
 import org.kcallout.wheel.SpecSupport.Rig;
 import org.kcallout.wheel.SpecSupport.Task;
-import org.kcallout.wheel.clock.VirtualEventTimer;
+import org.kcallout.wheel.clock.VirtualTicklessClock;
 import org.kcallout.wheel.kern.CalloutEngine;
 import org.kcallout.wheel.kern.KernTestAccess;
 import org.kcallout.wheel.testing.HandlerGate;
@@ -53,7 +53,7 @@ import org.kcallout.wheel.testing.HandlerGate;
  * (SPEC decision 1, {@link Profile#CLASSIC}) says so: its stop and drain return 1 when they cancel a
  * pending instance or a recorded migration, and 0 otherwise.
  *
- * <p>"CPU 0" is a helper thread advancing the {@link VirtualEventTimer}: interrupts, the dispatcher
+ * <p>"CPU 0" is a helper thread advancing the {@link VirtualTicklessClock}: interrupts, the dispatcher
  * and the handlers of CPU 0's callouts run on it (and those of CPU 1 too, since the virtual timer
  * delivers every CPU's interrupt on the advancing thread). A running handler is held mid-flight by a
  * {@link HandlerGate}. The test thread plays "CPU 1": it binds itself with
@@ -133,7 +133,7 @@ final class SpecMigrationTest {
     /* ---------------------------------------------------------------------------------------- */
     /* Fixtures                                                                                   */
 
-    /** The system of the current test (two CPUs, the {@link VirtualEventTimer}), built by {@link #given}. */
+    /** The system of the current test (two CPUs, the {@link VirtualTicklessClock}), built by {@link #given}. */
     private Rig rig;
     /** {@code rig.sys}. */
     private CalloutWheel sys;

@@ -13,7 +13,7 @@ import java.util.function.Consumer;
 import org.kcallout.Callout;
 import org.kcallout.Profile;
 import org.kcallout.wheel.clock.VirtualClock;
-import org.kcallout.wheel.clock.VirtualEventTimer;
+import org.kcallout.wheel.clock.VirtualTicklessClock;
 import org.kcallout.wheel.testing.CalloutObserver;
 import org.kcallout.wheel.testing.HandlerGate;
 
@@ -173,7 +173,7 @@ final class SpecSupport {
 
     /**
      * One callout system on one of the deterministic {@link Clocks} (by default the tickless
-     * {@link VirtualEventTimer} starting at 0), with a {@link WaitObserver} and a
+     * {@link VirtualTicklessClock} starting at 0), with a {@link WaitObserver} and a
      * {@link HandlerGate}, plus the helper threads a test starts through it. Closing it opens the
      * gate (in case a failed test left a handler held), joins the helpers and closes the system.
      */

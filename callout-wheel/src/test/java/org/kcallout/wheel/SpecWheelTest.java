@@ -29,7 +29,7 @@ import org.kcallout.wheel.SpecSupport.Rig;
 import org.kcallout.wheel.clock.ClockSource;
 import org.kcallout.wheel.clock.EventTimerClock;
 import org.kcallout.wheel.clock.VirtualClock;
-import org.kcallout.wheel.clock.VirtualEventTimer;
+import org.kcallout.wheel.clock.VirtualTicklessClock;
 import org.kcallout.wheel.kern.KernTestAccess;
 
 /**
@@ -40,7 +40,7 @@ import org.kcallout.wheel.kern.KernTestAccess;
  * <p>Cases whose outcome does not depend on the clock run on each deterministic clock
  * ({@link Clocks}), driven by moving virtual time. Where a case speaks of one {@code callout_process}
  * call and of {@code cpu_new_callout}, the test drives {@link CalloutWheel#calloutProcess(int, long)}
- * and {@link CalloutWheel#softclock(int)} by hand on a {@link VirtualEventTimer} that is never
+ * and {@link CalloutWheel#softclock(int)} by hand on a {@link VirtualTicklessClock} that is never
  * advanced, and observes {@code cpu_new_callout} through what it leaves behind: the clock's
  * {@link ClockSource#nextcall(int)} and {@link ClockSource#nextcallopt(int)} and the wheel's
  * {@link CalloutWheel#firstevent(int)}; each such test says on its {@code @Test} line why it stays
@@ -61,7 +61,7 @@ final class SpecWheelTest {
         final CalloutFunc<String> func = events::add;
     }
 
-    private static CalloutWheel newWheel(VirtualEventTimer vt) {
+    private static CalloutWheel newWheel(VirtualTicklessClock vt) {
         return CalloutWheel.builder().clock(vt).build();
     }
 
@@ -115,7 +115,7 @@ final class SpecWheelTest {
     /** Case 55: a direct callout runs inside callout_process; a non-direct one waits for softclock. */
     @Test // callout_process driven by hand to see what ran before it returned; every clock: below
     void spec55_directRunsInsideCalloutProcess_nonDirectOnlyInSoftclock() {
-        VirtualEventTimer vt = new VirtualEventTimer();
+        VirtualTicklessClock vt = new VirtualTicklessClock();
         try (CalloutWheel sys = newWheel(vt)) {
             Recorder rec = new Recorder();
             Callout d = mpsafe(sys);
@@ -162,7 +162,7 @@ final class SpecWheelTest {
     /** Case 56: CALLOUT_DIRECT is sticky: re-armed without C_DIRECT_EXEC it still runs from callout_process. */
     @Test // callout_process driven by hand to see the expire queue stay empty; every clock: below
     void spec56_directOnceReArmedWithoutFlag_stillRunsFromCalloutProcess() {
-        VirtualEventTimer vt = new VirtualEventTimer();
+        VirtualTicklessClock vt = new VirtualTicklessClock();
         try (CalloutWheel sys = newWheel(vt)) {
             Recorder rec = new Recorder();
             Callout c = mpsafe(sys);
@@ -209,7 +209,7 @@ final class SpecWheelTest {
     /** Case 58: the first arm on an empty wheel reports (T+P, T) to the clock. */
     @Test // exact nextcall/nextcallopt: an EventTimerClock starts them at now + timerperiod (SPEC §8.3)
     void spec58_firstArmOnEmptyWheel_reportsWindowToClock() {
-        VirtualEventTimer vt = new VirtualEventTimer();
+        VirtualTicklessClock vt = new VirtualTicklessClock();
         try (CalloutWheel sys = newWheel(vt)) {
             assertEquals(SBT_MAX, WheelProbe.of(sys).firstevent(0), "empty wheel");
             assertEquals(SBT_MAX, vt.nextcall(0), "nothing reported yet");
@@ -227,7 +227,7 @@ final class SpecWheelTest {
     /** Case 58: a second callout ending later (though starting earlier) triggers no cpu_new_callout. */
     @Test // exact nextcall/nextcallopt: an EventTimerClock starts them at now + timerperiod (SPEC §8.3)
     void spec58_secondCalloutEndingLater_triggersNoCall() {
-        VirtualEventTimer vt = new VirtualEventTimer();
+        VirtualTicklessClock vt = new VirtualTicklessClock();
         try (CalloutWheel sys = newWheel(vt)) {
             long t = 50 * SBT_1MS;
             long p = SBT_1MS;
@@ -245,7 +245,7 @@ final class SpecWheelTest {
     /** Case 58: a second callout ending exactly at T+P triggers no call either (the test is strict). */
     @Test // exact nextcall/nextcallopt: an EventTimerClock starts them at now + timerperiod (SPEC §8.3)
     void spec58_secondCalloutEndingAtSameDeadline_triggersNoCall() {
-        VirtualEventTimer vt = new VirtualEventTimer();
+        VirtualTicklessClock vt = new VirtualTicklessClock();
         try (CalloutWheel sys = newWheel(vt)) {
             long t = 50 * SBT_1MS;
             long p = SBT_1MS;
@@ -261,7 +261,7 @@ final class SpecWheelTest {
     /** Case 58, converse: a callout ending earlier than firstevent is reported. */
     @Test // exact nextcall/nextcallopt: an EventTimerClock starts them at now + timerperiod (SPEC §8.3)
     void spec58_secondCalloutEndingEarlier_reportsNewWindow() {
-        VirtualEventTimer vt = new VirtualEventTimer();
+        VirtualTicklessClock vt = new VirtualTicklessClock();
         try (CalloutWheel sys = newWheel(vt)) {
             sys.resetSbt(mpsafe(sys), 50 * SBT_1MS, SBT_1MS, new Recorder().func, "a", C_ABSOLUTE);
 
@@ -298,7 +298,7 @@ final class SpecWheelTest {
     /** Case 59: lookahead 1/16 s; the one nearby callout gives last = T + P = now + 21 ms. */
     @Test // one callout_process at a chosen now, driven by hand
     void spec59_sameBucketScan_reportsLastAsCalloutEnd() {
-        VirtualEventTimer vt = new VirtualEventTimer();
+        VirtualTicklessClock vt = new VirtualTicklessClock();
         try (CalloutWheel sys = newWheel(vt)) {
             long now = scanWithOneCallout(sys, 20 * SBT_1MS);
 
@@ -309,7 +309,7 @@ final class SpecWheelTest {
     /** Case 59: the one nearby callout gives first = T = now + 20 ms (passed as bt_opt). */
     @Test // one callout_process at a chosen now, driven by hand, and the tickless model's exact nextcallopt
     void spec59_sameBucketScan_reportsFirstAsCalloutTime() {
-        VirtualEventTimer vt = new VirtualEventTimer();
+        VirtualTicklessClock vt = new VirtualTicklessClock();
         try (CalloutWheel sys = newWheel(vt)) {
             long now = scanWithOneCallout(sys, 20 * SBT_1MS);
 
@@ -320,7 +320,7 @@ final class SpecWheelTest {
     /** SPEC §6 step 3: with lookahead 1/16 s, first starts at now + 1/32 s and only a nearer callout lowers it. */
     @Test // one callout_process at a chosen now, driven by hand, and the tickless model's exact nextcallopt
     void scan_sameBucket_firstIsCappedAtHalfLookahead() {
-        VirtualEventTimer vt = new VirtualEventTimer();
+        VirtualTicklessClock vt = new VirtualTicklessClock();
         try (CalloutWheel sys = newWheel(vt)) {
             long now = scanWithOneCallout(sys, 40 * SBT_1MS);
 
@@ -335,7 +335,7 @@ final class SpecWheelTest {
     /** Case 61: an absolute time before cc_lastscan is clamped to it and runs at the next callout_process. */
     @Test // callout_process driven by hand to show it is the very next scan; every clock: below
     void spec61_absoluteTimeBeforeLastscan_runsAtNextCalloutProcess() {
-        VirtualEventTimer vt = new VirtualEventTimer();
+        VirtualTicklessClock vt = new VirtualTicklessClock();
         try (CalloutWheel sys = newWheel(vt)) {
             long lastscan = 100 * SBT_1MS;
             WheelProbe.of(sys).calloutProcess(0, lastscan);
@@ -433,7 +433,7 @@ final class SpecWheelTest {
     /** Decision 4: within one scan, callouts run bucket by bucket in time order, whatever the arming order. */
     @Test // one scan over several buckets needs callout_process driven by hand: clocks scan at each deadline
     void ordering_oneScanOverSeveralBuckets_runsInBucketOrder() {
-        VirtualEventTimer vt = new VirtualEventTimer();
+        VirtualTicklessClock vt = new VirtualTicklessClock();
         try (CalloutWheel sys = newWheel(vt)) {
             Recorder rec = new Recorder();
             for (int b = 5; b >= 1; b--) { // armed latest first
@@ -450,7 +450,7 @@ final class SpecWheelTest {
     /** Decision 4: within one bucket the order is the arming order (FIFO), not the exact time. */
     @Test // one scan over both times needs callout_process driven by hand: a tickless clock scans at each time
     void ordering_sameBucketDifferentTimes_runInArmingOrder() {
-        VirtualEventTimer vt = new VirtualEventTimer();
+        VirtualTicklessClock vt = new VirtualTicklessClock();
         try (CalloutWheel sys = newWheel(vt)) {
             Recorder rec = new Recorder();
             long bucketStart = 3 * BUCKET;
@@ -474,7 +474,7 @@ final class SpecWheelTest {
      */
     private static List<String> directHandlerArmsIntoScannedBucket(boolean followerInBucket, int eFlags,
                                                                    boolean[] queued, Callout[] eOut) {
-        VirtualEventTimer vt = new VirtualEventTimer();
+        VirtualTicklessClock vt = new VirtualTicklessClock();
         try (CalloutWheel sys = newWheel(vt)) {
             Recorder rec = new Recorder();
             Callout d = mpsafe(sys);

@@ -25,11 +25,11 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.kcallout.Callout;
 import org.kcallout.CalloutFunc;
 import org.kcallout.Sbt;
-import org.kcallout.wheel.clock.VirtualEventTimer;
+import org.kcallout.wheel.clock.VirtualTicklessClock;
 
 /**
  * Seeded random sequences of reset, schedule, stop, drain, deactivate, re-init and advance, run on
- * the real engine (one CPU, {@link VirtualEventTimer}) and on a naive reference model, compared after
+ * the real engine (one CPU, {@link VirtualTicklessClock}) and on a naive reference model, compared after
  * every step, over several wheel shapes and at clock extremes (STYLE habit 14).
  *
  * <p>Rerun one seed with {@code -Dkcallout.seed=N}; every failure message names the seed, the wheel
@@ -241,7 +241,7 @@ final class WheelModelPropertyTest {
     @Test
     void tickReset_acrossTicksWrap_firesOnceAfterNTicks() {
         long start = 5 * SBT_1S + 12345;
-        VirtualEventTimer vt = new VirtualEventTimer(start, Integer.MAX_VALUE - 5);
+        VirtualTicklessClock vt = new VirtualTicklessClock(start, Integer.MAX_VALUE - 5);
         List<Throwable> failures = new CopyOnWriteArrayList<>();
         try (CalloutWheel sys = CalloutWheel.builder().clock(vt).hz(HZ).failureHook((c, t) -> failures.add(t)).build()) {
             assertEquals(Integer.MAX_VALUE - 5, sys.ticks());
@@ -841,7 +841,7 @@ final class WheelModelPropertyTest {
         final long seed;
         final int size;
         final long startTime;
-        final VirtualEventTimer vt;
+        final VirtualTicklessClock vt;
         final CalloutWheel sys;
         final Callout[] cs = new Callout[POOL];
         final Ctx[] ctx = new Ctx[POOL];
@@ -868,7 +868,7 @@ final class WheelModelPropertyTest {
             this.seed = seed;
             this.size = size;
             this.startTime = start;
-            this.vt = new VirtualEventTimer(start, ticksAtStart);
+            this.vt = new VirtualTicklessClock(start, ticksAtStart);
             this.sys = CalloutWheel.builder().clock(vt).hz(HZ).callwheelSize(size)
                     .failureHook((c, t) -> failures.add(t)).build();
             this.model = new Model(seed, size, start, ticksAtStart);

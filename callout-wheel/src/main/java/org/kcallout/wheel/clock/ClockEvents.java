@@ -36,7 +36,7 @@ import org.kcallout.wheel.seam.ClockPort;
  *
  * <h2>The current CPU</h2>
  * A thread handling a CPU's interrupt or IPI is on that CPU (a thread-local set for the duration);
- * any other thread is on {@link CalloutWheel#curcpu()}.
+ * any other thread is on {@code CalloutWheel.curcpu()}.
  */
 final class ClockEvents {
     /* Implementation notes.

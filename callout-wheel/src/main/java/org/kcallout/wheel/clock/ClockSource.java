@@ -11,8 +11,8 @@ import org.kcallout.wheel.seam.ClockPorts;
  * clock source calls {@code callout_process} back when that time comes. Those two calls are the
  * whole seam (see {@code docs/ARCHITECTURE.md}); a clock source never sees the engine's classes.
  *
- * <p>Implementations: {@link RealTimeEventTimer} (the default: real time, each CPU's thread keeping
- * its own time), {@link VirtualEventTimer} (time moves only when a test says so) and
+ * <p>Implementations: {@link RealTimeTicklessClock} (the default: real time, each CPU's thread keeping
+ * its own time), {@link VirtualTicklessClock} (time moves only when a test says so) and
  * {@link EventTimerClock} (the full eventtimers(9) clock source on any event-timer driver, virtual
  * or real). Only this package may extend this class. A clock source drives one system.
  *

@@ -35,9 +35,9 @@ import org.kcallout.Sbt;
  * one); {@code kern.eventtimer.periodic} (default one-shot); {@code kern.eventtimer.singlemul};
  * {@code kern.eventtimer.idletick}; whether CPUs go idle by themselves after each interrupt; and the
  * timecounter ({@code sbinuptime}), which must run on the same time as the drivers: a
- * {@link VirtualTimebase} for {@link VirtualTimerDriver} and {@link SimulatedReloadTimer}, the
- * default {@link RealTimeTimerDriver#timecounter() nanoTime timecounter} for
- * {@link RealTimeTimerDriver}. With a virtual time base, softclock runs inline on the thread that
+ * {@link VirtualTimebase} for {@code VirtualTimerDriver} and {@code SimulatedReloadTimer}, the
+ * default nanoTime timecounter ({@code RealTimeTimerDriver.timecounter()}) for
+ * {@code RealTimeTimerDriver}. With a virtual time base, softclock runs inline on the thread that
  * moves time; with real time, the callout system starts a softclock thread per CPU.
  *
  * <h2>Several CPUs: global and per-CPU timers</h2>
@@ -59,7 +59,7 @@ import org.kcallout.Sbt;
  *       with {@link IllegalStateException} (FreeBSD panics). A name that matches no timer falls back
  *       to automatic selection, as in FreeBSD.</li>
  *   <li>With a per-CPU timer in virtual time, a callout armed for another CPU than the arming
- *       thread's {@link CalloutWheel#curcpu()} is programmed by that CPU when its IPI is
+ *       thread's {@code CalloutWheel.curcpu()} is programmed by that CPU when its IPI is
  *       delivered, at the start of the next advance: until then the driver shows the old event
  *       (the callout is not late: delivery happens before time moves).</li>
  *   <li>In real time, a reconfiguration of a per-CPU timer fails with
@@ -943,7 +943,7 @@ public final class EventTimerClock extends ClockSource implements EventTimerCons
 
         /**
          * The timecounter for real or custom time: {@code sbinuptime()} (default:
-         * {@link RealTimeTimerDriver#timecounter()}). Softclock then runs on per-CPU threads.
+         * {@code RealTimeTimerDriver.timecounter()}). Softclock then runs on per-CPU threads.
          *
          * @param tc returns the current sbintime, never decreasing
          * @return this
@@ -1005,7 +1005,7 @@ public final class EventTimerClock extends ClockSource implements EventTimerCons
         }
 
         /**
-         * @return a clock to pass to {@link CalloutWheelBuilder#clock}; it selects its timer when the
+         * @return a clock to pass to {@code CalloutWheelBuilder.clock}; it selects its timer when the
          *         system is built
          * @throws IllegalStateException if the time base already serves another clock
          */

@@ -6,8 +6,8 @@ import java.util.Arrays;
 import org.kcallout.Sbt;
 
 /**
- * A one-shot, tickless clock model shared by {@link VirtualEventTimer} and
- * {@link RealTimeEventTimer}: each CPU's callouts are processed at the latest acceptable time of its
+ * A one-shot, tickless clock model shared by {@link VirtualTicklessClock} and
+ * {@link RealTimeTicklessClock}: each CPU's callouts are processed at the latest acceptable time of its
  * next window ({@code nextcall}), or earlier if an interrupt happens anyway after the window's start
  * ({@code nextcallopt}); there are no hardclock interrupts. A clock may give each CPU a thread
  * of its own that keeps time for that CPU and runs its softclock (a <em>self-driven</em> CPU, see
@@ -28,9 +28,9 @@ abstract class TicklessClock extends ClockSource {
 
     /**
      * How overdue a self-driven CPU's deadline must be before the event thread processes it
-     * ({@link RealTimeEventTimer#WATCHDOG_GRACE_MICROS}, the only clock with self-driven CPUs).
+     * ({@link RealTimeTicklessClock#WATCHDOG_GRACE_MICROS}, the only clock with self-driven CPUs).
      */
-    static final long WATCHDOG_GRACE = Sbt.nstosbt(RealTimeEventTimer.WATCHDOG_GRACE_MICROS * 1000);
+    static final long WATCHDOG_GRACE = Sbt.nstosbt(RealTimeTicklessClock.WATCHDOG_GRACE_MICROS * 1000);
 
     /** The grace in use: {@link #WATCHDOG_GRACE} unless a subclass says otherwise; final. */
     final long watchdogGrace;

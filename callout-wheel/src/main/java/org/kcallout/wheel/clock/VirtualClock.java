@@ -4,9 +4,9 @@ package org.kcallout.wheel.clock;
  * Virtual time that moves only when told: the common face of the deterministic clocks, so that a
  * test can be written once and run on each of them.
  *
- * <p>Implementations: {@link VirtualEventTimer} (the simple tickless clock source) and
- * {@link VirtualTimebase} (the time base under {@link VirtualTimerDriver} and
- * {@link SimulatedReloadTimer}, driven through an {@link EventTimerClock}). Each delivers the timer
+ * <p>Implementations: {@link VirtualTicklessClock} (the simple tickless clock source) and
+ * {@link VirtualTimebase} (the time base under {@code VirtualTimerDriver} and
+ * {@code SimulatedReloadTimer}, driven through an {@link EventTimerClock}). Each delivers the timer
  * interrupts that fall due on the way, in time order, on the thread that moves time, and runs
  * {@code callout_process}, direct handlers and softclock there before the call returns.
  *

@@ -9,7 +9,7 @@ import org.kcallout.Sbt;
 
 /**
  * Virtual time for event-timer drivers: the timecounter of an {@link EventTimerClock} and the clock
- * that {@link VirtualTimerDriver}s and {@link SimulatedReloadTimer}s count on. Time moves only when
+ * that {@code VirtualTimerDriver}s and {@code SimulatedReloadTimer}s count on. Time moves only when
  * {@link #advance(long)}, {@link #advanceTo(long)} or {@link #advanceTicks(int)} is called; the
  * events the devices raise on the way are delivered in time order on the calling thread, so the
  * clock source's interrupt handling, {@code callout_process}, direct handlers and softclock all run

@@ -1,7 +1,7 @@
 /**
- * Internal to the engine: the hand-offs between threads that need a queue, behind small
- * interfaces so that the queue library (JCTools) stays an implementation detail of this module.
- * Nothing here is exported; any of it may change.
+ * Internal hand-offs between threads that need a queue, behind small interfaces so that the queue
+ * library (JCTools) stays an implementation detail of this module. Nothing here is exported; any
+ * of it may change.
  *
  * <p>{@link org.kcallout.wheel.internal.IpiChannel} carries the clock source's simulated
  * inter-processor interrupts ({@code ipi_cpu(cpu, IPI_HARDCLOCK)} of FreeBSD's
@@ -14,7 +14,7 @@
  * only under the guard named in the field's comment. VarHandles are declared in one static block
  * per class.
  *
- * <p>May depend on {@code java.base} and {@code org.jctools.core} only; never on
- * {@code org.kcallout.wheel}.
+ * <p>May depend on {@code java.base} and {@code org.jctools.core} only; used by
+ * {@code org.kcallout.wheel.clock}.
  */
 package org.kcallout.wheel.internal;

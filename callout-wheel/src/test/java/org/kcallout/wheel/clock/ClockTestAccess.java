@@ -53,8 +53,8 @@ public final class ClockTestAccess {
      * {@return a real-time clock (adaptive spin) whose watchdog waits an hour}: only a CPU's own
      * thread can then run its deadlines, so a missing wake-up shows
      */
-    public static RealTimeEventTimer realTimeWithoutWatchdog() {
-        return new RealTimeEventTimer(-1, 3600 * SBT_1S);
+    public static RealTimeTicklessClock realTimeWithoutWatchdog() {
+        return new RealTimeTicklessClock(-1, 3600 * SBT_1S);
     }
 
     /**

@@ -10,14 +10,14 @@ import org.kcallout.Sbt;
  * to quiescence, before the call returns.
  *
  * <p>To force an interleaving of SPEC §5, run {@code advance} on a helper thread and stop the handler
- * in the middle with a {@link HandlerGate}; the test thread then calls stop, reset or drain while
- * the handler is held, and opens the gate. {@link CalloutObserver} tells a test when the dispatcher
+ * in the middle with a {@code HandlerGate}; the test thread then calls stop, reset or drain while
+ * the handler is held, and opens the gate. {@code CalloutObserver} tells a test when the dispatcher
  * is about to wait for a callout's lock, or a drainer is about to sleep.
  *
  * <p>Only one thread advances time at a time; a second caller waits. Advancing from inside a
  * handler is refused with {@link IllegalStateException}.
  */
-public final class VirtualEventTimer extends TicklessClock implements VirtualClock {
+public final class VirtualTicklessClock extends TicklessClock implements VirtualClock {
     /* Implementation notes: now is written only by the advancing thread (holding advanceLock) and
      * read by any thread (volatile). Interrupts are delivered at each CPU's nextcall, the hard
      * deadline the wheel reported, which models a one-shot (tickless) event timer exactly. */
@@ -35,7 +35,7 @@ public final class VirtualEventTimer extends TicklessClock implements VirtualClo
     private long interrupts; // guarded by advanceLock
 
     /** A virtual clock starting at time 0. */
-    public VirtualEventTimer() {
+    public VirtualTicklessClock() {
         this(0, 0);
     }
 
@@ -46,7 +46,7 @@ public final class VirtualEventTimer extends TicklessClock implements VirtualClo
      * @param start        the initial sbintime, {@code >= 0}
      * @param ticksAtStart the value of {@code ticks} at {@code start}
      */
-    public VirtualEventTimer(long start, int ticksAtStart) {
+    public VirtualTicklessClock(long start, int ticksAtStart) {
         if (start < 0) {
             throw new IllegalArgumentException("start must be >= 0, got " + start);
         }
@@ -195,6 +195,6 @@ public final class VirtualEventTimer extends TicklessClock implements VirtualClo
 
     @Override
     public String toString() {
-        return "VirtualEventTimer[now=" + Sbt.format(now) + "]";
+        return "VirtualTicklessClock[now=" + Sbt.format(now) + "]";
     }
 }

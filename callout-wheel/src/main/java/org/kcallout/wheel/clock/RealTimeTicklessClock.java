@@ -33,10 +33,10 @@ import org.kcallout.wheel.seam.CpuThread;
  * <p>The spin window trades CPU time for punctuality: {@code parkNanos} and timed waits end tens to
  * hundreds of microseconds late (the kernel's timer slack, and a virtual CPU's wake-up). By default
  * each softclock thread measures how late its own sleeps end and spins for that long plus
- * {@value #ADAPTIVE_MARGIN_MICROS} µs (at most 2 ms); {@link #RealTimeEventTimer(long)} fixes the
+ * {@value #ADAPTIVE_MARGIN_MICROS} µs (at most 2 ms); {@link #RealTimeTicklessClock(long)} fixes the
  * window instead.
  */
-public final class RealTimeEventTimer extends TicklessClock {
+public final class RealTimeTicklessClock extends TicklessClock {
     /* Implementation notes: programmed (the time the event thread sleeps until) is guarded by this
      * object's monitor together with nextcall, so that an arm that lowers nextcall either is seen by
      * the thread's next computation of the deadline or sees the deadline and wakes the thread: no
@@ -71,12 +71,12 @@ public final class RealTimeEventTimer extends TicklessClock {
      * spins for as long as its timed sleeps have lately been ending late, plus
      * {@value #ADAPTIVE_MARGIN_MICROS} µs.
      */
-    public RealTimeEventTimer() {
+    public RealTimeTicklessClock() {
         this.spinNanos = -1;
     }
 
     /** For tests: a clock whose watchdog waits {@code watchdogGrace} (sbintime) before it steps in. */
-    RealTimeEventTimer(long spinNanos, long watchdogGrace) {
+    RealTimeTicklessClock(long spinNanos, long watchdogGrace) {
         super(watchdogGrace);
         this.spinNanos = spinNanos;
     }
@@ -89,7 +89,7 @@ public final class RealTimeEventTimer extends TicklessClock {
      * @param spinNanos the spin window, 0 to 10 ms
      * @throws IllegalArgumentException if {@code spinNanos} is outside that range
      */
-    public RealTimeEventTimer(long spinNanos) {
+    public RealTimeTicklessClock(long spinNanos) {
         if (spinNanos < 0 || spinNanos > 10_000_000) {
             throw new IllegalArgumentException("spinNanos must be in [0, 10000000], got " + spinNanos);
         }
@@ -246,7 +246,7 @@ public final class RealTimeEventTimer extends TicklessClock {
 
     @Override
     public String toString() {
-        return "RealTimeEventTimer";
+        return "RealTimeTicklessClock";
     }
 
     /** The watchdog "interrupt" thread; callouts it runs directly see CPU 0 as curcpu. */
