@@ -455,7 +455,8 @@ final class EventTimersMisuseTest {
 
     @Test
     void etUnlock_notHeld_throwsIllegalState() {
-        rejects(IllegalStateException.class, ets::ET_UNLOCK);
+        rejects(IllegalStateException.class, kern::ET_UNLOCK);
+        rejects(IllegalStateException.class, ets.etLock()::unlock);
     }
 
     @Test
