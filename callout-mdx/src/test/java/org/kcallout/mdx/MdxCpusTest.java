@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.kcallout.CalloutFunc;
 
@@ -16,23 +15,6 @@ import org.kcallout.CalloutFunc;
  * framework with a supplier) and failing handlers reported to the failure hook (SPEC decision 5).
  */
 final class MdxCpusTest {
-    private final List<Probe> order = new ArrayList<>();
-    private MdxCallouts mdx;
-    private SimulatedMiTimer timer;
-
-    @BeforeEach
-    void setUp() {
-        mdx = new MdxCallouts(2);
-        timer = new SimulatedMiTimer(mdx, 0xffff_ffffL, 1_000_000);
-        mdx.register(timer);
-    }
-
-    private Probe probe(String name) {
-        Probe p = new Probe(name, timer::time, order);
-        p.mdx = mdx;
-        return p;
-    }
-
     @Test
     void curcpuSupplier_outOfRange_throwsAndBindingIsRefused() {
         MdxCallouts s = new MdxCallouts(2, () -> 5);
@@ -42,6 +24,9 @@ final class MdxCpusTest {
 
     @Test
     void throwingHandler_goesToHookAndBatchGoesOn() {
+        MdxCallouts mdx = new MdxCallouts(2);
+        SimulatedMiTimer timer = new SimulatedMiTimer(mdx, 0xffff_ffffL, 1_000_000);
+        mdx.register(timer);
         List<Throwable> failures = new ArrayList<>();
         List<MdxCallout> failed = new ArrayList<>();
         mdx.failureHook((c, t) -> {
@@ -52,7 +37,8 @@ final class MdxCpusTest {
         CalloutFunc<String> boom = s -> {
             throw new IllegalArgumentException(s);
         };
-        Probe after = probe("after");
+        Probe after = new Probe("after", timer::time, new ArrayList<>());
+        after.mdx = mdx;
         mdx.setTicks(bad, 10, boom, "boom");
         mdx.setTicks(after.c, 10, Probe.FIRE, after);
 
