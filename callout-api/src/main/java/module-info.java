@@ -1,6 +1,6 @@
 /**
  * The kcallout API: {@link org.kcallout.Callout}, handlers, locks, sbintime, the
- * {@link org.kcallout.CalloutSystem} interface and the C-named facade {@link org.kcallout.KernTimeout}.
+ * {@link org.kcallout.CalloutSystem} interface and the C-named facades {@link org.kcallout.KernTimeout} and {@link org.kcallout.KernClock}.
  * Depends on {@code java.base} only.
  */
 module org.kcallout.api {

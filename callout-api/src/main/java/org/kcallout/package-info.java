@@ -14,7 +14,9 @@
  * <ul>
  *   <li>the C names, for porting kernel code line by line: {@code import static
  *       org.kcallout.KernTimeout.*;} then {@code callout_reset(c, hz(), FOO, sc)}. These act on a
- *       default system ({@link org.kcallout.KernTimeout#system()});</li>
+ *       default system ({@link org.kcallout.KernClock#system()}). {@link org.kcallout.KernTimeout} has
+ *       callout(9) itself; the kernel variables, the uptime clocks and {@code sys/time.h} are those
+ *       of its superclass {@link org.kcallout.KernClock}, which the same static import sees;</li>
  *   <li>Java-style methods on a {@link org.kcallout.CalloutSystem} you hold, for code that builds its
  *       own systems (several of them, virtual time in tests).</li>
  * </ul>
@@ -71,7 +73,7 @@
  *     <tr><td>{@code struct rwlock}</td><td>a {@code ReentrantReadWriteLock}</td>
  *         <td>{@link org.kcallout.CalloutLock#of(java.util.concurrent.locks.ReentrantReadWriteLock)},
  *             or any {@link org.kcallout.CalloutLock} of kind {@code RW}</td></tr>
- *     <tr><td>{@code &Giant}</td><td>{@link org.kcallout.KernTimeout#Giant() Giant()}</td>
+ *     <tr><td>{@code &Giant}</td><td>{@link org.kcallout.KernClock#Giant() Giant()}</td>
  *         <td>{@link org.kcallout.CalloutSystem#giant() sys.giant()}</td></tr>
  *     <tr><td>{@code sbintime_t}</td><td>{@code long}</td>
  *         <td>{@code long}, helpers in {@link org.kcallout.Sbt}</td></tr>
@@ -85,18 +87,18 @@
  *         <td>same names</td><td>{@link org.kcallout.CalloutFlags CalloutFlags.*}</td></tr>
  *
  *     <tr><th scope="row" colspan="3">Kernel variables</th></tr>
- *     <tr><td>{@code hz}</td><td>{@link org.kcallout.KernTimeout#hz() hz()}</td>
+ *     <tr><td>{@code hz}</td><td>{@link org.kcallout.KernClock#hz() hz()}</td>
  *         <td>{@link org.kcallout.CalloutSystem#hz() sys.hz()}</td></tr>
- *     <tr><td>{@code tick_sbt}</td><td>{@link org.kcallout.KernTimeout#tick_sbt() tick_sbt()}</td>
+ *     <tr><td>{@code tick_sbt}</td><td>{@link org.kcallout.KernClock#tick_sbt() tick_sbt()}</td>
  *         <td>{@link org.kcallout.CalloutSystem#tickSbt() sys.tickSbt()}</td></tr>
- *     <tr><td>{@code ticks}</td><td>{@link org.kcallout.KernTimeout#ticks() ticks()}</td>
+ *     <tr><td>{@code ticks}</td><td>{@link org.kcallout.KernClock#ticks() ticks()}</td>
  *         <td>{@link org.kcallout.CalloutSystem#ticks() sys.ticks()}</td></tr>
- *     <tr><td>{@code sbinuptime()}</td><td>{@link org.kcallout.KernTimeout#sbinuptime() sbinuptime()}</td>
+ *     <tr><td>{@code sbinuptime()}</td><td>{@link org.kcallout.KernClock#sbinuptime() sbinuptime()}</td>
  *         <td>{@link org.kcallout.CalloutSystem#sbinuptime() sys.sbinuptime()}</td></tr>
  *     <tr><td>{@code getsbinuptime()}</td>
- *         <td>{@link org.kcallout.KernTimeout#getsbinuptime() getsbinuptime()}</td>
+ *         <td>{@link org.kcallout.KernClock#getsbinuptime() getsbinuptime()}</td>
  *         <td>{@code sys.hardclocktime(sys.curcpu())}</td></tr>
- *     <tr><td>{@code curcpu}</td><td>{@link org.kcallout.KernTimeout#curcpu() curcpu()}</td>
+ *     <tr><td>{@code curcpu}</td><td>{@link org.kcallout.KernClock#curcpu() curcpu()}</td>
  *         <td>{@link org.kcallout.CalloutSystem#curcpu() sys.curcpu()}</td></tr>
  *
  *     <tr><th scope="row" colspan="3">Initialisation</th></tr>

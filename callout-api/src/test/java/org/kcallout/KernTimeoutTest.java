@@ -28,7 +28,8 @@ import org.mockito.ArgumentCaptor;
 
 /**
  * {@link KernTimeout}: each C-named function makes exactly one call, with the same arguments, to the
- * {@link CalloutSystem} method of the same meaning, and passes its result back.
+ * {@link CalloutSystem} method of the same meaning, and passes its result back; the macros read the
+ * callout only. The default system and the time helpers it inherits are {@link KernClockTest}'s.
  */
 final class KernTimeoutTest {
 
@@ -42,61 +43,12 @@ final class KernTimeoutTest {
     @BeforeEach
     void installMock() {
         sys = mock(CalloutSystem.class);
-        previous = KernTimeout.replaceSystem(sys);
+        previous = KernTimeout.setSystem(sys);
     }
 
     @AfterEach
     void restorePrevious() {
-        KernTimeout.replaceSystem(previous);
-    }
-
-    /* ---------------------------------------------------------------------------------------- */
-    /* The default system                                                                        */
-
-    @Test
-    void system_afterSetSystem_returnsIt() {
-        assertSame(sys, system());
-    }
-
-    @Test
-    void setSystem_replacingASystem_returnsThePreviousOne() {
-        CalloutSystem other = mock(CalloutSystem.class);
-        assertSame(sys, setSystem(other));
-        assertSame(other, system());
-        assertSame(other, setSystem(sys));
-        verifyNoInteractions(sys, other);   // replacing never closes or otherwise touches a system
-    }
-
-    @Test
-    void setSystem_null_returnsTheFacadeToItsInitialState() {
-        assertSame(sys, setSystem(null));
-        // The next use looks for a provider again; callout-api's own tests have none.
-        assertThrows(IllegalStateException.class, KernTimeout::system);
-        assertNull(setSystem(sys));
-        verifyNoInteractions(sys);
-    }
-
-    @Test
-    void system_installedSystemClosed_staysTheDefault() {
-        when(sys.isClosed()).thenReturn(true);
-        assertSame(sys, system()); // only a default the facade created itself is replaced
-    }
-
-    @Test
-    void setSystem_beforeAnyDefaultExists_returnsNull() {
-        KernTimeout.replaceSystem(null);
-        assertNull(setSystem(sys));
-    }
-
-    /** callout-api's own tests have no engine on the class path, so there is no provider. */
-    @Test
-    void system_noProviderAndNoneSet_throwsNamingTheFixes() {
-        KernTimeout.replaceSystem(null);
-        IllegalStateException e = assertThrows(IllegalStateException.class, KernTimeout::system);
-        assertTrue(e.getMessage().contains("callout-wheel") && e.getMessage().contains("setSystem"),
-                e.getMessage());
-        // A failed lookup leaves nothing behind: the next call looks again.
-        assertThrows(IllegalStateException.class, KernTimeout::system);
+        KernTimeout.setSystem(previous);
     }
 
     /* ---------------------------------------------------------------------------------------- */
@@ -370,64 +322,12 @@ final class KernTimeoutTest {
 
     @Test
     void macros_noDefaultSystem_stillWork() {
-        KernTimeout.replaceSystem(null);
+        KernTimeout.setSystem(null);
         CalloutAccess.setFlagsRelease(c, CALLOUT_ACTIVE);
         assertFalse(callout_pending(c));
         assertTrue(callout_active(c));
         callout_deactivate(c);
         assertFalse(callout_active(c));
-    }
-
-    /* ---------------------------------------------------------------------------------------- */
-    /* Kernel variables                                                                          */
-
-    @Test
-    void hz_delegatesToHz() {
-        when(sys.hz()).thenReturn(1000);
-        assertEquals(1000, hz());
-    }
-
-    @Test
-    void tickSbt_delegatesToTickSbt() {
-        when(sys.tickSbt()).thenReturn(4294967L);
-        assertEquals(4294967L, tick_sbt());
-    }
-
-    @Test
-    void ticks_delegatesToTicks() {
-        when(sys.ticks()).thenReturn(Integer.MIN_VALUE + 2);
-        assertEquals(Integer.MIN_VALUE + 2, ticks());
-    }
-
-    @Test
-    void sbinuptime_delegatesToSbinuptime() {
-        when(sys.sbinuptime()).thenReturn(123L * SBT_1S);
-        assertEquals(123L * SBT_1S, sbinuptime());
-    }
-
-    @Test
-    void getsbinuptime_readsHardclocktimeOfCurrentCpu() {
-        when(sys.curcpu()).thenReturn(1);
-        when(sys.hardclocktime(1)).thenReturn(777L);
-        assertEquals(777L, getsbinuptime());
-        verify(sys).curcpu();
-        verify(sys).hardclocktime(1);
-        verifyNoMoreInteractions(sys);
-    }
-
-    @Test
-    void curcpu_delegatesToCurcpu() {
-        when(sys.curcpu()).thenReturn(3);
-        assertEquals(3, curcpu());
-    }
-
-    @Test
-    void giant_delegatesToGiant() {
-        CalloutLock giant = CalloutLock.of(new ReentrantLock());
-        when(sys.giant()).thenReturn(giant);
-        assertSame(giant, Giant());
-        verify(sys).giant();
-        verifyNoMoreInteractions(sys);
     }
 
     /* ---------------------------------------------------------------------------------------- */
@@ -455,16 +355,6 @@ final class KernTimeoutTest {
     }
 
     @Test
-    void sbtConstants_reexported_haveSameValues() {
-        assertEquals(Sbt.SBT_1S, SBT_1S);
-        assertEquals(Sbt.SBT_1M, SBT_1M);
-        assertEquals(Sbt.SBT_1MS, SBT_1MS);
-        assertEquals(Sbt.SBT_1US, SBT_1US);
-        assertEquals(Sbt.SBT_1NS, SBT_1NS);
-        assertEquals(Sbt.SBT_MAX, SBT_MAX);
-    }
-
-    @Test
     void cPrel_reexported_matchesCalloutFlags() {
         for (int x = 0; x < C_PRELRANGE; x++) {
             assertEquals(CalloutFlags.C_PREL(x), C_PREL(x));
@@ -474,19 +364,19 @@ final class KernTimeoutTest {
         assertThrows(IllegalArgumentException.class, () -> C_PREL(C_PRELRANGE));
     }
 
+    /**
+     * {@code import static KernTimeout.*} sees the names {@link KernClock} declares (static members
+     * are inherited for name lookup): the port of a driver needs that one import. They are the
+     * same members, so they touch the same default system.
+     */
     @Test
-    void sbtConversions_reexported_matchSbt() {
-        for (long v : new long[] {0, 1, 999, 1_000, 999_999, 1_000_000, 999_999_999, 1_000_000_000,
-                                  1_000_000_000_000L}) {
-            assertEquals(Sbt.ustosbt(v), ustosbt(v));
-            assertEquals(Sbt.mstosbt(v), mstosbt(v));
-            assertEquals(Sbt.nstosbt(v), nstosbt(v));
-            assertEquals(Sbt.sbttous(v), sbttous(v));
-            assertEquals(Sbt.sbttoms(v), sbttoms(v));
-            assertEquals(Sbt.sbttons(v), sbttons(v));
-        }
-        assertThrows(IllegalArgumentException.class, () -> ustosbt(-1));
-        verifyNoInteractions(sys);
+    void staticImport_seesKernClockNames() {
+        when(sys.hz()).thenReturn(100);
+        assertEquals(100, hz());
+        assertSame(sys, system());
+        assertEquals(Sbt.SBT_1S, SBT_1S);
+        assertEquals(Sbt.mstosbt(3), mstosbt(3));
+        assertSame(sys, KernClock.system());
     }
 
     /** The arguments reach the system unchanged whatever their type parameter. */

@@ -2,8 +2,8 @@ package org.kcallout.et;
 
 /**
  * The consumer's deregister callback: FreeBSD's {@code et_deregister_cb_t},
- * {@code int (*)(struct eventtimer *et, void *arg)}. Given to {@link EventTimers#et_init};
- * called by {@link EventTimers#et_deregister} when the driver withdraws a timer the consumer holds.
+ * {@code int (*)(struct eventtimer *et, void *arg)}. Given to {@link EventTimers#init};
+ * called by {@link EventTimers#deregister} when the driver withdraws a timer the consumer holds.
  *
  * <p>To let the timer go, the consumer stops using it before returning (typically
  * {@code et_stop} on every CPU, {@code et_free}, and moving to another timer) and returns 0. To
@@ -14,16 +14,17 @@ package org.kcallout.et;
  * <p>Pitfall: while the callback runs, the departing timer is still in the list, and once freed it
  * is inactive, so {@code et_find} can return it again (often first, since it was the best). Find
  * the successor <em>before</em> freeing the departing timer (while it is active, {@code et_find}
- * skips it), all under {@code ET_LOCK}:
+ * skips it), all under {@code ET_LOCK} (here with the C names on the callback's registry):
  * <pre>{@code
- * ets.ET_LOCK();
+ * KernEt.Bound kern = KernEt.on(ets);
+ * kern.ET_LOCK();
  * try {
- *     EventTimer next = ets.et_find(null, ET_FLAGS_ONESHOT, ET_FLAGS_ONESHOT); // skips et: active
- *     stopOnAllCpus(et);                                                      // et_stop(et, cpu) ...
- *     ets.et_free(et);
- *     return next == null ? EBUSY : ets.et_init(next, TIMERCB, DEREGISTER, state); // then start next
+ *     EventTimer next = kern.et_find(null, ET_FLAGS_ONESHOT, ET_FLAGS_ONESHOT); // skips et: active
+ *     stopOnAllCpus(et);                                                       // et_stop(et, cpu) ...
+ *     kern.et_free(et);
+ *     return next == null ? EBUSY : kern.et_init(next, TIMERCB, DEREGISTER, state); // then start next
  * } finally {
- *     ets.ET_UNLOCK();
+ *     kern.ET_UNLOCK();
  * }
  * }</pre>
  *

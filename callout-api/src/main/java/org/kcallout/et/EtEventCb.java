@@ -3,7 +3,7 @@ package org.kcallout.et;
 /**
  * The consumer's event callback: FreeBSD's {@code et_event_cb_t},
  * {@code void (*)(struct eventtimer *et, void *arg)}, with the argument typed and the CPU made
- * explicit. Given to {@link EventTimers#et_init}; run by the driver through
+ * explicit. Given to {@link EventTimers#init}; run by the driver through
  * {@link EventTimer#fire(int)} on each event.
  *
  * <p>It runs on the driver's thread, in what the kernel calls interrupt context: it must not block

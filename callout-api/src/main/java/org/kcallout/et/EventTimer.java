@@ -1,5 +1,7 @@
 package org.kcallout.et;
 
+import org.kcallout.internal.CpuRef;
+
 /**
  * An event timer: FreeBSD's {@code struct eventtimer} ({@code sys/timeet.h}), the object a driver
  * fills in and registers so that a consumer (the clock source) can have it raise events.
@@ -26,7 +28,7 @@ package org.kcallout.et;
  *
  * <h2>Start and stop</h2>
  * {@code start(cpu, first, period)} receives arguments already checked and clamped by
- * {@link EventTimers#et_start}: {@code period == 0} asks for one event {@code first} from now;
+ * {@link EventTimers#start}: {@code period == 0} asks for one event {@code first} from now;
  * {@code period != 0} asks for periodic events every {@code period}, the first one after
  * {@code first}, or after {@code period} when {@code first == 0}. A driver without a stop method
  * ({@code et_stop == NULL} in C) simply does not override {@link #stop(int)}: the inherited method
@@ -35,7 +37,7 @@ package org.kcallout.et;
  * <h2>Per-CPU timers ({@link #ET_FLAGS_PERCPU})</h2>
  * In FreeBSD the {@code et_start}/{@code et_stop} methods of a per-CPU timer act on "the calling
  * CPU's instance". A JVM thread has no CPU, so here the CPU is an explicit argument: the consumer
- * names the CPU (0 .. ncpus-1) in {@link EventTimers#et_start(EventTimer, int, long, long)}, the
+ * names the CPU (0 .. ncpus-1) in {@link EventTimers#start}, the
  * driver programs that CPU's instance and reports its events with {@code fire(cpu)} for the same
  * CPU. Global timers (without {@code ET_FLAGS_PERCPU}) have one instance: they receive whatever
  * CPU the consumer passed ({@link #NOCPU} through the C form without a CPU) and may ignore it; they
@@ -132,7 +134,7 @@ public abstract class EventTimer {
      * Describes the timer; filled in as a driver fills in {@code struct eventtimer} before
      * {@code et_register}.
      *
-     * @param name      {@code et_name}: matched case-insensitively by {@link EventTimers#et_find};
+     * @param name      {@code et_name}: matched case-insensitively by {@link EventTimers#find};
      *                  should be unique
      * @param flags     {@code et_flags}: {@code ET_FLAGS_*} bits
      * @param quality   {@code et_quality}: higher is better; negative means the timer is chosen
@@ -181,7 +183,7 @@ public abstract class EventTimer {
 
     /**
      * {@code et->et_start(et, first, period)}: programs the hardware. Called only through
-     * {@link EventTimers#et_start}, by the consumer, with the timer active and the arguments
+     * {@link EventTimers#start}, by the consumer, with the timer active and the arguments
      * checked and clamped into [{@link #minPeriod()}, {@link #maxPeriod()}].
      *
      * @param cpu    for a per-CPU timer the CPU whose instance to program ({@code >= 0}); for a
@@ -195,7 +197,7 @@ public abstract class EventTimer {
 
     /**
      * {@code et->et_stop(et)}: stops the events of the instance {@code cpu} (see
-     * {@link #start}). Called only through {@link EventTimers#et_stop}.
+     * {@link #start}). Called only through {@link EventTimers#stop}.
      *
      * <p>The inherited implementation stands for a driver <em>without</em> a stop method
      * ({@code et_stop == NULL}): it does nothing and returns 0. Drivers that can stop override it.
@@ -212,8 +214,8 @@ public abstract class EventTimer {
      * event time arrives. Runs the callback of the consumer that claimed the timer, on the calling
      * thread, with no lock taken. Exceptions thrown by the callback propagate to the driver.
      *
-     * <p>A timer that no consumer holds (never {@linkplain EventTimers#et_init initialised}, or
-     * {@linkplain EventTimers#et_free freed}) drops the event. A consumer must stop the timer
+     * <p>A timer that no consumer holds (never {@linkplain EventTimers#init initialised}, or
+     * {@linkplain EventTimers#free freed}) drops the event. A consumer must stop the timer
      * before freeing it; an event whose delivery has already begun when {@code et_free} runs may
      * still reach that consumer once.
      *
@@ -255,7 +257,7 @@ public abstract class EventTimer {
     }
 
     /**
-     * {@code et_flags}: the capability bits, less those {@link EventTimers#et_ban} cleared.
+     * {@code et_flags}: the capability bits, less those {@link EventTimers#ban} cleared.
      *
      * @return the {@code ET_FLAGS_*} bits
      */
@@ -270,7 +272,7 @@ public abstract class EventTimer {
 
     /**
      * {@code et_frequency}: the base frequency in Hz, 0 if unknown; changes only through
-     * {@link EventTimers#et_change_frequency}.
+     * {@link EventTimers#changeFrequency}.
      *
      * @return Hz
      */
@@ -290,7 +292,7 @@ public abstract class EventTimer {
 
     /**
      * {@code et_active}: whether a consumer holds the timer (between {@code et_init} and
-     * {@code et_free}). A snapshot unless read under {@link EventTimers#ET_LOCK()}.
+     * {@code et_free}). A snapshot unless read under {@link EventTimers#etLock() ET_LOCK}.
      *
      * @return true if claimed
      */
@@ -342,5 +344,67 @@ public abstract class EventTimer {
     final void deactivate() {
         active = false;
         binding = null;
+    }
+
+    /* ---------------------------------------------------------------------------------------- */
+    /* et_start and et_stop on an active timer (called by EventTimers, no lock held)             */
+
+    /**
+     * The body of {@code et_start} for an active timer: the kernel's assertions on the arguments,
+     * then the clamping into {@code [minPeriod, maxPeriod]} (see {@link EventTimers#start}), then
+     * {@link #start}.
+     */
+    final int startChecked(int cpu, long first, long period) {
+        int flags = flags();
+        if (period < 0) {
+            throw new IllegalArgumentException("et_start: negative period " + period + " for timer " + name);
+        }
+        if (period != 0 && (flags & ET_FLAGS_PERIODIC) == 0) {
+            throw new IllegalArgumentException("et_start: period " + period
+                    + " specified for timer " + name + ", which is not periodic-capable (flags 0x"
+                    + Integer.toHexString(flags) + ")");
+        }
+        if (period == 0 && (flags & ET_FLAGS_ONESHOT) == 0) {
+            throw new IllegalArgumentException("et_start: period not specified for timer " + name
+                    + ", which is not oneshot-capable (flags 0x" + Integer.toHexString(flags) + ")");
+        }
+        requireCpu("et_start", flags, cpu);
+        // Periods are durations, not points in time: plain comparisons are right here.
+        long min = minPeriod();
+        long max = maxPeriod();
+        if (period != 0) {
+            if (period < min) {
+                period = min;
+            } else if (period > max) {
+                period = max;
+            }
+        }
+        if (period == 0 || first != 0) {
+            if (first < min) {
+                first = min;
+            } else if (first > max) {
+                first = max;
+            }
+        }
+        return start(cpu, first, period);
+    }
+
+    /** The body of {@code et_stop} for an active timer: the CPU check, then {@link #stop}. */
+    final int stopChecked(int cpu) {
+        requireCpu("et_stop", flags(), cpu);
+        return stop(cpu);
+    }
+
+    private void requireCpu(String fn, int flags, int cpu) {
+        if ((flags & EventTimer.ET_FLAGS_PERCPU) != 0 ? cpu < 0 : cpu < EventTimer.NOCPU) {
+            throw new IllegalArgumentException(fn + ": bad CPU " + cpu + " for "
+                    + ((flags & EventTimer.ET_FLAGS_PERCPU) != 0
+                            ? "per-CPU timer " + name + " (needs a CPU >= 0)"
+                            : "timer " + name + " (needs a CPU >= 0 or NOCPU)"));
+        }
+        if (cpu >= CpuRef.MAXCPU) {
+            throw new IllegalArgumentException(fn + ": bad CPU " + cpu + " for timer " + name
+                    + " (needs a CPU below MAXCPU " + CpuRef.MAXCPU + ")");
+        }
     }
 }

@@ -1,7 +1,7 @@
 package org.kcallout.et;
 
 /**
- * The clock source as the registry sees it: what {@link EventTimers#et_change_frequency} needs in
+ * The clock source as the registry sees it: what {@link EventTimers#changeFrequency} needs in
  * order to reprogram the timer in use when its frequency changes. In FreeBSD this is not an
  * interface but a direct call into {@code kern_clocksource.c} ({@code cpu_et_frequency}), which
  * checks {@code et == timer} and brackets the store with {@code configtimer(0)} and
@@ -18,7 +18,7 @@ package org.kcallout.et;
  *       new frequency ({@code configtimer(1)}).</li>
  * </ol>
  * Otherwise it just stores {@code f} and calls neither. Both methods may call
- * {@link EventTimers#et_stop}/{@link EventTimers#et_start} (which do not take {@code ET_LOCK}) and,
+ * {@link EventTimers#stop}/{@link EventTimers#start} (or their C names, which do not take {@code ET_LOCK}) and,
  * since the lock is reentrant, the registry's other methods. An exception from
  * {@code frequencyChanging} propagates and leaves the frequency unchanged; one from
  * {@code frequencyChanged} propagates with the new frequency stored.

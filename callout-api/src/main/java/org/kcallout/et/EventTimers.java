@@ -5,13 +5,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.kcallout.KMutex;
-import org.kcallout.internal.CpuRef;
 
 /**
  * A registry of event timers: FreeBSD's {@code kern_et.c}, the glue between the drivers that
- * {@linkplain #et_register register} {@link EventTimer}s and the consumer (the clock source) that
- * {@linkplain #et_find finds}, {@linkplain #et_init claims}, {@linkplain #et_start starts},
- * {@linkplain #et_stop stops} and {@linkplain #et_free releases} them.
+ * {@linkplain #register register} {@link EventTimer}s and the consumer (the clock source) that
+ * {@linkplain #find finds}, {@linkplain #init claims}, {@linkplain #start starts},
+ * {@linkplain #stop stops} and {@linkplain #free releases} them.
  *
  * <p>The kernel has one global list; here a registry is an object, so that tests and several
  * callout systems can each have their own. {@link #defaultRegistry()} is the one the C-named facade
@@ -19,62 +18,64 @@ import org.kcallout.internal.CpuRef;
  *
  * <h2>Order</h2>
  * The list is kept sorted by {@linkplain EventTimer#quality() quality}, best first; timers of equal
- * quality stay in registration order. {@link #et_find} returns the first match in that order.
+ * quality stay in registration order. {@link #find} returns the first match in that order.
  *
- * <h2>Two ways to call it</h2>
- * The {@code et_*} methods keep the C signatures and results: they return {@code 0} or an errno
- * ({@link KernEt#EINVAL}, {@link KernEt#EBUSY}, {@link KernEt#ENXIO}) exactly where
- * {@code kern_et.c} does, and the driver's or consumer's own result where C passes it through. The
- * Java-style methods do the same work but report the registry's own errors as exceptions:
+ * <h2>Java names here, C names in {@link KernEt}</h2>
+ * Each operation has one name here, in Java style, and reports the registry's own errors as
+ * exceptions. The C names, with {@code kern_et.c}'s results ({@code 0} or an errno:
+ * {@link KernEt#EINVAL}, {@link KernEt#EBUSY}, {@link KernEt#ENXIO}), are in {@link KernEt}: its
+ * static functions act on the {@linkplain #defaultRegistry() default registry}, and
+ * {@link KernEt#on KernEt.on(registry)} gives the same functions on any other registry (a port of a
+ * consumer that owns its registry, or a test, calls {@code KernEt.on(ets).et_init(...)}).
  * <table class="striped">
- *   <caption>Java-style methods and what they do instead of returning an errno</caption>
- *   <thead><tr><th scope="col">C</th><th scope="col">Java style</th><th scope="col">Instead of the errno</th></tr></thead>
+ *   <caption>Java-style methods, their C names and what they do instead of returning an errno</caption>
+ *   <thead><tr><th scope="col">Java style</th><th scope="col">C ({@link KernEt})</th><th scope="col">Instead of the errno</th></tr></thead>
  *   <tbody>
- *     <tr><td>{@code et_register}</td><td>{@link #register}</td><td>(always 0; returns nothing)</td></tr>
- *     <tr><td>{@code et_deregister}</td><td>{@link #deregister}</td><td>none: returns the consumer's refusal, as C</td></tr>
- *     <tr><td>{@code et_find}</td><td>{@link #find}</td><td>{@link Optional#empty()} for {@code NULL}</td></tr>
- *     <tr><td>{@code et_init}</td><td>{@link #init}</td><td>{@code EINVAL} → {@link IllegalArgumentException},
+ *     <tr><td>{@link #register}</td><td>{@code et_register}</td><td>(always 0; returns nothing)</td></tr>
+ *     <tr><td>{@link #deregister}</td><td>{@code et_deregister}</td><td>none: returns the consumer's refusal, as C</td></tr>
+ *     <tr><td>{@link #find}</td><td>{@code et_find}</td><td>{@link Optional#empty()} for {@code NULL}</td></tr>
+ *     <tr><td>{@link #init}</td><td>{@code et_init}</td><td>{@code EINVAL} → {@link IllegalArgumentException},
  *         {@code EBUSY} → {@link IllegalStateException}</td></tr>
- *     <tr><td>{@code et_start}</td><td>{@link #start}</td><td>{@code ENXIO} (not active) → {@link IllegalStateException};
+ *     <tr><td>{@link #start}</td><td>{@code et_start}</td><td>{@code ENXIO} (not active) → {@link IllegalStateException};
  *         the driver's result is returned unchanged</td></tr>
- *     <tr><td>{@code et_stop}</td><td>{@link #stop}</td><td>{@code ENXIO} → {@link IllegalStateException};
+ *     <tr><td>{@link #stop}</td><td>{@code et_stop}</td><td>{@code ENXIO} → {@link IllegalStateException};
  *         the driver's result is returned unchanged</td></tr>
- *     <tr><td>{@code et_ban}</td><td>{@link #ban}</td><td>(always 0; returns nothing)</td></tr>
- *     <tr><td>{@code et_free}</td><td>{@link #free}</td><td>{@code ENXIO} → {@link IllegalStateException}</td></tr>
- *     <tr><td>{@code et_change_frequency}</td><td>{@link #changeFrequency}</td><td>(void in C too)</td></tr>
+ *     <tr><td>{@link #ban}</td><td>{@code et_ban}</td><td>(always 0; returns nothing)</td></tr>
+ *     <tr><td>{@link #free}</td><td>{@code et_free}</td><td>{@code ENXIO} → {@link IllegalStateException}</td></tr>
+ *     <tr><td>{@link #changeFrequency}</td><td>{@code et_change_frequency}</td><td>(void in C too)</td></tr>
+ *     <tr><td>{@link #etLock() etLock()}{@code .lock()}, {@code .unlock()}</td><td>{@code ET_LOCK}, {@code ET_UNLOCK}</td><td>-</td></tr>
  *   </tbody>
  * </table>
  *
  * <h2>Errors common to both</h2>
- * Kernel assertions become exceptions (SPEC decision 3) in both styles:
+ * Kernel assertions become exceptions (SPEC decision 3) under both names:
  * {@link IllegalArgumentException} for a null timer, a negative frequency, and {@code et_start}'s
  * assertions (negative period; a period for a timer that cannot be periodic; no period for a
  * timer that cannot be one-shot; a per-CPU timer without a CPU; a CPU {@code >= MAXCPU}), and
  * unknown flag bits given to {@code et_find}; {@link IllegalStateException} for
  * registering a timer twice, deregistering one that is not registered here, claiming
  * ({@code et_init}) one that is not registered here, or using a timer registered with another
- * registry. A rejected call changes nothing.
+ * registry. A rejected call changes nothing. Messages name the C function.
  *
  * <h2>Locking ({@code ET_LOCK})</h2>
  * One mutex per registry, FreeBSD's {@code et_eventtimers_mtx}, a sleep mutex, here recursive: it
  * guards the list, the {@linkplain EventTimer#active() active} flags, the consumers' callbacks,
  * the frequencies and the {@linkplain #setClockSource clock source}. Every method that reads or
- * writes those takes it itself ({@code et_find}, {@code et_init}, {@code et_free},
- * {@code et_register}, the list part of {@code et_deregister}, {@code et_ban},
- * {@code et_change_frequency}); hold it yourself with {@link #ET_LOCK()}/{@link #ET_UNLOCK()} to
- * make several calls one step, as the kernel does for find-then-init:
+ * writes those takes it itself ({@code find}, {@code init}, {@code free}, {@code register}, the
+ * list part of {@code deregister}, {@code ban}, {@code changeFrequency}); hold it yourself with
+ * {@link #etLock()} to make several calls one step, as the kernel does for find-then-init:
  * <pre>{@code
- * ets.ET_LOCK();
+ * ets.etLock().lock();                                      // ET_LOCK()
  * try {
- *     EventTimer et = ets.et_find(null, ET_FLAGS_ONESHOT, ET_FLAGS_ONESHOT);
- *     if (et != null && ets.et_init(et, TIMERCB, null, state) == 0) { ...use et... }
+ *     Optional<EventTimer> et = ets.find(null, ET_FLAGS_ONESHOT, ET_FLAGS_ONESHOT);
+ *     if (et.isPresent()) { ets.init(et.get(), TIMERCB, null, state); ...use it... }
  * } finally {
- *     ets.ET_UNLOCK();
+ *     ets.etLock().unlock();                                // ET_UNLOCK()
  * }
  * }</pre>
- * {@code et_start} and {@code et_stop} take no lock: the consumer serialises them for each timer
+ * {@code start} and {@code stop} take no lock: the consumer serialises them for each timer
  * instance (FreeBSD's clock source uses {@code et_hw_mtx}, global or per CPU). The deregister
- * callback is called without the lock (unless the caller of {@code et_deregister} holds it).
+ * callback is called without the lock (unless the caller of {@code deregister} holds it).
  */
 public final class EventTimers {
     /* Implementation notes: a port of kern_et.c. The SLIST becomes an ArrayList (a handful of
@@ -83,19 +84,25 @@ public final class EventTimers {
      * keeps equal qualities in registration order. The sysctl nodes are not ported; choice()
      * renders kern.eventtimer.choice.
      *
+     * One implementation per operation. The operations that C answers with an errno have a
+     * package-private core returning it (claim, release, startIfActive, stopIfActive; findFirst
+     * returns null), which KernEt.Bound returns as is; the public method turns a non-zero errno
+     * into its exception through throwIfError, the only place that maps errno to exception.
+     *
      * Field ownership:
      *   list        guarded by etLock
      *   clockSource guarded by etLock for writes; volatile so that clockSource() needs no lock
      *   etLock      final
+     *   kernEt      final, immutable (the C-named view KernEt.on returns; no state of its own)
      * The per-timer fields are listed in EventTimer's notes; every write of them happens here,
      * under etLock, except the driver's own setPeriodRange.
      *
-     * Unlocked reads, as in C: et_start/et_stop read active and flags without the lock; the
-     * consumer that calls them is the one that set active (et_init) and will clear it (et_free),
-     * so it never races with itself, and a concurrent et_ban is seen either before or after, both
-     * acceptable (C has the same race). et_deregister reads the consumer's binding without the
-     * lock and calls it outside the lock, as C reads et_deregister_cb: the binding is one
-     * immutable object, so callback and arg always match. */
+     * Unlocked reads, as in C: start/stop read active and flags without the lock; the consumer
+     * that calls them is the one that set active (init) and will clear it (free), so it never
+     * races with itself, and a concurrent ban is seen either before or after, both acceptable (C
+     * has the same race). deregister reads the consumer's binding without the lock and calls it
+     * outside the lock, as C reads et_deregister_cb: the binding is one immutable object, so
+     * callback and arg always match. */
 
     private static final System.Logger LOG = System.getLogger(EventTimers.class.getName());
 
@@ -107,8 +114,11 @@ public final class EventTimers {
     /** {@code eventtimers}: sorted by quality, best first; guarded by etLock. */
     private final List<EventTimer> list = new ArrayList<>();
 
-    /** The consumer notified by et_change_frequency; guarded by etLock for writes. */
+    /** The consumer notified by changeFrequency; guarded by etLock for writes. */
     private volatile EventTimerConsumer clockSource;
+
+    /** The C-named view of this registry ({@link KernEt#on}); immutable, built once. */
+    final KernEt.Bound kernEt = new KernEt.Bound(this);
 
     /** Creates an empty registry. */
     public EventTimers() {
@@ -119,24 +129,14 @@ public final class EventTimers {
         return DEFAULT;
     }
 
-    /* ---------------------------------------------------------------------------------------- */
-    /* ET_LOCK                                                                                   */
-
-    /** {@code ET_LOCK()}: takes the registry mutex (recursive; each call needs an {@link #ET_UNLOCK()}). */
-    public void ET_LOCK() {
-        etLock.lock();
-    }
-
     /**
-     * {@code ET_UNLOCK()}: releases the registry mutex.
+     * {@code ET_LOCK()}/{@code ET_UNLOCK()}: the registry mutex, {@code et_eventtimers_mtx}
+     * ({@code etLock().lock()}, {@code etLock().unlock()}, {@code etLock().owned()}). Recursive:
+     * each {@code lock()} needs an {@code unlock()}, and {@code unlock()} by a thread that does not
+     * hold it throws {@link IllegalStateException}.
      *
-     * @throws IllegalStateException if the calling thread does not hold it
+     * @return the registry mutex
      */
-    public void ET_UNLOCK() {
-        etLock.unlock();
-    }
-
-    /** {@return the registry mutex itself, e.g. for {@code assertOwned()}} */
     public KMutex etLock() {
         return etLock;
     }
@@ -147,14 +147,13 @@ public final class EventTimers {
     /**
      * {@code et_register(et)}: adds a timer to the list, after every timer of better or equal
      * quality and before the first of lower quality. Logs a line (at {@code DEBUG}, where FreeBSD
-     * prints one at boot for timers of non-negative quality).
+     * prints one at boot for timers of non-negative quality). C returns 0, always.
      *
      * @param et the timer
-     * @return 0, always
      * @throws IllegalArgumentException if {@code et} is null
      * @throws IllegalStateException    if {@code et} is already registered (here or elsewhere)
      */
-    public int et_register(EventTimer et) {
+    public void register(EventTimer et) {
         requireTimer("et_register", et);
         etLock.lock();
         try {
@@ -174,7 +173,6 @@ public final class EventTimers {
                     : "Event timer \"" + et.name() + "\" frequency " + et.frequency() + " Hz quality "
                             + et.quality());
         }
-        return 0;
     }
 
     /**
@@ -197,26 +195,19 @@ public final class EventTimers {
     }
 
     /**
-     * {@link #et_register} in Java style: the same, without the constant result.
-     *
-     * @param et the timer
-     */
-    public void register(EventTimer et) {
-        et_register(et);
-    }
-
-    /**
      * {@code et_deregister(et)}: withdraws a timer. If its consumer gave a deregister callback,
      * that is called first (without {@code ET_LOCK}); a non-zero result is returned unchanged and
-     * the timer stays registered. Otherwise the timer leaves the list and may be registered again.
-     * There is no check that the timer is inactive: the consumer's callback is where it lets go.
+     * the timer stays registered (a refusal is the consumer's answer, not an error of the
+     * registry, so it is returned rather than thrown). Otherwise the timer leaves the list and may
+     * be registered again. There is no check that the timer is inactive: the consumer's callback is
+     * where it lets go.
      *
      * @param et the timer
      * @return 0 if deregistered, else the deregister callback's non-zero result
      * @throws IllegalArgumentException if {@code et} is null
      * @throws IllegalStateException    if {@code et} is not registered with this registry
      */
-    public int et_deregister(EventTimer et) {
+    public int deregister(EventTimer et) {
         requireTimer("et_deregister", et);
         if (et.registry() != this) {
             throw new IllegalStateException("et_deregister: timer " + et.name() + " is not registered"
@@ -245,17 +236,6 @@ public final class EventTimers {
     }
 
     /**
-     * {@link #et_deregister} in Java style: identical (a refusal is the consumer's answer, not an
-     * error of the registry, so it is returned rather than thrown).
-     *
-     * @param et the timer
-     * @return 0 if deregistered, else the consumer's non-zero refusal
-     */
-    public int deregister(EventTimer et) {
-        return et_deregister(et);
-    }
-
-    /**
      * {@code et_change_frequency(et, newfreq)}: records a new base frequency, for drivers whose
      * oscillator changed (for example in a power-saving mode). If {@code et} is active and is the
      * {@linkplain EventTimerConsumer#currentTimer() timer in use} by this registry's
@@ -268,7 +248,7 @@ public final class EventTimers {
      * @throws IllegalArgumentException for a null timer or a negative frequency
      * @throws IllegalStateException    if {@code et} belongs to another registry
      */
-    public void et_change_frequency(EventTimer et, long newfreq) {
+    public void changeFrequency(EventTimer et, long newfreq) {
         requireTimer("et_change_frequency", et);
         if (newfreq < 0) {
             throw new IllegalArgumentException("et_change_frequency: timer " + et.name()
@@ -290,16 +270,6 @@ public final class EventTimers {
         }
     }
 
-    /**
-     * {@link #et_change_frequency} in Java style: identical.
-     *
-     * @param et      the timer
-     * @param newfreq the new frequency in Hz, {@code >= 0}
-     */
-    public void changeFrequency(EventTimer et, long newfreq) {
-        et_change_frequency(et, newfreq);
-    }
-
     /* ---------------------------------------------------------------------------------------- */
     /* Consumer side                                                                             */
 
@@ -314,12 +284,17 @@ public final class EventTimers {
      *              null for any timer of non-negative quality
      * @param check the {@code ET_FLAGS_*} bits to look at
      * @param want  the values those bits must have ({@code 0, 0} accepts any flags)
-     * @return the timer, or null
+     * @return the timer, or empty
      * @throws IllegalArgumentException if {@code check} or {@code want} has a bit that is no
      *                                  {@code ET_FLAGS_*} flag (no timer can have it)
      */
-    public EventTimer et_find(String name, int check, int want) {
-        checkFindFlags("et_find", check, want);
+    public Optional<EventTimer> find(String name, int check, int want) {
+        return Optional.ofNullable(findFirst("find", name, check, want));
+    }
+
+    /** {@code et_find} proper, for the function {@code fn} the user called: the timer, or null. */
+    EventTimer findFirst(String fn, String name, int check, int want) {
+        checkFindFlags(fn, check, want);
         etLock.lock();
         try {
             for (EventTimer et : list) {
@@ -344,37 +319,28 @@ public final class EventTimers {
     }
 
     /**
-     * {@link #et_find} in Java style.
-     *
-     * @param name  the name, or null (see {@link #et_find})
-     * @param check the flag bits to look at
-     * @param want  their wanted values
-     * @return the timer, or empty
-     * @throws IllegalArgumentException as {@link #et_find}
-     */
-    public Optional<EventTimer> find(String name, int check, int want) {
-        checkFindFlags("find", check, want);
-        return Optional.ofNullable(et_find(name, check, want));
-    }
-
-    /**
      * {@code et_init(et, event, deregister, arg)}: claims a timer for a consumer and records its
      * callbacks; from now on {@link EventTimer#fire(int)} runs {@code event}.
      *
-     * @param et         the timer (usually from {@link #et_find})
+     * @param et         the timer (usually from {@link #find})
      * @param event      the event callback ({@code et_event_cb})
      * @param deregister the deregister callback ({@code et_deregister_cb}), or null
      * @param arg        passed to both callbacks ({@code et_arg})
      * @param <A>        the argument type
-     * @return {@link KernEt#EINVAL} if {@code event} is null, else {@link KernEt#EBUSY} if the
-     *         timer is active, else 0
-     * @throws IllegalArgumentException if {@code et} is null
-     * @throws IllegalStateException    if {@code et} belongs to another registry, or is not
+     * @throws IllegalArgumentException if {@code et} is null, or {@code event} is null ({@code EINVAL})
+     * @throws IllegalStateException    if the timer is already active ({@code EBUSY}), belongs to
+     *                                  another registry, or is not
      *                                  registered with this one (never registered, or deregistered:
      *                                  its driver withdrew it); C does not check, but a consumer
      *                                  only claims timers {@code et_find} returned
      */
-    public <A> int et_init(EventTimer et, EtEventCb<? super A> event, EtDeregisterCb<? super A> deregister, A arg) {
+    public <A> void init(EventTimer et, EtEventCb<? super A> event, EtDeregisterCb<? super A> deregister, A arg) {
+        requireTimer("init", et);
+        throwIfError("et_init", et, claim(et, event, deregister, arg));
+    }
+
+    /** {@code et_init} proper: {@link KernEt#EINVAL} for a null {@code event}, {@link KernEt#EBUSY}, or 0. */
+    <A> int claim(EventTimer et, EtEventCb<? super A> event, EtDeregisterCb<? super A> deregister, A arg) {
         requireTimer("et_init", et);
         if (event == null) {
             return KernEt.EINVAL;
@@ -392,47 +358,10 @@ public final class EventTimers {
         }
     }
 
-    /**
-     * {@link #et_init} in Java style.
-     *
-     * @param et         the timer
-     * @param event      the event callback
-     * @param deregister the deregister callback, or null
-     * @param arg        passed to both callbacks
-     * @param <A>        the argument type
-     * @throws IllegalArgumentException if {@code event} is null ({@code EINVAL}) or {@code et} is null
-     * @throws IllegalStateException    if the timer is already active ({@code EBUSY}), belongs to
-     *                                  another registry, or is not registered with this one
-     */
-    public <A> void init(EventTimer et, EtEventCb<? super A> event, EtDeregisterCb<? super A> deregister, A arg) {
-        requireTimer("init", et);
-        if (event == null) {
-            throw new IllegalArgumentException("et_init: timer " + et.name()
-                    + ": the event callback must not be null (EINVAL)");
-        }
-        if (et_init(et, event, deregister, arg) == KernEt.EBUSY) {
-            throw new IllegalStateException("et_init: timer " + et.name()
-                    + " is already active, claimed by another consumer (EBUSY)");
-        }
-    }
-
     @SuppressWarnings("unchecked") // the callbacks only ever receive the arg they were given with
     private static <A> EventTimer.Binding binding(EtEventCb<? super A> event, EtDeregisterCb<? super A> deregister,
                                                   A arg) {
         return new EventTimer.Binding((EtEventCb<Object>) event, (EtDeregisterCb<Object>) deregister, arg);
-    }
-
-    /**
-     * {@code et_start(et, first, period)} for a global timer: {@link #et_start(EventTimer, int, long, long)}
-     * with {@link EventTimer#NOCPU}. A per-CPU timer needs the CPU form.
-     *
-     * @param et     the timer
-     * @param first  delay before the first event, sbintime
-     * @param period 0 for one-shot, else the period, sbintime
-     * @return {@link KernEt#ENXIO} if the timer is not active, else the driver's result
-     */
-    public int et_start(EventTimer et, long first, long period) {
-        return et_start(et, EventTimer.NOCPU, first, period);
     }
 
     /**
@@ -448,137 +377,67 @@ public final class EventTimers {
      *               timer any CPU or {@link EventTimer#NOCPU}, passed on to the driver
      * @param first  delay before the first event, sbintime
      * @param period 0 for one-shot, else the period, sbintime
-     * @return {@link KernEt#ENXIO} if the timer is not active, else the driver's result
-     * @throws IllegalArgumentException (the kernel's assertions, checked once the timer is known to be
+     * @return the driver's result
+     * @throws IllegalArgumentException for a null timer, and (the kernel's assertions, checked once the timer is known to be
      *                                  active) if {@code period < 0}, if {@code period != 0} and
      *                                  the timer lacks {@code ET_FLAGS_PERIODIC}, if
      *                                  {@code period == 0} and it lacks {@code ET_FLAGS_ONESHOT}, or
      *                                  for a CPU below {@code NOCPU} or, on a per-CPU timer, below 0,
      *                                  or for a CPU {@code >= MAXCPU} (256), which no system has
-     * @throws IllegalStateException    if {@code et} belongs to another registry
-     */
-    public int et_start(EventTimer et, int cpu, long first, long period) {
-        requireTimer("et_start", et);
-        if (!et.active()) {
-            return KernEt.ENXIO;
-        }
-        return startActive(et, cpu, first, period);
-    }
-
-    /**
-     * {@link #et_start(EventTimer, int, long, long)} in Java style.
-     *
-     * @param et     the timer
-     * @param cpu    the CPU, as for {@code et_start}
-     * @param first  delay before the first event, sbintime
-     * @param period 0 for one-shot, else the period, sbintime
-     * @return the driver's result
-     * @throws IllegalStateException    if the timer is not active ({@code ENXIO}) or belongs to
-     *                                  another registry
-     * @throws IllegalArgumentException for a null timer, and as {@code et_start}
+     * @throws IllegalStateException    if the timer is not active ({@code ENXIO}: claim it with
+     *                                  {@link #init} first) or belongs to another registry
      */
     public int start(EventTimer et, int cpu, long first, long period) {
         requireTimer("start", et);
         requireActive("et_start", et);
-        return startActive(et, cpu, first, period);
+        return et.startChecked(cpu, first, period);
     }
 
-    private int startActive(EventTimer et, int cpu, long first, long period) {
-        int flags = et.flags();
-        if (period < 0) {
-            throw new IllegalArgumentException("et_start: negative period " + period + " for timer " + et.name());
-        }
-        if (period != 0 && (flags & EventTimer.ET_FLAGS_PERIODIC) == 0) {
-            throw new IllegalArgumentException("et_start: period " + period
-                    + " specified for timer " + et.name() + ", which is not periodic-capable (flags 0x"
-                    + Integer.toHexString(flags) + ")");
-        }
-        if (period == 0 && (flags & EventTimer.ET_FLAGS_ONESHOT) == 0) {
-            throw new IllegalArgumentException("et_start: period not specified for timer " + et.name()
-                    + ", which is not oneshot-capable (flags 0x" + Integer.toHexString(flags) + ")");
-        }
-        requireCpu("et_start", et, flags, cpu);
-        // Periods are durations, not points in time: plain comparisons are right here.
-        long min = et.minPeriod();
-        long max = et.maxPeriod();
-        if (period != 0) {
-            if (period < min) {
-                period = min;
-            } else if (period > max) {
-                period = max;
-            }
-        }
-        if (period == 0 || first != 0) {
-            if (first < min) {
-                first = min;
-            } else if (first > max) {
-                first = max;
-            }
-        }
-        return et.start(cpu, first, period);
-    }
-
-    /**
-     * {@code et_stop(et)} for a global timer: {@link #et_stop(EventTimer, int)} with
-     * {@link EventTimer#NOCPU}.
-     *
-     * @param et the timer
-     * @return {@link KernEt#ENXIO} if not active, else the driver's result (0 for a driver without a
-     *         stop method)
-     */
-    public int et_stop(EventTimer et) {
-        return et_stop(et, EventTimer.NOCPU);
-    }
-
-    /**
-     * {@code et_stop(et)}: stops the timer's instance on {@code cpu} (see {@link #et_start(EventTimer,
-     * int, long, long)} for the CPU). Takes no lock.
-     *
-     * @param et  the timer
-     * @param cpu the CPU whose instance to stop, as for {@code et_start}
-     * @return {@link KernEt#ENXIO} if not active, else the driver's result (0 for a driver without a
-     *         stop method)
-     * @throws IllegalArgumentException for a null timer, or a bad CPU (checked once active: below
-     *                                  0 for a per-CPU timer, below {@code NOCPU}, or {@code >= MAXCPU})
-     * @throws IllegalStateException    if {@code et} belongs to another registry
-     */
-    public int et_stop(EventTimer et, int cpu) {
-        requireTimer("et_stop", et);
+    /** {@code et_start} proper: {@link KernEt#ENXIO} if the timer is not active, else the driver's result. */
+    int startIfActive(EventTimer et, int cpu, long first, long period) {
+        requireTimer("et_start", et);
         if (!et.active()) {
             return KernEt.ENXIO;
         }
-        requireCpu("et_stop", et, et.flags(), cpu);
-        return et.stop(cpu);
+        return et.startChecked(cpu, first, period);
     }
 
     /**
-     * {@link #et_stop(EventTimer, int)} in Java style.
+     * {@code et_stop(et)}: stops the timer's instance on {@code cpu} (see {@link #start} for the CPU). Takes no lock.
      *
      * @param et  the timer
-     * @param cpu the CPU, as for {@code et_start}
+     * @param cpu the CPU whose instance to stop, as for {@code et_start}
      * @return the driver's result (0 for a driver without a stop method)
+     * @throws IllegalArgumentException for a null timer, or a bad CPU (checked once active: below
+     *                                  0 for a per-CPU timer, below {@code NOCPU}, or {@code >= MAXCPU})
      * @throws IllegalStateException    if the timer is not active ({@code ENXIO}) or belongs to
      *                                  another registry
-     * @throws IllegalArgumentException for a null timer or a bad CPU, as {@code et_stop}
      */
     public int stop(EventTimer et, int cpu) {
         requireTimer("stop", et);
         requireActive("et_stop", et);
-        requireCpu("et_stop", et, et.flags(), cpu);
-        return et.stop(cpu);
+        return et.stopChecked(cpu);
+    }
+
+    /** {@code et_stop} proper: {@link KernEt#ENXIO} if the timer is not active, else the driver's result. */
+    int stopIfActive(EventTimer et, int cpu) {
+        requireTimer("et_stop", et);
+        if (!et.active()) {
+            return KernEt.ENXIO;
+        }
+        return et.stopChecked(cpu);
     }
 
     /**
      * {@code et_ban(et)}: marks the timer broken by clearing its {@code ET_FLAGS_PERIODIC} and
      * {@code ET_FLAGS_ONESHOT} capabilities, so that {@code et_find} with a capability no longer
-     * returns it and {@code et_start} refuses it. No active check; a running timer is not stopped.
+     * returns it and {@code et_start} refuses it. C returns 0, always. No active check; a running timer is not stopped.
      *
      * @param et the timer
-     * @return 0, always
      * @throws IllegalArgumentException if {@code et} is null
      * @throws IllegalStateException    if {@code et} belongs to another registry
      */
-    public int et_ban(EventTimer et) {
+    public void ban(EventTimer et) {
         requireTimer("et_ban", et);
         etLock.lock(); // C writes without a lock; taking it keeps the read-modify-write whole
         try {
@@ -586,16 +445,6 @@ public final class EventTimers {
         } finally {
             etLock.unlock();
         }
-        return 0;
-    }
-
-    /**
-     * {@link #et_ban} in Java style: the same, without the constant result.
-     *
-     * @param et the timer
-     */
-    public void ban(EventTimer et) {
-        et_ban(et);
     }
 
     /**
@@ -605,11 +454,17 @@ public final class EventTimers {
      * event reaches no one and {@code et_deregister} no longer asks this consumer.
      *
      * @param et the timer
-     * @return {@link KernEt#ENXIO} if not active, else 0
      * @throws IllegalArgumentException if {@code et} is null
-     * @throws IllegalStateException    if {@code et} belongs to another registry
+     * @throws IllegalStateException    if the timer is not active ({@code ENXIO}) or belongs to
+     *                                  another registry
      */
-    public int et_free(EventTimer et) {
+    public void free(EventTimer et) {
+        requireTimer("free", et);
+        throwIfError("et_free", et, release(et));
+    }
+
+    /** {@code et_free} proper: {@link KernEt#ENXIO} if the timer is not active, else 0. */
+    int release(EventTimer et) {
         requireTimer("et_free", et);
         etLock.lock();
         try {
@@ -623,24 +478,11 @@ public final class EventTimers {
         }
     }
 
-    /**
-     * {@link #et_free} in Java style.
-     *
-     * @param et the timer
-     * @throws IllegalStateException if the timer is not active ({@code ENXIO})
-     */
-    public void free(EventTimer et) {
-        requireTimer("free", et);
-        if (et_free(et) == KernEt.ENXIO) {
-            throw new IllegalStateException("et_free: timer " + et.name() + " is not active (ENXIO)");
-        }
-    }
-
     /* ---------------------------------------------------------------------------------------- */
     /* The clock source and the list                                                             */
 
     /**
-     * Installs the consumer that {@link #et_change_frequency} consults (in FreeBSD, the clock
+     * Installs the consumer that {@link #changeFrequency} consults (in FreeBSD, the clock
      * source is compiled in; here {@code callout-wheel}'s clock source installs itself).
      *
      * @param cs the clock source, or null for none
@@ -722,22 +564,29 @@ public final class EventTimers {
     }
 
     private static void requireActive(String fn, EventTimer et) {
-        if (!et.active()) {
-            throw new IllegalStateException(fn + ": timer " + et.name()
-                    + " is not active; claim it with et_init first (ENXIO)");
-        }
+        throwIfError(fn, et, et.active() ? 0 : KernEt.ENXIO);
     }
 
-    private static void requireCpu(String fn, EventTimer et, int flags, int cpu) {
-        if ((flags & EventTimer.ET_FLAGS_PERCPU) != 0 ? cpu < 0 : cpu < EventTimer.NOCPU) {
-            throw new IllegalArgumentException(fn + ": bad CPU " + cpu + " for "
-                    + ((flags & EventTimer.ET_FLAGS_PERCPU) != 0
-                            ? "per-CPU timer " + et.name() + " (needs a CPU >= 0)"
-                            : "timer " + et.name() + " (needs a CPU >= 0 or NOCPU)"));
-        }
-        if (cpu >= CpuRef.MAXCPU) {
-            throw new IllegalArgumentException(fn + ": bad CPU " + cpu + " for timer " + et.name()
-                    + " (needs a CPU below MAXCPU " + CpuRef.MAXCPU + ")");
+    /**
+     * The errno-to-exception mapping of the Java-style methods, the only one: {@code EINVAL} (a
+     * bad argument) becomes {@link IllegalArgumentException}, {@code EBUSY} and {@code ENXIO} (the
+     * timer's state) {@link IllegalStateException}, each naming the C function {@code fn}.
+     */
+    private static void throwIfError(String fn, EventTimer et, int errno) {
+        switch (errno) {
+            case 0:
+                return;
+            case KernEt.EINVAL:
+                throw new IllegalArgumentException(fn + ": timer " + et.name()
+                        + ": the event callback must not be null (EINVAL)");
+            case KernEt.EBUSY:
+                throw new IllegalStateException(fn + ": timer " + et.name()
+                        + " is already active, claimed by another consumer (EBUSY)");
+            case KernEt.ENXIO:
+                throw new IllegalStateException(fn + ": timer " + et.name()
+                        + " is not active; claim it with et_init first (ENXIO)");
+            default:
+                throw new AssertionError(fn + ": unexpected errno " + errno);
         }
     }
 

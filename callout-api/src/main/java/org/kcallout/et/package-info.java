@@ -7,18 +7,21 @@
  *   <li><b>Drivers</b> extend {@link org.kcallout.et.EventTimer} ({@code struct eventtimer}),
  *       describe the hardware (name, {@code ET_FLAGS_*} capabilities, quality, frequency, period
  *       range), implement {@code start(cpu, first, period)} and optionally {@code stop(cpu)},
- *       {@linkplain org.kcallout.et.EventTimers#et_register register}, and call
+ *       {@linkplain org.kcallout.et.EventTimers#register register}, and call
  *       {@code fire(cpu)} on every event.</li>
  *   <li><b>The consumer</b> (the clock source in {@code callout-wheel}) picks a timer with
- *       {@link org.kcallout.et.EventTimers#et_find et_find}, claims it with
- *       {@link org.kcallout.et.EventTimers#et_init et_init} giving its
- *       {@link org.kcallout.et.EtEventCb event callback}, drives it with {@code et_start} and
- *       {@code et_stop}, and releases it with {@code et_free}. It implements
+ *       {@link org.kcallout.et.EventTimers#find find}, claims it with
+ *       {@link org.kcallout.et.EventTimers#init init} giving its
+ *       {@link org.kcallout.et.EtEventCb event callback}, drives it with {@code start} and
+ *       {@code stop}, and releases it with {@code free}. It implements
  *       {@link org.kcallout.et.EventTimerConsumer} so that
- *       {@link org.kcallout.et.EventTimers#et_change_frequency et_change_frequency} can stop and
+ *       {@link org.kcallout.et.EventTimers#changeFrequency changeFrequency} can stop and
  *       restart the timer in use.</li>
  *   <li><b>The registry</b> {@link org.kcallout.et.EventTimers} is the list and the glue; there is
- *       one per object, and {@link org.kcallout.et.KernEt} offers the C names on a default one.</li>
+ *       one per object, each operation under one Java-style name that throws on the registry's own
+ *       errors. {@link org.kcallout.et.KernEt} offers the C names with {@code kern_et.c}'s errno
+ *       results: static functions on a default registry, and the same functions on any other one
+ *       through {@link org.kcallout.et.KernEt#on KernEt.on(ets)}.</li>
  * </ul>
  *
  * <h2>Why an abstract class for the driver</h2>
@@ -46,8 +49,9 @@
  *
  * <h2>From C to Java</h2>
  * <table class="striped">
- *   <caption>C names, the facade call ({@code KernEt}, statically imported) and the Java-style
- *   equivalent ({@code ets} is an {@code EventTimers}, {@code et} an {@code EventTimer})</caption>
+ *   <caption>C names, the facade call ({@code KernEt}, statically imported, on the default registry;
+ *   {@code KernEt.on(ets).et_*} on another) and the Java-style equivalent ({@code ets} is an
+ *   {@code EventTimers}, {@code et} an {@code EventTimer})</caption>
  *   <thead>
  *     <tr><th scope="col">C</th><th scope="col">Facade</th><th scope="col">Java style</th></tr>
  *   </thead>
@@ -96,7 +100,7 @@
  *     <tr><td>{@code et_free(et)}</td><td>{@code et_free(et)}</td>
  *         <td>{@link org.kcallout.et.EventTimers#free ets.free(et)} (throws if inactive)</td></tr>
  *     <tr><td>{@code ET_LOCK()}, {@code ET_UNLOCK()}</td><td>same names</td>
- *         <td>{@code ets.ET_LOCK()}, {@code ets.ET_UNLOCK()}, {@code ets.etLock()}</td></tr>
+ *         <td>{@link org.kcallout.et.EventTimers#etLock ets.etLock()}{@code .lock()}, {@code .unlock()}</td></tr>
  *     <tr><td>{@code cpu_et_frequency} (clock source side)</td><td>-</td>
  *         <td>{@link org.kcallout.et.EventTimerConsumer}, installed with
  *         {@link org.kcallout.et.EventTimers#setClockSource ets.setClockSource(cs)}</td></tr>

@@ -29,6 +29,8 @@ final class EventTimersChangeFrequencyTest {
     private static final EtEventCb<Object> CB = (et, cpu, arg) -> { };
 
     private final EventTimers ets = new EventTimers();
+    /** The C names, with their errno results, on {@link #ets}. */
+    private final KernEt.Bound kern = KernEt.on(ets);
     private final EventTimerConsumer cs = mock(EventTimerConsumer.class);
     private final EventTimer et = driver("t", BOTH, 100, 1_000_000, MIN, MAX);
 
@@ -40,7 +42,7 @@ final class EventTimersChangeFrequencyTest {
     @Test
     void changeFrequency_inactiveTimer_storesWithoutNotifying() {
         when(cs.currentTimer()).thenReturn(et); // even a confused consumer is not asked
-        ets.et_change_frequency(et, 2_000_000);
+        kern.et_change_frequency(et, 2_000_000);
         assertEquals(2_000_000, et.frequency());
         verify(cs, never()).frequencyChanging(any(), anyLong(), anyLong());
         verify(cs, never()).frequencyChanged(any(), anyLong(), anyLong());
@@ -53,11 +55,11 @@ final class EventTimersChangeFrequencyTest {
         long[] seen = new long[2];
         doAnswer(inv -> {
             seen[0] = et.frequency();
-            return ets.et_stop(et);
+            return kern.et_stop(et);
         }).when(cs).frequencyChanging(et, 1_000_000, 3_000_000);
         doAnswer(inv -> {
             seen[1] = et.frequency();
-            return ets.et_start(et, MIN, 0);
+            return kern.et_start(et, MIN, 0);
         }).when(cs).frequencyChanged(et, 1_000_000, 3_000_000);
 
         ets.changeFrequency(et, 3_000_000);
@@ -78,7 +80,7 @@ final class EventTimersChangeFrequencyTest {
         when(cs.currentTimer()).thenReturn(et);
         boolean[] held = new boolean[1];
         doAnswer(inv -> held[0] = ets.etLock().owned()).when(cs).frequencyChanged(any(), anyLong(), anyLong());
-        ets.et_change_frequency(et, 5);
+        kern.et_change_frequency(et, 5);
         assertTrue(held[0]);
     }
 
@@ -90,7 +92,7 @@ final class EventTimersChangeFrequencyTest {
         ets.init(other, CB, null, null);
         when(cs.currentTimer()).thenReturn(other);
 
-        ets.et_change_frequency(et, 7);
+        kern.et_change_frequency(et, 7);
 
         assertEquals(7, et.frequency());
         verify(cs, never()).frequencyChanging(any(), anyLong(), anyLong());
@@ -102,7 +104,7 @@ final class EventTimersChangeFrequencyTest {
         assertSame(cs, ets.setClockSource(null));
         assertNull(ets.clockSource());
         ets.init(et, CB, null, null);
-        ets.et_change_frequency(et, 0);
+        kern.et_change_frequency(et, 0);
         assertEquals(0, et.frequency());
     }
 
@@ -113,7 +115,7 @@ final class EventTimersChangeFrequencyTest {
         doAnswer(inv -> {
             throw new IllegalStateException("boom");
         }).when(cs).frequencyChanging(any(), anyLong(), anyLong());
-        assertThrows(IllegalStateException.class, () -> ets.et_change_frequency(et, 9));
+        assertThrows(IllegalStateException.class, () -> kern.et_change_frequency(et, 9));
         assertEquals(1_000_000, et.frequency());
         assertFalse(ets.etLock().owned(), "the lock is released");
     }
@@ -121,7 +123,7 @@ final class EventTimersChangeFrequencyTest {
     @Test
     void changeFrequency_negative_throwsAndChangesNothing() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> ets.et_change_frequency(et, -1));
+                () -> kern.et_change_frequency(et, -1));
         assertEquals("et_change_frequency: timer t: frequency must be >= 0 Hz, got -1", e.getMessage());
         assertEquals(1_000_000, et.frequency());
     }

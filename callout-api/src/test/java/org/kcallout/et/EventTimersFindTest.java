@@ -19,6 +19,8 @@ final class EventTimersFindTest {
     private static final EtEventCb<Object> CB = (et, cpu, arg) -> { };
 
     private final EventTimers ets = new EventTimers();
+    /** The C names, with their errno results, on {@link #ets}. */
+    private final KernEt.Bound kern = KernEt.on(ets);
 
     @Test
     void spec72_bestActive_findNullOneshot_returnsNextBestInactiveOneshotNonNegative() {
@@ -31,24 +33,24 @@ final class EventTimersFindTest {
         }
         ets.init(best, CB, null, null);
 
-        assertSame(rtcOneshot, ets.et_find(null, ET_FLAGS_ONESHOT, ET_FLAGS_ONESHOT));
+        assertSame(rtcOneshot, kern.et_find(null, ET_FLAGS_ONESHOT, ET_FLAGS_ONESHOT));
 
-        assertSame(hpet, ets.et_find("HPET", 0, 0), "by name, despite its negative quality");
+        assertSame(hpet, kern.et_find("HPET", 0, 0), "by name, despite its negative quality");
         ets.init(hpet, CB, null, null);
-        assertNull(ets.et_find("HPET", 0, 0), "active timers are never found");
+        assertNull(kern.et_find("HPET", 0, 0), "active timers are never found");
     }
 
     @Test
     void find_noMatch_returnsNullAndEmpty() {
         ets.register(driver("a", ET_FLAGS_PERIODIC, 1));
-        assertNull(ets.et_find(null, ET_FLAGS_ONESHOT, ET_FLAGS_ONESHOT));
+        assertNull(kern.et_find(null, ET_FLAGS_ONESHOT, ET_FLAGS_ONESHOT));
         assertEquals(Optional.empty(), ets.find(null, ET_FLAGS_ONESHOT, ET_FLAGS_ONESHOT));
-        assertNull(ets.et_find("b", 0, 0));
+        assertNull(kern.et_find("b", 0, 0));
     }
 
     @Test
     void find_emptyRegistry_returnsNull() {
-        assertNull(ets.et_find(null, 0, 0));
+        assertNull(kern.et_find(null, 0, 0));
     }
 
     @Test
@@ -56,7 +58,7 @@ final class EventTimersFindTest {
         EventTimer none = driver("none", 0, 10);
         ets.register(driver("worse", BOTH, 5));
         ets.register(none);
-        assertSame(none, ets.et_find(null, 0, 0));
+        assertSame(none, kern.et_find(null, 0, 0));
     }
 
     @Test
@@ -65,7 +67,7 @@ final class EventTimersFindTest {
         EventTimer steady = driver("steady", BOTH, 50);
         ets.register(c3);
         ets.register(steady);
-        assertSame(steady, ets.et_find(null, ET_FLAGS_C3STOP, 0));
+        assertSame(steady, kern.et_find(null, ET_FLAGS_C3STOP, 0));
     }
 
     @Test
@@ -74,49 +76,49 @@ final class EventTimersFindTest {
         EventTimer periodicOnly = driver("periodic", ET_FLAGS_PERIODIC, 50);
         ets.register(both);
         ets.register(periodicOnly);
-        assertSame(periodicOnly, ets.et_find(null, BOTH, ET_FLAGS_PERIODIC));
-        assertSame(both, ets.et_find(null, BOTH, BOTH));
-        assertSame(both, ets.et_find(null, ET_FLAGS_PERIODIC, ET_FLAGS_PERIODIC));
+        assertSame(periodicOnly, kern.et_find(null, BOTH, ET_FLAGS_PERIODIC));
+        assertSame(both, kern.et_find(null, BOTH, BOTH));
+        assertSame(both, kern.et_find(null, ET_FLAGS_PERIODIC, ET_FLAGS_PERIODIC));
     }
 
     @Test
     void find_wantBitOutsideCheck_neverMatches() {
         ets.register(driver("both", BOTH, 100));
-        assertNull(ets.et_find(null, ET_FLAGS_PERIODIC, BOTH));
+        assertNull(kern.et_find(null, ET_FLAGS_PERIODIC, BOTH));
     }
 
     @Test
     void find_uncheckedBits_areIgnored() {
         EventTimer percpu = driver("percpu", BOTH | ET_FLAGS_PERCPU | ET_FLAGS_C3STOP, 100);
         ets.register(percpu);
-        assertSame(percpu, ets.et_find(null, ET_FLAGS_ONESHOT, ET_FLAGS_ONESHOT));
+        assertSame(percpu, kern.et_find(null, ET_FLAGS_ONESHOT, ET_FLAGS_ONESHOT));
     }
 
     @Test
     void find_negativeQuality_foundOnlyByName() {
         EventTimer neg = driver("slow", BOTH, -1);
         ets.register(neg);
-        assertNull(ets.et_find(null, 0, 0));
-        assertNull(ets.et_find(null, ET_FLAGS_ONESHOT, ET_FLAGS_ONESHOT));
-        assertSame(neg, ets.et_find("slow", 0, 0));
-        assertSame(neg, ets.et_find("slow", ET_FLAGS_ONESHOT, ET_FLAGS_ONESHOT));
+        assertNull(kern.et_find(null, 0, 0));
+        assertNull(kern.et_find(null, ET_FLAGS_ONESHOT, ET_FLAGS_ONESHOT));
+        assertSame(neg, kern.et_find("slow", 0, 0));
+        assertSame(neg, kern.et_find("slow", ET_FLAGS_ONESHOT, ET_FLAGS_ONESHOT));
     }
 
     @Test
     void find_qualityZero_isAutoSelectable() {
         EventTimer zero = driver("zero", BOTH, 0);
         ets.register(zero);
-        assertSame(zero, ets.et_find(null, 0, 0));
+        assertSame(zero, kern.et_find(null, 0, 0));
     }
 
     @Test
     void find_byName_ignoresCaseAndStillChecksFlags() {
         EventTimer hpet = driver("HPET1", ET_FLAGS_PERIODIC, 10);
         ets.register(hpet);
-        assertSame(hpet, ets.et_find("hpet1", 0, 0));
-        assertSame(hpet, ets.et_find("hPeT1", ET_FLAGS_PERIODIC, ET_FLAGS_PERIODIC));
-        assertNull(ets.et_find("hpet1", ET_FLAGS_ONESHOT, ET_FLAGS_ONESHOT));
-        assertNull(ets.et_find("hpet", 0, 0), "the whole name must match");
+        assertSame(hpet, kern.et_find("hpet1", 0, 0));
+        assertSame(hpet, kern.et_find("hPeT1", ET_FLAGS_PERIODIC, ET_FLAGS_PERIODIC));
+        assertNull(kern.et_find("hpet1", ET_FLAGS_ONESHOT, ET_FLAGS_ONESHOT));
+        assertNull(kern.et_find("hpet", 0, 0), "the whole name must match");
     }
 
     @Test
@@ -125,7 +127,7 @@ final class EventTimersFindTest {
         EventTimer high = driver("DUP", BOTH, 2);
         ets.register(low);
         ets.register(high);
-        assertSame(high, ets.et_find("dup", 0, 0));
+        assertSame(high, kern.et_find("dup", 0, 0));
     }
 
     @Test
@@ -133,9 +135,9 @@ final class EventTimersFindTest {
         EventTimer et = driver("a", BOTH, 1);
         ets.register(et);
         ets.init(et, CB, null, null);
-        assertNull(ets.et_find(null, 0, 0));
+        assertNull(kern.et_find(null, 0, 0));
         ets.free(et);
-        assertSame(et, ets.et_find(null, 0, 0));
+        assertSame(et, kern.et_find(null, 0, 0));
     }
 
     @Test
@@ -145,8 +147,8 @@ final class EventTimersFindTest {
         ets.register(broken);
         ets.register(fallback);
         ets.ban(broken);
-        assertSame(fallback, ets.et_find(null, ET_FLAGS_ONESHOT, ET_FLAGS_ONESHOT));
-        assertSame(broken, ets.et_find("broken", 0, 0));
+        assertSame(fallback, kern.et_find(null, ET_FLAGS_ONESHOT, ET_FLAGS_ONESHOT));
+        assertSame(broken, kern.et_find("broken", 0, 0));
     }
 
     @Test

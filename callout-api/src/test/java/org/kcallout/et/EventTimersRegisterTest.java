@@ -23,6 +23,8 @@ final class EventTimersRegisterTest {
     private static final EtEventCb<Object> CB = (et, cpu, arg) -> { };
 
     private final EventTimers ets = new EventTimers();
+    /** The C names, with their errno results, on {@link #ets}. */
+    private final KernEt.Bound kern = KernEt.on(ets);
 
     @Test
     void spec71_qualities100_500_500b_300_listOrder500_500b_300_100() {
@@ -31,10 +33,10 @@ final class EventTimersRegisterTest {
         EventTimer q500b = driver("q500b", BOTH, 500);
         EventTimer q300 = driver("q300", BOTH, 300);
 
-        assertEquals(0, ets.et_register(q100));
-        assertEquals(0, ets.et_register(q500));
-        assertEquals(0, ets.et_register(q500b));
-        assertEquals(0, ets.et_register(q300));
+        assertEquals(0, kern.et_register(q100));
+        assertEquals(0, kern.et_register(q500));
+        assertEquals(0, kern.et_register(q500b));
+        assertEquals(0, kern.et_register(q300));
 
         assertEquals(List.of(q500, q500b, q300, q100), ets.timers());
         assertEquals("q500(500) q500b(500) q300(300) q100(100)", ets.choice());
@@ -87,7 +89,7 @@ final class EventTimersRegisterTest {
     void register_twice_throwsAndChangesNothing() {
         EventTimer et = driver("hpet", BOTH, 1);
         ets.register(et);
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> ets.et_register(et));
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> kern.et_register(et));
         assertEquals("et_register: timer hpet is already registered", e.getMessage());
         assertEquals(List.of(et), ets.timers());
     }
@@ -102,16 +104,16 @@ final class EventTimersRegisterTest {
 
     @Test
     void register_null_throwsIllegalArgument() {
-        assertThrows(IllegalArgumentException.class, () -> ets.et_register(null));
+        assertThrows(IllegalArgumentException.class, () -> kern.et_register(null));
     }
 
     @Test
     void spec77_deregisterCallbackReturnsEbusy_deregisterReturnsEbusyAndTimerStays() {
         EventTimer et = driver("hpet", BOTH, 100);
         ets.register(et);
-        assertEquals(0, ets.et_init(et, CB, (t, arg) -> KernEt.EBUSY, null));
+        assertEquals(0, kern.et_init(et, CB, (t, arg) -> KernEt.EBUSY, null));
 
-        assertEquals(KernEt.EBUSY, ets.et_deregister(et));
+        assertEquals(KernEt.EBUSY, kern.et_deregister(et));
 
         assertEquals(List.of(et), ets.timers());
         assertTrue(et.active(), "the consumer keeps the timer it refused to give up");
@@ -137,7 +139,7 @@ final class EventTimersRegisterTest {
         when(dereg.deregister(any(), any())).thenReturn(0);
         ets.init(et, CB, dereg, "state");
 
-        assertEquals(0, ets.et_deregister(et));
+        assertEquals(0, kern.et_deregister(et));
 
         verify(dereg).deregister(et, "state");
         assertEquals(List.of(other), ets.timers());
@@ -148,7 +150,7 @@ final class EventTimersRegisterTest {
         EventTimer et = driver("hpet", BOTH, 100);
         ets.register(et);
         ets.init(et, CB, null, null);
-        assertEquals(0, ets.et_deregister(et));
+        assertEquals(0, kern.et_deregister(et));
         assertEquals(List.of(), ets.timers());
     }
 
@@ -171,14 +173,14 @@ final class EventTimersRegisterTest {
         ets.init(et, CB, dereg, null);
         ets.free(et);
 
-        assertEquals(0, ets.et_deregister(et));
+        assertEquals(0, kern.et_deregister(et));
         verify(dereg, never()).deregister(any(), any());
     }
 
     @Test
     void deregister_notRegistered_throwsWithoutCallingTheDriver() {
         EventTimer et = driver("hpet", BOTH, 100);
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> ets.et_deregister(et));
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> kern.et_deregister(et));
         assertEquals("et_deregister: timer hpet is not registered", e.getMessage());
         verify(et, never()).stop(anyInt());
     }
@@ -192,24 +194,24 @@ final class EventTimersRegisterTest {
         ets.register(next);
         EventTimer[] current = {et};
         EtDeregisterCb<Object> moveAway = (t, arg) -> {
-            ets.ET_LOCK();
+            kern.ET_LOCK();
             try {
                 // Find the successor while still holding t: once freed, t (still listed) would match.
-                EventTimer successor = ets.et_find(null, EventTimer.ET_FLAGS_ONESHOT, EventTimer.ET_FLAGS_ONESHOT);
-                ets.et_stop(t);
-                ets.et_free(t);
+                EventTimer successor = kern.et_find(null, EventTimer.ET_FLAGS_ONESHOT, EventTimer.ET_FLAGS_ONESHOT);
+                kern.et_stop(t);
+                kern.et_free(t);
                 current[0] = successor;
-                return ets.et_init(successor, CB, null, null);
+                return kern.et_init(successor, CB, null, null);
             } finally {
-                ets.ET_UNLOCK();
+                kern.ET_UNLOCK();
             }
         };
         ets.init(et, CB, moveAway, null);
 
-        assertEquals(0, ets.et_deregister(et));
+        assertEquals(0, kern.et_deregister(et));
 
         assertSame(next, current[0]);
         assertEquals(List.of(next), ets.timers());
-        assertNull(ets.et_find(null, 0, 0), "next is active, hpet is gone");
+        assertNull(kern.et_find(null, 0, 0), "next is active, hpet is gone");
     }
 }

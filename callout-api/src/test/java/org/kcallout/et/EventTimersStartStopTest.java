@@ -28,6 +28,8 @@ final class EventTimersStartStopTest {
     private static final EtEventCb<Object> CB = (et, cpu, arg) -> { };
 
     private final EventTimers ets = new EventTimers();
+    /** The C names, with their errno results, on {@link #ets}. */
+    private final KernEt.Bound kern = KernEt.on(ets);
 
     private EventTimer active(int flags) {
         EventTimer et = driver("t", flags, 100);
@@ -44,17 +46,17 @@ final class EventTimersStartStopTest {
         EventTimer et = driver("t", BOTH, 100);
         ets.register(et);
 
-        assertEquals(KernEt.EINVAL, ets.et_init(et, null, null, null));
+        assertEquals(KernEt.EINVAL, kern.et_init(et, null, null, null));
         assertFalse(et.active(), "EINVAL claims nothing");
-        assertEquals(0, ets.et_init(et, CB, null, null));
+        assertEquals(0, kern.et_init(et, CB, null, null));
         assertTrue(et.active());
-        assertEquals(KernEt.EBUSY, ets.et_init(et, CB, null, null));
+        assertEquals(KernEt.EBUSY, kern.et_init(et, CB, null, null));
     }
 
     @Test
     void init_nullEventOnActiveTimer_einvalComesFirst() {
         EventTimer et = active(BOTH);
-        assertEquals(KernEt.EINVAL, ets.et_init(et, null, null, null));
+        assertEquals(KernEt.EINVAL, kern.et_init(et, null, null, null));
     }
 
     @Test
@@ -84,7 +86,7 @@ final class EventTimersStartStopTest {
     void init_timerOfAnotherRegistry_throwsIllegalState() {
         EventTimer et = driver("t", BOTH, 100);
         new EventTimers().register(et);
-        assertThrows(IllegalStateException.class, () -> ets.et_init(et, CB, null, null));
+        assertThrows(IllegalStateException.class, () -> kern.et_init(et, CB, null, null));
         assertFalse(et.active());
     }
 
@@ -96,10 +98,10 @@ final class EventTimersStartStopTest {
         EventTimer et = driver("t", BOTH | ET_FLAGS_PERCPU | ET_FLAGS_C3STOP, 100);
         ets.register(et);
 
-        assertEquals(KernEt.ENXIO, ets.et_start(et, 0, MIN, 0));
-        assertEquals(KernEt.ENXIO, ets.et_stop(et, 0));
-        assertEquals(KernEt.ENXIO, ets.et_free(et));
-        assertEquals(0, ets.et_ban(et));
+        assertEquals(KernEt.ENXIO, kern.et_start(et, 0, MIN, 0));
+        assertEquals(KernEt.ENXIO, kern.et_stop(et, 0));
+        assertEquals(KernEt.ENXIO, kern.et_free(et));
+        assertEquals(0, kern.et_ban(et));
 
         assertEquals(ET_FLAGS_PERCPU | ET_FLAGS_C3STOP, et.flags());
         verify(et, never()).start(anyInt(), anyLong(), anyLong());
@@ -109,13 +111,13 @@ final class EventTimersStartStopTest {
     @Test
     void start_inactiveWithBadArguments_returnsEnxioBeforeAsserting() {
         EventTimer et = driver("t", ET_FLAGS_ONESHOT, 100);
-        assertEquals(KernEt.ENXIO, ets.et_start(et, 0, -5));
+        assertEquals(KernEt.ENXIO, kern.et_start(et, 0, -5));
     }
 
     @Test
     void ban_activeTimer_clearsCapabilitiesWithoutStopping() {
         EventTimer et = active(BOTH);
-        assertEquals(0, ets.et_ban(et));
+        assertEquals(0, kern.et_ban(et));
         assertEquals(0, et.flags());
         assertTrue(et.active());
         verify(et, never()).stop(anyInt());
@@ -140,7 +142,7 @@ final class EventTimersStartStopTest {
         EtTestTimers.NoStopTimer et = new EtTestTimers.NoStopTimer("nostop", BOTH, 1);
         ets.register(et);
         ets.init(et, CB, null, null);
-        assertEquals(0, ets.et_stop(et));
+        assertEquals(0, kern.et_stop(et));
         assertEquals(0, et.starts);
     }
 
@@ -148,7 +150,7 @@ final class EventTimersStartStopTest {
     void stop_active_returnsDriverResultForThatCpu() {
         EventTimer et = active(BOTH);
         doReturn(KernEt.EBUSY).when(et).stop(NOCPU);
-        assertEquals(KernEt.EBUSY, ets.et_stop(et));
+        assertEquals(KernEt.EBUSY, kern.et_stop(et));
         verify(et).stop(NOCPU);
     }
 
@@ -162,9 +164,9 @@ final class EventTimersStartStopTest {
     @Test
     void free_active_zeroThenEnxio() {
         EventTimer et = active(BOTH);
-        assertEquals(0, ets.et_free(et));
+        assertEquals(0, kern.et_free(et));
         assertFalse(et.active());
-        assertEquals(KernEt.ENXIO, ets.et_free(et));
+        assertEquals(KernEt.ENXIO, kern.et_free(et));
         verify(et, never()).stop(anyInt());
     }
 
@@ -175,7 +177,7 @@ final class EventTimersStartStopTest {
     void start_returnsDriverResultUnchanged() {
         EventTimer et = active(BOTH);
         doReturn(KernEt.ENXIO).when(et).start(NOCPU, MIN * 3, 0);
-        assertEquals(KernEt.ENXIO, ets.et_start(et, MIN * 3, 0));
+        assertEquals(KernEt.ENXIO, kern.et_start(et, MIN * 3, 0));
         assertEquals(KernEt.ENXIO, ets.start(et, NOCPU, MIN * 3, 0), "Java style does not translate it");
     }
 
@@ -183,7 +185,7 @@ final class EventTimersStartStopTest {
     void start_negativePeriod_throwsAndDriverNotCalled() {
         EventTimer et = active(BOTH);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> ets.et_start(et, MIN, -1));
+                () -> kern.et_start(et, MIN, -1));
         assertEquals("et_start: negative period -1 for timer t", e.getMessage());
         verify(et, never()).start(anyInt(), anyLong(), anyLong());
     }
@@ -192,7 +194,7 @@ final class EventTimersStartStopTest {
     void start_periodOnOneshotOnlyTimer_throws() {
         EventTimer et = active(ET_FLAGS_ONESHOT);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> ets.et_start(et, 0, MIN));
+                () -> kern.et_start(et, 0, MIN));
         assertTrue(e.getMessage().contains("not periodic-capable"), e.getMessage());
         verify(et, never()).start(anyInt(), anyLong(), anyLong());
     }
@@ -201,7 +203,7 @@ final class EventTimersStartStopTest {
     void start_noPeriodOnPeriodicOnlyTimer_throws() {
         EventTimer et = active(ET_FLAGS_PERIODIC);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> ets.et_start(et, MIN, 0));
+                () -> kern.et_start(et, MIN, 0));
         assertTrue(e.getMessage().contains("not oneshot-capable"), e.getMessage());
         verify(et, never()).start(anyInt(), anyLong(), anyLong());
     }
@@ -210,14 +212,14 @@ final class EventTimersStartStopTest {
     void start_bannedTimer_throwsInEitherMode() {
         EventTimer et = active(BOTH);
         ets.ban(et);
-        assertThrows(IllegalArgumentException.class, () -> ets.et_start(et, MIN, 0));
-        assertThrows(IllegalArgumentException.class, () -> ets.et_start(et, 0, MIN));
+        assertThrows(IllegalArgumentException.class, () -> kern.et_start(et, MIN, 0));
+        assertThrows(IllegalArgumentException.class, () -> kern.et_start(et, 0, MIN));
     }
 
     @Test
     void start_periodicOnlyTimer_acceptsPeriod() {
         EventTimer et = active(ET_FLAGS_PERIODIC);
-        assertEquals(0, ets.et_start(et, 0, MIN * 2));
+        assertEquals(0, kern.et_start(et, 0, MIN * 2));
         verify(et).start(NOCPU, 0, MIN * 2);
     }
 
@@ -227,77 +229,77 @@ final class EventTimersStartStopTest {
     @Test
     void start_oneshotFirstBelowMin_raisedToMin() {
         EventTimer et = active(BOTH);
-        ets.et_start(et, MIN - 1, 0);
+        kern.et_start(et, MIN - 1, 0);
         verify(et).start(NOCPU, MIN, 0);
     }
 
     @Test
     void start_oneshotFirstAboveMax_loweredToMax() {
         EventTimer et = active(BOTH);
-        ets.et_start(et, MAX + 1, 0);
+        kern.et_start(et, MAX + 1, 0);
         verify(et).start(NOCPU, MAX, 0);
     }
 
     @Test
     void start_oneshotFirstInRange_passedUnchanged() {
         EventTimer et = active(BOTH);
-        ets.et_start(et, MIN + 1, 0);
+        kern.et_start(et, MIN + 1, 0);
         verify(et).start(NOCPU, MIN + 1, 0);
     }
 
     @Test
     void start_oneshotFirstZero_raisedToMin() {
         EventTimer et = active(BOTH);
-        ets.et_start(et, 0, 0);
+        kern.et_start(et, 0, 0);
         verify(et).start(NOCPU, MIN, 0);
     }
 
     @Test
     void start_oneshotFirstNegative_raisedToMin() {
         EventTimer et = active(BOTH);
-        ets.et_start(et, Long.MIN_VALUE, 0);
+        kern.et_start(et, Long.MIN_VALUE, 0);
         verify(et).start(NOCPU, MIN, 0);
     }
 
     @Test
     void start_oneshotFirstSbtMax_loweredToMax() {
         EventTimer et = active(BOTH);
-        ets.et_start(et, Sbt.SBT_MAX, 0);
+        kern.et_start(et, Sbt.SBT_MAX, 0);
         verify(et).start(NOCPU, MAX, 0);
     }
 
     @Test
     void start_periodBelowMin_raisedToMin() {
         EventTimer et = active(BOTH);
-        ets.et_start(et, MIN * 5, 1);
+        kern.et_start(et, MIN * 5, 1);
         verify(et).start(NOCPU, MIN * 5, MIN);
     }
 
     @Test
     void start_periodAboveMax_loweredToMax() {
         EventTimer et = active(BOTH);
-        ets.et_start(et, MIN * 5, Sbt.SBT_MAX);
+        kern.et_start(et, MIN * 5, Sbt.SBT_MAX);
         verify(et).start(NOCPU, MIN * 5, MAX);
     }
 
     @Test
     void start_periodicFirstZero_passedThroughAsZero() {
         EventTimer et = active(BOTH);
-        ets.et_start(et, 0, MIN * 5);
+        kern.et_start(et, 0, MIN * 5);
         verify(et).start(NOCPU, 0, MIN * 5);
     }
 
     @Test
     void start_periodicFirstNonZero_clampedLikePeriod() {
         EventTimer et = active(BOTH);
-        ets.et_start(et, 1, MAX + 1);
+        kern.et_start(et, 1, MAX + 1);
         verify(et).start(NOCPU, MIN, MAX);
     }
 
     @Test
     void start_periodicFirstAboveMax_loweredToMax() {
         EventTimer et = active(BOTH);
-        ets.et_start(et, MAX * 2, MIN * 5);
+        kern.et_start(et, MAX * 2, MIN * 5);
         verify(et).start(NOCPU, MAX, MIN * 5);
     }
 
@@ -305,7 +307,7 @@ final class EventTimersStartStopTest {
     void start_afterDriverChangedRange_clampsToNewRange() {
         EventTimer et = active(BOTH);
         et.setPeriodRange(MIN * 2, MIN * 4);
-        ets.et_start(et, MIN, MAX);
+        kern.et_start(et, MIN, MAX);
         verify(et).start(NOCPU, MIN * 2, MIN * 4);
     }
 
@@ -315,14 +317,14 @@ final class EventTimersStartStopTest {
     @Test
     void start_perCpuTimer_passesCpuToDriver() {
         EventTimer et = active(BOTH | ET_FLAGS_PERCPU);
-        assertEquals(0, ets.et_start(et, 1, MIN * 2, MIN * 3));
+        assertEquals(0, kern.et_start(et, 1, MIN * 2, MIN * 3));
         verify(et).start(1, MIN * 2, MIN * 3);
     }
 
     @Test
     void stop_perCpuTimer_passesCpuToDriver() {
         EventTimer et = active(BOTH | ET_FLAGS_PERCPU);
-        ets.et_stop(et, 1);
+        kern.et_stop(et, 1);
         verify(et).stop(1);
     }
 
@@ -330,9 +332,9 @@ final class EventTimersStartStopTest {
     void start_perCpuTimerWithoutCpu_throws() {
         EventTimer et = active(BOTH | ET_FLAGS_PERCPU);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> ets.et_start(et, MIN, 0));
+                () -> kern.et_start(et, MIN, 0));
         assertEquals("et_start: bad CPU -1 for per-CPU timer t (needs a CPU >= 0)", e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> ets.et_stop(et));
+        assertThrows(IllegalArgumentException.class, () -> kern.et_stop(et));
         verify(et, never()).start(anyInt(), anyLong(), anyLong());
         verify(et, never()).stop(anyInt());
     }
@@ -340,14 +342,14 @@ final class EventTimersStartStopTest {
     @Test
     void start_globalTimerWithCpu_passesItOn() {
         EventTimer et = active(BOTH);
-        ets.et_start(et, 3, MIN, 0);
+        kern.et_start(et, 3, MIN, 0);
         verify(et).start(3, MIN, 0);
     }
 
     @Test
     void start_globalTimerCpuBelowNocpu_throws() {
         EventTimer et = active(BOTH);
-        assertThrows(IllegalArgumentException.class, () -> ets.et_start(et, -2, MIN, 0));
+        assertThrows(IllegalArgumentException.class, () -> kern.et_start(et, -2, MIN, 0));
         verify(et, never()).start(anyInt(), anyLong(), anyLong());
     }
 }

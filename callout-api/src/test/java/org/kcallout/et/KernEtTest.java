@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.kcallout.et.EtTestTimers.MIN;
 import static org.kcallout.et.EtTestTimers.driver;
@@ -121,5 +122,39 @@ final class KernEtTest {
             ET_UNLOCK();
         }
         assertFalse(registry().etLock().owned());
+    }
+
+    /** {@code KernEt.on(ets)}: the registry's own view, the same object every time (no allocation). */
+    @Test
+    void on_returnsTheRegistrysOneView() {
+        EventTimers ets = new EventTimers();
+        KernEt.Bound kern = KernEt.on(ets);
+        assertSame(kern, KernEt.on(ets));
+        assertSame(ets, kern.registry());
+        assertSame(registry(), KernEt.on(registry()).registry());
+        assertThrows(IllegalArgumentException.class, () -> KernEt.on(null));
+    }
+
+    /** The view returns the errno results for its own registry and leaves the default one alone. */
+    @Test
+    void on_otherRegistry_returnsErrnosThere() {
+        EventTimers ets = new EventTimers();
+        KernEt.Bound kern = KernEt.on(ets);
+        EventTimer et = driver("KernEtTest-bound", ET_FLAGS_ONESHOT, 10);
+        assertEquals(0, kern.et_register(et));
+        assertSame(ets, et.registry());
+        assertNull(et_find("KernEtTest-bound", 0, 0));            // not in the default registry
+        assertSame(et, kern.et_find("kernettest-BOUND", 0, 0));
+        assertEquals(EINVAL, kern.et_init(et, null, null, null));
+        assertEquals(ENXIO, kern.et_start(et, MIN, 0));
+        assertEquals(ENXIO, kern.et_stop(et));
+        assertEquals(ENXIO, kern.et_free(et));
+        assertEquals(0, kern.et_init(et, CB, null, null));
+        assertEquals(EBUSY, kern.et_init(et, CB, null, null));
+        assertEquals(0, kern.et_start(et, MIN, 0));
+        assertEquals(0, kern.et_stop(et));
+        assertEquals(0, kern.et_free(et));
+        assertEquals(0, kern.et_deregister(et));
+        assertNull(et.registry());
     }
 }

@@ -6,10 +6,7 @@ import static org.kcallout.mdx.MdxCallout.CALLOUT_STATE_READY;
 import static org.kcallout.mdx.MdxCputime.UINT32_MAX;
 import static org.kcallout.mdx.MdxCputime.checkUint32;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BiConsumer;
 import java.util.function.IntSupplier;
 import org.kcallout.CalloutFunc;
 
@@ -86,21 +83,20 @@ import org.kcallout.CalloutFunc;
  * be null (the callout then only changes state); so may they here. A handler that throws is reported
  * to the {@linkplain #failureHook failure hook} and the batch goes on (SPEC decision 5).
  */
-public final class MdxCallouts {
+public final class MdxCallouts extends MdxCpus {
     /* Implementation notes.
      *
      * Ports mdx_callout_init, mdx_callout_set(_ticks)(_locked), mdx_callout_cancel,
      * mdx_callout_callback, mdx_callout_register and the conversion helpers; the per-CPU algorithms
-     * (set_one, cancel_locked, the callback loop) are in MdxCpu. Field ownership:
+     * (set_one, cancel_locked, the callback loop) are in MdxCpu, the CPUs of a framework and the
+     * thread-to-CPU plumbing in the superclass MdxCpus. Field ownership:
      *
      *   field        guard                       notes
-     *   cpus[]       final                       one MdxCpu per CPU (lists, locks, baselines)
      *   timer        registerLock for writes;    the registration, written once; null before
      *                read volatile
-     *   bound        thread-confined             CPU binding of each thread (default curcpu)
-     *   batch        thread-confined             the CPU whose batch the thread is running, or null
-     *   failureHook  volatile
      *   serial       final                       names this framework in messages (toString)
+     * The CPUs (cpus[], the current-CPU rules, the batch marker, the failure hook) are MdxCpus's;
+     * see its notes.
      *
      * Lock order: a CPU lock, then (only in a handler cancelling a callout of another CPU) a second
      * CPU lock; never the other way round from framework code. The driver's start/stop/count run
@@ -124,35 +120,11 @@ public final class MdxCallouts {
     /** {@code MDX_EEXIST}. */
     public static final int MDX_EEXIST = -2;
 
-    /**
-     * {@code MDX_CPU_MAX}: the most CPUs a framework can have. MDEPX sets it per board at compile
-     * time (its IPI masks need at most 32); here it bounds {@code ncpu} so that a bad count is
-     * refused instead of exhausting memory.
-     */
-    public static final int MDX_CPU_MAX = 1024;
-
-    /** {@code MI_TIMER_STATE_READY}: idle, stopped (no callouts since the last batch). */
-    public static final int MI_TIMER_STATE_READY = 0;
-    /** {@code MI_TIMER_STATE_RUNNING}: counting towards the head's deadline. */
-    public static final int MI_TIMER_STATE_RUNNING = 1;
-    /** {@code MI_TIMER_STATE_EXCEPTION}: inside the callback batch. */
-    public static final int MI_TIMER_STATE_EXCEPTION = 2;
-
-    private static final System.Logger LOG = System.getLogger(MdxCallouts.class.getName());
-
     private static final AtomicInteger SERIALS = new AtomicInteger();
 
-    private static final BiConsumer<MdxCallout, Throwable> LOGGING_HOOK = (c, t) ->
-            LOG.log(System.Logger.Level.ERROR, "mdx_callout handler threw; the callback batch goes on: " + c, t);
-
-    private final MdxCpu[] cpus;
     private final int serial = SERIALS.incrementAndGet();
-    private final IntSupplier curcpuSupplier; // null: the thread binding
-    private final ThreadLocal<Integer> bound = new ThreadLocal<>();
-    private final ThreadLocal<MdxCpu> batch = new ThreadLocal<>();
     private final Object registerLock = new Object();
     private volatile MdxTimer timer;
-    private volatile BiConsumer<? super MdxCallout, ? super Throwable> failureHook = LOGGING_HOOK;
 
     /**
      * A framework for {@code ncpu} CPUs whose current CPU is the calling thread's binding
@@ -162,7 +134,7 @@ public final class MdxCallouts {
      * @throws IllegalArgumentException if {@code ncpu} is out of range
      */
     public MdxCallouts(int ncpu) {
-        this(ncpu, null, true);
+        super(ncpu, null, true);
     }
 
     /**
@@ -174,29 +146,7 @@ public final class MdxCallouts {
      * @throws IllegalArgumentException if {@code ncpu} is out of range or {@code curcpu} is null
      */
     public MdxCallouts(int ncpu, IntSupplier curcpu) {
-        this(ncpu, curcpu, false);
-    }
-
-    private MdxCallouts(int ncpu, IntSupplier curcpu, boolean binding) {
-        if (ncpu < 1 || ncpu > MDX_CPU_MAX) {
-            throw new IllegalArgumentException("MdxCallouts: ncpu must be in [1, MDX_CPU_MAX = " + MDX_CPU_MAX
-                    + "], got " + ncpu);
-        }
-        if (curcpu == null && !binding) {
-            throw new IllegalArgumentException("MdxCallouts: the current-CPU supplier must not be null");
-        }
-        this.curcpuSupplier = curcpu;
-        this.cpus = new MdxCpu[ncpu];
-        for (int i = 0; i < ncpu; i++) {
-            cpus[i] = new MdxCpu(i);
-        }
-    }
-
-    /* ---- configuration and CPUs -------------------------------------------------------------- */
-
-    /** @return the number of CPUs */
-    public int ncpu() {
-        return cpus.length;
+        super(ncpu, curcpu, false);
     }
 
     /**
@@ -206,75 +156,7 @@ public final class MdxCallouts {
      */
     @Override
     public String toString() {
-        return "MdxCallouts#" + serial + "[ncpu=" + cpus.length + "]";
-    }
-
-    /**
-     * {@code PCPU_GET(cpuid)}: the CPU of the calling thread. Inside a callback batch, the batch's
-     * CPU; elsewhere the supplier's answer or the thread's binding.
-     *
-     * @return the current CPU
-     * @throws IllegalStateException if the supplier answers a CPU out of range
-     */
-    public int curcpu() {
-        return curcpu("PCPU_GET(cpuid)");
-    }
-
-    /** {@link #curcpu()} for the function {@code fn} the user called, which its message names. */
-    int curcpu(String fn) {
-        MdxCpu b = batch.get();
-        if (b != null) {
-            return b.id;
-        }
-        int cpu;
-        if (curcpuSupplier == null) {
-            Integer v = bound.get();
-            cpu = v == null ? 0 : v;
-        } else {
-            cpu = curcpuSupplier.getAsInt();
-        }
-        if (cpu < 0 || cpu >= cpus.length) {
-            throw new IllegalStateException(fn + ": the current-CPU supplier returned CPU " + cpu + ", not in [0, "
-                    + cpus.length + ")");
-        }
-        return cpu;
-    }
-
-    /**
-     * Binds the calling thread to {@code cpu} for this framework (its {@link #curcpu()} outside
-     * batches), until rebound or {@link #unbindCurrentThread()}.
-     *
-     * @param cpu the CPU, in {@code [0, ncpu)}
-     * @throws IllegalArgumentException if {@code cpu} is out of range
-     * @throws IllegalStateException    if this framework was built with a current-CPU supplier
-     */
-    public void bindCurrentThread(int cpu) {
-        checkCpu("bindCurrentThread", cpu);
-        if (curcpuSupplier != null) {
-            throw new IllegalStateException("bindCurrentThread: this framework takes the current CPU from "
-                    + "its supplier, not from thread bindings");
-        }
-        bound.set(cpu);
-    }
-
-    /** Removes the calling thread's binding: it is CPU 0 again. */
-    public void unbindCurrentThread() {
-        bound.remove();
-    }
-
-    /**
-     * Sets what receives a handler's exception (SPEC decision 5); the default logs it at
-     * {@code ERROR} through {@link System.Logger}. The hook runs on the batch's thread with the CPU
-     * lock held; it must not block, and what it throws is ignored.
-     *
-     * @param hook the hook
-     * @throws IllegalArgumentException if {@code hook} is null
-     */
-    public void failureHook(BiConsumer<? super MdxCallout, ? super Throwable> hook) {
-        if (hook == null) {
-            throw new IllegalArgumentException("failureHook: the hook must not be null");
-        }
-        this.failureHook = hook;
+        return "MdxCallouts#" + serial + "[ncpu=" + ncpu() + "]";
     }
 
     /* ---- registration ------------------------------------------------------------------------ */
@@ -282,7 +164,8 @@ public final class MdxCallouts {
     /**
      * {@code mdx_callout_register(mt)}: makes {@code mt} the timer of this framework. Chooses a
      * built-in microseconds-to-ticks converter if the driver gives none ({@link MdxCputime}: the
-     * identity at 1 MHz, with its inverse; the generic truncating one otherwise, with no inverse).
+     * identity at 1 MHz, with its inverse; the generic truncating one otherwise, with no inverse;
+     * see {@code MdxTimer.of}).
      * MDEPX returns {@code MDX_ERROR} when its build offers no suitable built-in converter; both are
      * always available here, so that cannot happen.
      *
@@ -308,38 +191,12 @@ public final class MdxCallouts {
             if (timer != null) {
                 return MDX_EEXIST;
             }
-            // A Java MiTimer always has its three methods; only the C-shaped struct can lack one.
-            if (mt instanceof MiTimer.Struct<?> && ((MiTimer.Struct<?>) mt).missingFunction()) {
+            MdxTimer t = MdxTimer.of(mt);
+            if (t == null) {
                 return MDX_ERROR;
             }
-            long maxcnt = mt.maxcnt();
-            long frequency = mt.frequency();
-            if (maxcnt == 0 || frequency == 0) {
-                return MDX_ERROR;
-            }
-            checkUint32("mdx_callout_register: maxcnt", maxcnt);
-            checkUint32("mdx_callout_register: frequency", frequency);
-            MiTimer.Converter u2t = mt.usecToTicks();
-            MiTimer.Converter t2u = mt.ticksToUsec();
-            if (u2t == null) {
-                if (frequency == MdxCputime.USEC_PER_SEC) {
-                    u2t = MdxCputime::usecToTicks1mhz;
-                    if (t2u == null) {
-                        t2u = MdxCputime::ticksToUsec1mhz;
-                    }
-                } else {
-                    u2t = MdxCputime::usecToTicks;
-                }
-            }
-            for (MdxCpu cc : cpus) {
-                cc.lock.lock();
-                try {
-                    cc.reset();
-                } finally {
-                    cc.lock.unlock();
-                }
-            }
-            timer = new MdxTimer(mt, maxcnt, frequency, u2t, t2u);
+            resetCpus();
+            timer = t;
             return MDX_OK;
         }
     }
@@ -436,7 +293,7 @@ public final class MdxCallouts {
         checkUint32(fn + ": usec", usec);
         MdxTimer t = registered(fn);
         checkNotForeign(fn, c);
-        return setTicks0(fn, c, convertUsec(fn, t, usec), func, arg);
+        return setTicks0(fn, c, t.convertUsec(fn, usec), func, arg);
     }
 
     /**
@@ -458,7 +315,7 @@ public final class MdxCallouts {
         checkUint32(fn + ": usec", usec);
         MdxTimer t = registered(fn);
         checkNotForeign(fn, c);
-        return setTicksLocked0(fn, c, convertUsec(fn, t, usec), func, arg);
+        return setTicksLocked0(fn, c, t.convertUsec(fn, usec), func, arg);
     }
 
     private <A> int setTicks0(String fn, MdxCallout c, long ticks, CalloutFunc<? super A> func, A arg) {
@@ -466,7 +323,7 @@ public final class MdxCallouts {
         checkUint32(fn + ": ticks", ticks);
         MdxTimer t = registered(fn);
         checkNotForeign(fn, c);
-        MdxCpu cc = cpus[curcpu(fn)];
+        MdxCpu cc = cpu(curcpu(fn));
         if (cc.lock.isHeldByCurrentThread()) {
             throw new IllegalStateException(fn + " called with CPU " + cc.id + "'s callout lock held (from a "
                     + "handler of that CPU): use the _locked form; MDEPX would deadlock on its spinlock");
@@ -484,7 +341,7 @@ public final class MdxCallouts {
         checkUint32(fn + ": ticks", ticks);
         MdxTimer t = registered(fn);
         checkNotForeign(fn, c);
-        MdxCpu cc = cpus[curcpu(fn)];
+        MdxCpu cc = cpu(curcpu(fn));
         if (!cc.lock.isHeldByCurrentThread()) {
             throw new IllegalStateException(fn + " requires CPU " + cc.id + "'s callout lock, held only by a "
                     + "handler running in that CPU's callback batch; elsewhere use the unlocked form");
@@ -552,11 +409,11 @@ public final class MdxCallouts {
         checkNotForeign(fn, c);
         for (;;) {
             int k = c.cpuidAcquire();
-            if (k < 0 || k >= cpus.length) {
+            if (k < 0 || k >= ncpu()) {
                 // Only another framework arms on a CPU we do not have: it claimed c since the check.
                 throw foreign(fn, c, c.ownerAcquire());
             }
-            MdxCpu cc = cpus[k];
+            MdxCpu cc = cpu(k);
             if (cc.lock.isHeldByCurrentThread()) {
                 throw new IllegalStateException("mdx_callout_cancel of a callout of CPU " + k + " with that "
                         + "CPU's callout lock held (from one of its handlers): MDEPX would deadlock");
@@ -596,38 +453,23 @@ public final class MdxCallouts {
     public int callback(int cpu) {
         checkCpu("mdx_callout_callback", cpu);
         MdxTimer t = registered("mdx_callout_callback");
-        MdxCpu in = batch.get();
+        MdxCpu in = batchCpu();
         if (in != null) {
             throw new IllegalStateException("mdx_callout_callback for CPU " + cpu + " from a handler of CPU "
                     + in.id + ": callback batches do not nest");
         }
-        MdxCpu cc = cpus[cpu];
+        MdxCpu cc = cpu(cpu);
         if (cc.lock.isHeldByCurrentThread()) {
             throw new IllegalStateException("mdx_callout_callback for CPU " + cpu + " with its callout lock "
                     + "held (from the timer driver inside a set or cancel)");
         }
         cc.lock.lock();
-        batch.set(cc);
+        enterBatch(cc);
         try {
             return cc.callback(t, this);
         } finally {
-            batch.remove();
+            leaveBatch();
             cc.lock.unlock();
-        }
-    }
-
-    /** Runs one handler; what it throws goes to the failure hook (SPEC decision 5). */
-    @SuppressWarnings("unchecked")
-    void invoke(MdxCallout c, CalloutFunc<?> func, Object arg) {
-        try {
-            // Safe: func and arg were stored together by a setter typed CalloutFunc<? super A>, A.
-            ((CalloutFunc<Object>) func).call(arg);
-        } catch (Throwable ex) { // also a checked exception thrown sneakily: the batch must finish
-            try {
-                failureHook.accept(c, ex);
-            } catch (RuntimeException | Error ignored) {
-                // A failing hook must not end the batch.
-            }
         }
     }
 
@@ -645,22 +487,7 @@ public final class MdxCallouts {
     public long usecToTicks(long usec) {
         String fn = "mdx_callout_usec_to_ticks";
         checkUint32(fn + ": usec", usec);
-        return convertUsec(fn, registered(fn), usec);
-    }
-
-    /**
-     * The registered timer's microseconds-to-ticks converter, for the function {@code fn} the user
-     * called: an overflow is reported as that function's bad argument.
-     */
-    private static long convertUsec(String fn, MdxTimer t, long usec) {
-        long v;
-        try {
-            v = t.usecToTicks.convert(t.frequency, usec);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(fn + ": usec " + usec + " does not convert to ticks at " + t.frequency
-                    + " Hz (" + e.getMessage() + ")", e);
-        }
-        return checkResult(fn, "usec_to_ticks", v);
+        return registered(fn).convertUsec(fn, usec);
     }
 
     /**
@@ -676,13 +503,7 @@ public final class MdxCallouts {
     public long ticksToUsec(long ticks) {
         String fn = "mdx_callout_ticks_to_usec";
         checkUint32(fn + ": ticks", ticks);
-        return convertTicks(fn, registered(fn), ticks);
-    }
-
-    /** The registered timer's ticks-to-microseconds converter, for the function {@code fn}. */
-    private static long convertTicks(String fn, MdxTimer t, long ticks) {
-        checkTicksToUsec(fn, t);
-        return checkResult(fn, "ticks_to_usec", t.ticksToUsec.convert(t.frequency, ticks));
+        return registered(fn).convertTicks(fn, ticks);
     }
 
     /**
@@ -703,16 +524,16 @@ public final class MdxCallouts {
     private MdxTimer registeredSingleCpu(String fn, MdxCallout c) {
         checkCallout(fn, c);
         MdxTimer t = registered(fn);
-        if (cpus.length != 1) {
+        if (ncpu() != 1) {
             throw new IllegalStateException(fn + " exists only on a single-CPU system (MDEPX builds it without "
-                    + "MDX_SCHED_SMP); this one has " + cpus.length + " CPUs");
+                    + "MDX_SCHED_SMP); this one has " + ncpu() + " CPUs");
         }
         checkNotForeign(fn, c);
         return t;
     }
 
     private long ticks0(String fn, MdxCallout c, MdxTimer t) {
-        MdxCpu cc = cpus[0];
+        MdxCpu cc = cpu(0);
         cc.lock.lock(); // reentrant: a handler may ask too
         try {
             // Read ACTIVE once: a fresh callout that another framework arms after this read must not
@@ -741,66 +562,8 @@ public final class MdxCallouts {
     public long usec(MdxCallout c) {
         String fn = "mdx_callout_usec";
         MdxTimer t = registeredSingleCpu(fn, c);
-        checkTicksToUsec(fn, t);
-        return convertTicks(fn, t, Math.min(ticks0(fn, c, t), UINT32_MAX));
-    }
-
-    /**
-     * {@code mi_tmr->state[cpu]}.
-     *
-     * @param cpu the CPU
-     * @return {@link #MI_TIMER_STATE_READY}, {@link #MI_TIMER_STATE_RUNNING} or
-     *         {@link #MI_TIMER_STATE_EXCEPTION}
-     * @throws IllegalArgumentException if {@code cpu} is out of range
-     */
-    public int timerState(int cpu) {
-        checkCpu("timerState", cpu);
-        return cpus[cpu].state;
-    }
-
-    /**
-     * {@code mi_tmr->count_saved[cpu]}: the count the head's delta is measured from.
-     *
-     * @param cpu the CPU
-     * @return the baseline count
-     * @throws IllegalArgumentException if {@code cpu} is out of range
-     */
-    public long countSaved(int cpu) {
-        checkCpu("countSaved", cpu);
-        return cpus[cpu].countSaved;
-    }
-
-    /**
-     * A snapshot of CPU {@code cpu}'s list, head first (each callout's {@link MdxCallout#ticks()} is
-     * its delta). Takes the CPU's lock, so from another thread it waits while a batch runs.
-     *
-     * @param cpu the CPU
-     * @return the queued callouts in firing order
-     * @throws IllegalArgumentException if {@code cpu} is out of range
-     */
-    public List<MdxCallout> queued(int cpu) {
-        checkCpu("queued", cpu);
-        MdxCpu cc = cpus[cpu];
-        List<MdxCallout> out = new ArrayList<>();
-        cc.lock.lock();
-        try {
-            for (MdxCallout c = cc.first(); c != null; c = cc.next(c)) {
-                out.add(c);
-            }
-        } finally {
-            cc.lock.unlock();
-        }
-        return out;
-    }
-
-    /** The CPU's state, for tests in this package. */
-    MdxCpu cpu(int cpu) {
-        return cpus[cpu];
-    }
-
-    /** True if the calling thread is running a callback batch of this framework. */
-    boolean inBatch() {
-        return batch.get() != null;
+        t.checkTicksToUsec(fn);
+        return t.convertTicks(fn, Math.min(ticks0(fn, c, t), UINT32_MAX));
     }
 
     /* ---- checks ------------------------------------------------------------------------------ */
@@ -813,30 +576,9 @@ public final class MdxCallouts {
         return t;
     }
 
-    private void checkCpu(String fn, int cpu) {
-        if (cpu < 0 || cpu >= cpus.length) {
-            throw new IllegalArgumentException(fn + ": CPU " + cpu + " not in [0, " + cpus.length + ")");
-        }
-    }
-
     private static void checkCallout(String fn, MdxCallout c) {
         if (c == null) {
             throw new IllegalArgumentException(fn + ": the callout must not be null");
-        }
-    }
-
-    private static long checkResult(String fn, String converter, long v) {
-        if (v < 0 || v > UINT32_MAX) {
-            throw new IllegalStateException(fn + ": the timer's " + converter + " returned " + v
-                    + ", not a uint32_t");
-        }
-        return v;
-    }
-
-    private static void checkTicksToUsec(String fn, MdxTimer t) {
-        if (t.ticksToUsec == null) {
-            throw new IllegalStateException(fn + ": the timer (" + t.frequency + " Hz) has no ticks_to_usec "
-                    + "converter");
         }
     }
 

@@ -6,7 +6,9 @@
  *
  * <ul>
  *   <li>{@link org.kcallout.mdx.MdxCallouts}: a framework for N CPUs, the {@code mdx_callout_*}
- *       functions as Java-style methods with MDEPX's return codes;</li>
+ *       functions as Java-style methods with MDEPX's return codes; its superclass
+ *       {@link org.kcallout.mdx.MdxCpus} has the per-CPU plumbing ({@code PCPU_GET(cpuid)}, thread
+ *       binding, the per-CPU timer state, the failure hook);</li>
  *   <li>{@link org.kcallout.mdx.KernMdx}: the same under the C names, on a default framework;</li>
  *   <li>{@link org.kcallout.mdx.MdxCallout}: {@code struct mdx_callout}, caller-owned and intrusive;</li>
  *   <li>{@link org.kcallout.mdx.MiTimer}: the driver interface ({@code struct mi_timer});

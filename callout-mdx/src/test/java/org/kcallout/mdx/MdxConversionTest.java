@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
-/** Microseconds and ticks: the built-in converters, their choice at registration, and the queries. */
+/** Microseconds and ticks: the built-in converters and the queries (their choice at registration is {@link MdxTimerTest}). */
 final class MdxConversionTest {
     @Test
     void usecToTicks_32kHz_truncates() {
@@ -45,35 +45,6 @@ final class MdxConversionTest {
         assertThrows(IllegalArgumentException.class, () -> MdxCputime.usecToTicks(1000, 0x1_0000_0000L));
         assertEquals(0xffff_ffffL, MdxCputime.usecToTicks1mhz(1_000_000, 0xffff_ffffL));
         assertEquals(12345, MdxCputime.ticksToUsec1mhz(1_000_000, 12345));
-    }
-
-    @Test
-    void register_1MHzWithoutConverters_usesIdentityBothWays() {
-        MdxCallouts mdx = new MdxCallouts(1);
-        mdx.register(new SimulatedMiTimer(mdx, 0xffff_ffffL, 1_000_000));
-        assertEquals(123_456, mdx.usecToTicks(123_456));
-        assertEquals(123_456, mdx.ticksToUsec(123_456));
-    }
-
-    @Test
-    void register_otherFrequencyWithoutConverters_hasNoTicksToUsec() {
-        MdxCallouts mdx = new MdxCallouts(1);
-        mdx.register(new SimulatedMiTimer(mdx, 0xffff_ffffL, 32768));
-        assertEquals(32, mdx.usecToTicks(1000));
-        assertThrows(IllegalStateException.class, () -> mdx.ticksToUsec(32));
-    }
-
-    @Test
-    void register_driverConverters_areUsed() {
-        MdxCallouts mdx = new MdxCallouts(1);
-        MiTimer.Struct<Object> mt = MiTimer.of(null, (a, t) -> { }, a -> { }, a -> 0L, 0xffff, 32768);
-        mt.usec_to_ticks = (freq, usec) -> usec * 2;
-        mt.ticks_to_usec = (freq, ticks) -> ticks / 2;
-        mdx.register(mt);
-        assertEquals(20, mdx.usecToTicks(10));
-        assertEquals(5, mdx.ticksToUsec(10));
-        mt.usec_to_ticks = (freq, usec) -> -1;
-        assertEquals(20, mdx.usecToTicks(10), "read once at registration");
     }
 
     @Test

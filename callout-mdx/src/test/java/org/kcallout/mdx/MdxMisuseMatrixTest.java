@@ -274,7 +274,7 @@ final class MdxMisuseMatrixTest {
                 "current-CPU supplier must not be null"));
         // curcpu
         for (int cpu : new int[] {2, -1, Integer.MIN_VALUE, Integer.MAX_VALUE}) {
-            r.add(ise(cls + ".curcpu()", "supplier answers " + cpu, fx -> supplied(cpu).curcpu(), "PCPU_GET(cpuid)",
+            r.add(ise("MdxCpus.curcpu()", "supplier answers " + cpu, fx -> supplied(cpu).curcpu(), "PCPU_GET(cpuid)",
                     "current-CPU supplier returned CPU " + cpu, "not in [0, 2)"));
         }
         r.add(ise(cls + ".setTicks(MdxCallout,long,CalloutFunc,Object)", "supplier answers -1, fresh callout",
@@ -282,17 +282,17 @@ final class MdxMisuseMatrixTest {
                 "current-CPU supplier returned CPU -1", "not in [0, 2)"));
         // bindCurrentThread
         for (int cpu : new int[] {2, -1, Integer.MIN_VALUE, Integer.MAX_VALUE}) {
-            r.add(iae(cls + ".bindCurrentThread(int)", "CPU " + cpu, fx -> {
+            r.add(iae("MdxCpus.bindCurrentThread(int)", "CPU " + cpu, fx -> {
                 fx.a.bindCurrentThread(cpu);
                 return null;
             }, "bindCurrentThread", "CPU " + cpu, "not in [0, 2)"));
         }
-        r.add(ise(cls + ".bindCurrentThread(int)", "framework with a supplier", fx -> {
+        r.add(ise("MdxCpus.bindCurrentThread(int)", "framework with a supplier", fx -> {
             supplied(0).bindCurrentThread(1);
             return null;
         }, "bindCurrentThread", "takes the current CPU from its supplier"));
         // failureHook
-        r.add(iae(cls + ".failureHook(BiConsumer)", "null", fx -> {
+        r.add(iae("MdxCpus.failureHook(BiConsumer)", "null", fx -> {
             fx.a.failureHook(null);
             return null;
         }, "failureHook", "must not be null"));
@@ -406,11 +406,11 @@ final class MdxMisuseMatrixTest {
                 fx -> framework(32768).usec(fx.unarmed), "mdx_callout_usec", "(32768 Hz) has no ticks_to_usec"));
         // per-CPU introspection
         for (int cpu : new int[] {2, -1, Integer.MIN_VALUE, Integer.MAX_VALUE}) {
-            r.add(iae(cls + ".timerState(int)", "CPU " + cpu, fx -> fx.a.timerState(cpu), "timerState",
+            r.add(iae("MdxCpus.timerState(int)", "CPU " + cpu, fx -> fx.a.timerState(cpu), "timerState",
                     "CPU " + cpu, "not in [0, 2)"));
-            r.add(iae(cls + ".countSaved(int)", "CPU " + cpu, fx -> fx.a.countSaved(cpu), "countSaved",
+            r.add(iae("MdxCpus.countSaved(int)", "CPU " + cpu, fx -> fx.a.countSaved(cpu), "countSaved",
                     "CPU " + cpu, "not in [0, 2)"));
-            r.add(iae(cls + ".queued(int)", "CPU " + cpu, fx -> fx.a.queued(cpu), "queued", "CPU " + cpu,
+            r.add(iae("MdxCpus.queued(int)", "CPU " + cpu, fx -> fx.a.queued(cpu), "queued", "CPU " + cpu,
                     "not in [0, 2)"));
         }
     }
@@ -717,8 +717,11 @@ final class MdxMisuseMatrixTest {
 
     static {
         String getter = "no argument; a read";
-        for (String m : List.of("ncpu()", "timer()", "toString()", "unbindCurrentThread()")) {
+        for (String m : List.of("timer()", "toString()")) {
             NO_BAD_INPUT.put("MdxCallouts." + m, getter);
+        }
+        for (String m : List.of("ncpu()", "unbindCurrentThread()")) {
+            NO_BAD_INPUT.put("MdxCpus." + m, getter);
         }
         NO_BAD_INPUT.put("KernMdx.system()", getter);
         NO_BAD_INPUT.put("MdxCallout()", "no argument: a new, initialised callout");
@@ -748,7 +751,7 @@ final class MdxMisuseMatrixTest {
     }
 
     /** The public classes and interfaces of the package, nested ones included. */
-    private static final List<Class<?>> API = List.of(MdxCallouts.class, KernMdx.class, MdxCallout.class,
+    private static final List<Class<?>> API = List.of(MdxCallouts.class, MdxCpus.class, KernMdx.class, MdxCallout.class,
             MdxCputime.class, MiTimer.class, MiTimer.Struct.class, SimulatedMiTimer.class, CounterCompareTimer.class);
 
     /**
@@ -857,7 +860,7 @@ final class MdxMisuseMatrixTest {
 
     /** What to call an instance method of {@code c} on. */
     private static List<Function<Fx, Object>> receivers(Class<?> c) {
-        if (c == MdxCallouts.class) {
+        if (c == MdxCallouts.class || c == MdxCpus.class) {
             return List.of(fx -> fx.a, fx -> fx.b, fx -> fx.fresh);
         } else if (c == SimulatedMiTimer.class || c == MiTimer.class) {
             return List.of(fx -> fx.ta);

@@ -15,7 +15,6 @@ import static org.kcallout.CalloutFlags.C_VALID_MASK;
 import static org.kcallout.CalloutFlags.INIT_VALID_MASK;
 import static org.kcallout.Sbt.SBT_MAX;
 
-import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -343,15 +342,9 @@ final class CalloutWheelMisuseMatrixTest {
         }
     }
 
-    /** Puts back the KernTimeout default; {@code null} (none yet) only through the package-private reset. */
-    private static void restoreDefault(CalloutSystem previous) throws Exception {
-        if (previous != null) {
-            KernTimeout.setSystem(previous);
-            return;
-        }
-        Method m = KernTimeout.class.getDeclaredMethod("replaceSystem", CalloutSystem.class);
-        m.setAccessible(true);
-        m.invoke(null, (Object) null);
+    /** Puts back the KernTimeout default; {@code null} (none yet) returns the facade to its initial state. */
+    private static void restoreDefault(CalloutSystem previous) {
+        KernTimeout.setSystem(previous);
     }
 
     /** A lock of a sleepable class (sx, lockmgr), which no callout may use. */

@@ -388,7 +388,7 @@ final class EventTimerMisuseTest {
                 r.ets.deregister(r.spare);
                 VirtualTimerDriver slow = new VirtualTimerDriver(r.tb, "slow", BOTH, 10, 0, 2 * SBT_1S, SBT_MAX);
                 r.ets.register(slow);
-                r.unchangedBy(() -> assertEquals(KernEt.EBUSY, r.ets.et_deregister(r.drv)));
+                r.unchangedBy(() -> assertEquals(KernEt.EBUSY, KernEt.on(r.ets).et_deregister(r.drv)));
                 assertFalse(slow.active());
                 assertTrue(r.ets.timers().contains(r.drv));
             }
@@ -415,22 +415,22 @@ final class EventTimerMisuseTest {
                 r.rejects(IllegalStateException.class, () -> r.clock.frequencyChanged(r.drv, 0, 1000),
                         "cpu_et_frequency", "ET_LOCK");
                 r.rejects(IllegalStateException.class, () -> {
-                    r.ets.ET_LOCK();
+                    KernEt.on(r.ets).ET_LOCK();
                     try {
                         r.clock.frequencyChanged(r.drv, 0, 0); // without frequencyChanging first
                     } finally {
-                        r.ets.ET_UNLOCK();
+                        KernEt.on(r.ets).ET_UNLOCK();
                     }
                 }, "cpu_et_frequency", "virt", "must follow frequencyChanging");
                 // Another timer than the one in use: nothing to do, nothing refused.
                 r.unchangedBy(() -> {
-                    r.ets.ET_LOCK();
+                    KernEt.on(r.ets).ET_LOCK();
                     try {
                         r.clock.frequencyChanging(r.spare, 0, 1000);
                         r.clock.frequencyChanged(r.spare, 0, 1000);
                         r.clock.frequencyChanged(null, 0, 1000);
                     } finally {
-                        r.ets.ET_UNLOCK();
+                        KernEt.on(r.ets).ET_UNLOCK();
                     }
                 });
             }
@@ -449,7 +449,7 @@ final class EventTimerMisuseTest {
                         "et_change_frequency", "virt", "registry must not be null");
                 r.rejects(IllegalStateException.class, () -> r.drv.changeFrequency(registryOf(), 1000),
                         "et_change_frequency", "another registry");
-                r.rejects(IllegalArgumentException.class, () -> r.ets.et_change_frequency(r.drv, Long.MIN_VALUE),
+                r.rejects(IllegalArgumentException.class, () -> KernEt.on(r.ets).et_change_frequency(r.drv, Long.MIN_VALUE),
                         "et_change_frequency", Long.toString(Long.MIN_VALUE));
             }
         });
@@ -465,26 +465,26 @@ final class EventTimerMisuseTest {
                 EtEventCb<Object> thief = (et, cpu, arg) -> {
                     throw new AssertionError("a second consumer must never get events");
                 };
-                r.unchangedBy(() -> assertEquals(KernEt.EBUSY, r.ets.et_init(r.drv, thief, null, null)));
+                r.unchangedBy(() -> assertEquals(KernEt.EBUSY, KernEt.on(r.ets).et_init(r.drv, thief, null, null)));
                 r.rejects(IllegalStateException.class, () -> r.ets.init(r.drv, thief, null, null), "et_init", "virt",
                         "EBUSY");
-                r.unchangedBy(() -> assertEquals(KernEt.EINVAL, r.ets.et_init(r.drv, null, null, null)));
+                r.unchangedBy(() -> assertEquals(KernEt.EINVAL, KernEt.on(r.ets).et_init(r.drv, null, null, null)));
                 for (int cpu : new int[] {-2, Integer.MIN_VALUE, CpuRef.MAXCPU, Integer.MAX_VALUE}) {
-                    r.rejects(IllegalArgumentException.class, () -> r.ets.et_start(r.drv, cpu, SBT_1MS, 0),
+                    r.rejects(IllegalArgumentException.class, () -> KernEt.on(r.ets).et_start(r.drv, cpu, SBT_1MS, 0),
                             "et_start", "bad CPU " + cpu, "virt");
-                    r.rejects(IllegalArgumentException.class, () -> r.ets.et_stop(r.drv, cpu), "et_stop",
+                    r.rejects(IllegalArgumentException.class, () -> KernEt.on(r.ets).et_stop(r.drv, cpu), "et_stop",
                             "bad CPU " + cpu);
                 }
-                r.rejects(IllegalArgumentException.class, () -> r.ets.et_start(r.drv, SBT_1MS, Long.MIN_VALUE),
+                r.rejects(IllegalArgumentException.class, () -> KernEt.on(r.ets).et_start(r.drv, SBT_1MS, Long.MIN_VALUE),
                         "et_start", "negative period", Long.toString(Long.MIN_VALUE));
-                r.rejects(IllegalArgumentException.class, () -> r.ets.et_find(null, 1 << 7, 0), "et_find", "0x80");
-                r.rejects(IllegalStateException.class, () -> r.ets.et_register(r.drv), "et_register", "virt",
+                r.rejects(IllegalArgumentException.class, () -> KernEt.on(r.ets).et_find(null, 1 << 7, 0), "et_find", "0x80");
+                r.rejects(IllegalStateException.class, () -> KernEt.on(r.ets).et_register(r.drv), "et_register", "virt",
                         "already registered");
-                r.rejects(IllegalStateException.class, () -> registryOf().et_deregister(r.drv), "et_deregister",
+                r.rejects(IllegalStateException.class, () -> KernEt.on(registryOf()).et_deregister(r.drv), "et_deregister",
                         "virt", "another registry");
-                r.rejects(IllegalStateException.class, () -> registryOf().et_free(r.drv), "et_free", "virt",
+                r.rejects(IllegalStateException.class, () -> KernEt.on(registryOf()).et_free(r.drv), "et_free", "virt",
                         "another registry");
-                r.rejects(IllegalStateException.class, () -> registryOf().et_stop(r.drv), "et_stop",
+                r.rejects(IllegalStateException.class, () -> KernEt.on(registryOf()).et_stop(r.drv), "et_stop",
                         "another registry");
             }
         });
@@ -495,16 +495,16 @@ final class EventTimerMisuseTest {
         bounded(() -> {
             try (Rig r = new Rig(BOTH | ET_FLAGS_PERCPU)) {
                 for (int cpu : new int[] {NOCPU, Integer.MIN_VALUE, CpuRef.MAXCPU, Integer.MAX_VALUE}) {
-                    r.rejects(IllegalArgumentException.class, () -> r.ets.et_start(r.drv, cpu, SBT_1MS, 0),
+                    r.rejects(IllegalArgumentException.class, () -> KernEt.on(r.ets).et_start(r.drv, cpu, SBT_1MS, 0),
                             "et_start", "bad CPU " + cpu, "virt");
-                    r.rejects(IllegalArgumentException.class, () -> r.ets.et_stop(r.drv, cpu), "et_stop",
+                    r.rejects(IllegalArgumentException.class, () -> KernEt.on(r.ets).et_stop(r.drv, cpu), "et_stop",
                             "bad CPU " + cpu);
                 }
-                r.rejects(IllegalArgumentException.class, () -> r.ets.et_start(r.drv, SBT_1MS, 0), "et_start",
+                r.rejects(IllegalArgumentException.class, () -> KernEt.on(r.ets).et_start(r.drv, SBT_1MS, 0), "et_start",
                         "per-CPU timer virt");
                 r.rejects(IllegalArgumentException.class, () -> r.clock.cpuIdleclock(2), "cpu_idleclock",
                         "got 2");
-                r.unchangedBy(() -> assertEquals(KernEt.EBUSY, r.ets.et_init(r.drv, (EtEventCb<Object>)
+                r.unchangedBy(() -> assertEquals(KernEt.EBUSY, KernEt.on(r.ets).et_init(r.drv, (EtEventCb<Object>)
                         (et, cpu, arg) -> { }, null, null)));
             }
         });
@@ -563,7 +563,7 @@ final class EventTimerMisuseTest {
             assertNull(r.clock.currentTimer());
             assertFalse(r.drv.active(), "released on close");
             assertNull(r.ets.clockSource());
-            assertSame(r.drv, r.ets.et_find(null, 0, 0), "free for another consumer");
+            assertSame(r.drv, KernEt.on(r.ets).et_find(null, 0, 0), "free for another consumer");
             long interrupts = r.clock.interrupts();
             r.tb.advance(100 * SBT_1MS);
             assertEquals(interrupts, r.clock.interrupts(), "a closed clock takes no interrupts");
@@ -651,7 +651,7 @@ final class EventTimerMisuseTest {
         EventTimers ets = registryOf(drv);
         ets.init(drv, (EtEventCb<Object>) (et, cpu, arg) -> { }, null, null);
         for (int cpu : new int[] {CpuRef.MAXCPU, Integer.MAX_VALUE}) {
-            throwsNaming(IllegalArgumentException.class, () -> ets.et_start(drv, cpu, SBT_1MS, 0), "et_start",
+            throwsNaming(IllegalArgumentException.class, () -> KernEt.on(ets).et_start(drv, cpu, SBT_1MS, 0), "et_start",
                     "bad CPU " + cpu, "MAXCPU");
             // The driver defends itself too, when called as a driver is (through start).
             throwsNaming(IllegalArgumentException.class, () -> DriverTestAccess.start(drv, cpu, SBT_1MS, 0), "VirtualTimerDriver lapic",
@@ -668,7 +668,7 @@ final class EventTimerMisuseTest {
         assertEquals(SBT_MAX, drv.programmedTime(Integer.MIN_VALUE));
         assertEquals(0, drv.programmedPeriod(Integer.MAX_VALUE));
         // The last valid CPU works.
-        assertEquals(0, ets.et_start(drv, CpuRef.MAXCPU - 1, SBT_1MS, 0));
+        assertEquals(0, KernEt.on(ets).et_start(drv, CpuRef.MAXCPU - 1, SBT_1MS, 0));
         assertTrue(drv.armed(CpuRef.MAXCPU - 1));
     }
 
@@ -685,7 +685,7 @@ final class EventTimerMisuseTest {
             EventTimers ets = registryOf(drv);
             ets.init(drv, (EtEventCb<Object>) (et, cpu, arg) -> { }, null, null);
             for (int cpu : new int[] {-1, Integer.MIN_VALUE, CpuRef.MAXCPU, Integer.MAX_VALUE}) {
-                throwsNaming(IllegalArgumentException.class, () -> ets.et_start(drv, cpu, SBT_1MS, 0), "et_start",
+                throwsNaming(IllegalArgumentException.class, () -> KernEt.on(ets).et_start(drv, cpu, SBT_1MS, 0), "et_start",
                         "bad CPU " + cpu);
                 throwsNaming(IllegalArgumentException.class, () -> DriverTestAccess.start(drv, cpu, SBT_1MS, 0),
                         "RealTimeTimerDriver rt-misuse", Integer.toString(cpu));
@@ -802,9 +802,9 @@ final class EventTimerMisuseTest {
                 sys.reset(c, 5, AtomicInteger::incrementAndGet, n);
                 long loads = hw.loads();
                 throwsNaming(IllegalArgumentException.class, () -> hw.timerLoad(0x10000), "timer_load", "65536");
-                throwsNaming(IllegalArgumentException.class, () -> ets.et_start(drv, Integer.MAX_VALUE, 1, 0),
+                throwsNaming(IllegalArgumentException.class, () -> KernEt.on(ets).et_start(drv, Integer.MAX_VALUE, 1, 0),
                         "et_start", "bad CPU " + Integer.MAX_VALUE);
-                throwsNaming(IllegalArgumentException.class, () -> ets.et_start(drv, 1, Long.MIN_VALUE),
+                throwsNaming(IllegalArgumentException.class, () -> KernEt.on(ets).et_start(drv, 1, Long.MIN_VALUE),
                         "et_start", "negative period");
                 assertEquals(loads, hw.loads());
                 tb.advanceTicks(10);

@@ -188,7 +188,7 @@ final class EventTimerSwitchTest {
             EventTimerClock clock = clockOn(ets, tb).periodic(seed % 2 == 0).build();
             try (CalloutWheel sys = CalloutWheel.builder().ncpus(2).clock(clock).build()) {
                 assertSame(best, clock.timer());
-                runAcross(sys, tb, seed, rnd -> assertEquals(0, ets.et_deregister(best)));
+                runAcross(sys, tb, seed, rnd -> assertEquals(0, KernEt.on(ets).et_deregister(best)));
                 assertSame(next, clock.timer(), "the next best timer");
                 assertFalse(ets.timers().contains(best), "deregistered");
                 assertFalse(best.active());
@@ -205,7 +205,7 @@ final class EventTimerSwitchTest {
         EventTimers ets = registryOf(only);
         EventTimerClock clock = clockOn(ets, tb).build();
         try (CalloutWheel sys = CalloutWheel.builder().ncpus(1).clock(clock).build()) {
-            runAcross(sys, tb, 31, rnd -> assertEquals(KernEt.EBUSY, ets.et_deregister(only)));
+            runAcross(sys, tb, 31, rnd -> assertEquals(KernEt.EBUSY, KernEt.on(ets).et_deregister(only)));
             assertSame(only, clock.timer());
             assertTrue(ets.timers().contains(only));
         }
@@ -219,7 +219,7 @@ final class EventTimerSwitchTest {
         EventTimers ets = registryOf(used, spare);
         EventTimerClock clock = clockOn(ets, tb).build();
         try (CalloutWheel sys = CalloutWheel.builder().ncpus(1).clock(clock).build()) {
-            assertEquals(0, ets.et_deregister(spare));
+            assertEquals(0, KernEt.on(ets).et_deregister(spare));
             assertSame(used, clock.timer());
             assertEquals(0, used.stops());
         }

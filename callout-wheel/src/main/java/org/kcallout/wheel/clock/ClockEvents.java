@@ -9,6 +9,7 @@ import java.util.function.LongSupplier;
 import org.kcallout.Sbt;
 import org.kcallout.et.EventTimer;
 import org.kcallout.et.EventTimers;
+import org.kcallout.et.KernEt;
 import org.kcallout.wheel.internal.IpiChannel;
 import org.kcallout.wheel.seam.CalloutLayer;
 import org.kcallout.wheel.seam.ClockPort;
@@ -260,7 +261,7 @@ final class ClockEvents {
             } else {
                 busy = true;
                 // Result ignored, as configtimer does: the global timer, or this CPU's instance.
-                registry.et_stop(timer, percpu ? self : EventTimer.NOCPU);
+                KernEt.on(registry).et_stop(timer, percpu ? self : EventTimer.NOCPU);
             }
         } finally {
             hwLock.unlock();
@@ -305,7 +306,7 @@ final class ClockEvents {
                 } else {
                     nexttick = next;
                 }
-                registry.et_start(timer, cpu, first, timerperiod);
+                KernEt.on(registry).et_start(timer, cpu, first, timerperiod);
             }
         } else {
             long next = getnextevent(st);
@@ -317,7 +318,7 @@ final class ClockEvents {
                 }
                 // next - now may be <= 0 (an event already due): et_start raises it to the
                 // timer's minimum period and the driver fires as soon as it can.
-                registry.et_start(timer, cpu, next - now, 0);
+                KernEt.on(registry).et_start(timer, cpu, next - now, 0);
             }
         }
     }
@@ -546,7 +547,7 @@ final class ClockEvents {
                     loadtimer(st, sbinuptime(), true);
                     break;
                 case 2:
-                    registry.et_stop(timer, st.cpu);
+                    KernEt.on(registry).et_stop(timer, st.cpu);
                     break;
                 default:
                     throw new IllegalStateException("doconfigtimer: CPU " + st.cpu + " has action " + action

@@ -214,14 +214,14 @@ public final class EventTimerClock extends ClockSource implements EventTimerCons
 
     @Override
     void onAttach(int ncpus) {
-        registry.ET_LOCK();
+        registry.etLock().lock();
         try {
             attachLocked(ncpus);
         } catch (RuntimeException e) {
             closed = true; // the system will not be built; this clock is spent
             throw e;
         } finally {
-            registry.ET_UNLOCK();
+            registry.etLock().unlock();
         }
     }
 
@@ -273,19 +273,19 @@ public final class EventTimerClock extends ClockSource implements EventTimerCons
     private EventTimer selectTimer(String name, boolean wantPeriodicMode) {
         EventTimer et = null;
         if (name != null) {
-            et = registry.et_find(name, 0, 0);
+            et = KernEt.on(registry).et_find(name, 0, 0);
             if (et != null) {
                 checkUsable(et);
             }
         }
         if (et == null && wantPeriodicMode) {
-            et = registry.et_find(null, ET_FLAGS_PERIODIC, ET_FLAGS_PERIODIC);
+            et = KernEt.on(registry).et_find(null, ET_FLAGS_PERIODIC, ET_FLAGS_PERIODIC);
         }
         if (et == null) {
-            et = registry.et_find(null, ET_FLAGS_ONESHOT, ET_FLAGS_ONESHOT);
+            et = KernEt.on(registry).et_find(null, ET_FLAGS_ONESHOT, ET_FLAGS_ONESHOT);
         }
         if (et == null && !wantPeriodicMode) {
-            et = registry.et_find(null, ET_FLAGS_PERIODIC, ET_FLAGS_PERIODIC);
+            et = KernEt.on(registry).et_find(null, ET_FLAGS_PERIODIC, ET_FLAGS_PERIODIC);
         }
         return et;
     }
@@ -318,20 +318,20 @@ public final class EventTimerClock extends ClockSource implements EventTimerCons
 
     @Override
     void start() {
-        registry.ET_LOCK();
+        registry.etLock().lock();
         try {
             if (closed) {
                 throw new IllegalStateException("eventtimer clock: already stopped");
             }
             ev.configtimer(true);
         } finally {
-            registry.ET_UNLOCK();
+            registry.etLock().unlock();
         }
     }
 
     @Override
     void stop() {
-        registry.ET_LOCK();
+        registry.etLock().lock();
         try {
             if (closed) {
                 return;
@@ -346,7 +346,7 @@ public final class EventTimerClock extends ClockSource implements EventTimerCons
                     // fail. The request stays posted; et_stop of a freed timer is a no-op.
                     LOG.log(System.Logger.Level.WARNING, "eventtimer: stopping " + et.name(), e);
                 }
-                registry.et_free(et);
+                KernEt.on(registry).et_free(et);
                 if ((et.flags() & ET_FLAGS_C3STOP) != 0) {
                     c3Disabled--;
                 }
@@ -355,7 +355,7 @@ public final class EventTimerClock extends ClockSource implements EventTimerCons
                 registry.setClockSource(null);
             }
         } finally {
-            registry.ET_UNLOCK();
+            registry.etLock().unlock();
         }
         ev.shutdown(); // the IPI threads of real time; after ET_UNLOCK, as it may wait for them
     }
@@ -444,7 +444,7 @@ public final class EventTimerClock extends ClockSource implements EventTimerCons
      * to the profiling rate.
      */
     public void cpuStartprofclock() {
-        registry.ET_LOCK();
+        registry.etLock().lock();
         try {
             checkRunning("cpu_startprofclock");
             int profiling = ev.profiling();
@@ -456,13 +456,13 @@ public final class EventTimerClock extends ClockSource implements EventTimerCons
                 ev.setProfiling(profiling + 1);
             }
         } finally {
-            registry.ET_UNLOCK();
+            registry.etLock().unlock();
         }
     }
 
     /** {@code cpu_stopprofclock()}: one profiling user less; the last one restores the normal rate. */
     public void cpuStopprofclock() {
-        registry.ET_LOCK();
+        registry.etLock().lock();
         try {
             checkRunning("cpu_stopprofclock");
             int profiling = ev.profiling();
@@ -477,7 +477,7 @@ public final class EventTimerClock extends ClockSource implements EventTimerCons
                 ev.setProfiling(profiling - 1);
             }
         } finally {
-            registry.ET_UNLOCK();
+            registry.etLock().unlock();
         }
     }
 
@@ -503,13 +503,13 @@ public final class EventTimerClock extends ClockSource implements EventTimerCons
             throw new IllegalArgumentException("kern.eventtimer.timer: name must be a non-empty string, got "
                     + (name == null ? "null" : "\"\""));
         }
-        registry.ET_LOCK();
+        registry.etLock().lock();
         try {
             checkRunning("kern.eventtimer.timer");
             if (name.equalsIgnoreCase(ev.timer().name())) {
                 return 0;
             }
-            EventTimer et = registry.et_find(name, 0, 0);
+            EventTimer et = KernEt.on(registry).et_find(name, 0, 0);
             if (et == null) {
                 return KernEt.ENOENT;
             }
@@ -522,7 +522,7 @@ public final class EventTimerClock extends ClockSource implements EventTimerCons
             switchTo(et);
             return 0;
         } finally {
-            registry.ET_UNLOCK();
+            registry.etLock().unlock();
         }
     }
 
@@ -533,7 +533,7 @@ public final class EventTimerClock extends ClockSource implements EventTimerCons
      * @param wanted true for periodic, false for one-shot
      */
     public void setPeriodic(boolean wanted) {
-        registry.ET_LOCK();
+        registry.etLock().lock();
         try {
             checkRunning("kern.eventtimer.periodic");
             ev.configtimer(false);
@@ -541,7 +541,7 @@ public final class EventTimerClock extends ClockSource implements EventTimerCons
             ev.install(ev.timer(), wanted); // setuptimer adapts the mode to the timer
             ev.configtimer(true);
         } finally {
-            registry.ET_UNLOCK();
+            registry.etLock().unlock();
         }
     }
 
@@ -566,7 +566,7 @@ public final class EventTimerClock extends ClockSource implements EventTimerCons
     private void switchTo(EventTimer et) {
         EventTimer old = ev.timer();
         ev.configtimer(false);
-        registry.et_free(old);
+        KernEt.on(registry).et_free(old);
         if ((et.flags() & ET_FLAGS_C3STOP) != 0) {
             c3Disabled++;
         }
@@ -585,7 +585,7 @@ public final class EventTimerClock extends ClockSource implements EventTimerCons
      * {@code EBUSY} if there is none or it cannot run at the clock's rates (nothing changes then).
      */
     private int deregisterCb(EventTimer et) {
-        registry.ET_LOCK();
+        registry.etLock().lock();
         try {
             if (closed || et != ev.timer()) {
                 return 0; // not in use any more
@@ -603,7 +603,7 @@ public final class EventTimerClock extends ClockSource implements EventTimerCons
             switchTo(next);
             return 0;
         } finally {
-            registry.ET_UNLOCK();
+            registry.etLock().unlock();
         }
     }
 
@@ -614,7 +614,7 @@ public final class EventTimerClock extends ClockSource implements EventTimerCons
 
     /**
      * {@code cpu_et_frequency}, first half: {@code configtimer(0)}. Called by
-     * {@link EventTimers#et_change_frequency} with ET_LOCK held; not for direct use.
+     * {@link EventTimers#changeFrequency} with ET_LOCK held; not for direct use.
      *
      * @param et           the timer whose frequency changes (ignored unless it is the one in use)
      * @param oldFrequency its frequency now, Hz
@@ -632,7 +632,7 @@ public final class EventTimerClock extends ClockSource implements EventTimerCons
 
     /**
      * {@code cpu_et_frequency}, second half: {@code configtimer(1)} with the new frequency. Called
-     * by {@link EventTimers#et_change_frequency} with ET_LOCK held, after
+     * by {@link EventTimers#changeFrequency} with ET_LOCK held, after
      * {@link #frequencyChanging}; not for direct use.
      *
      * @param et           the timer whose frequency changed (ignored unless it is the one in use)
@@ -745,11 +745,11 @@ public final class EventTimerClock extends ClockSource implements EventTimerCons
      * @return the count
      */
     public int deepSleepDisabled() {
-        registry.ET_LOCK();
+        registry.etLock().lock();
         try {
             return c3Disabled;
         } finally {
-            registry.ET_UNLOCK();
+            registry.etLock().unlock();
         }
     }
 

@@ -324,7 +324,7 @@ public final class VirtualTimerDriver extends EventTimer implements VirtualTimeb
             throw new IllegalArgumentException("et_change_frequency: VirtualTimerDriver " + name()
                     + ": frequency must be 0 or in [1, 2^31) Hz, got " + hz);
         }
-        registry.et_change_frequency(this, hz);
+        registry.changeFrequency(this, hz);
     }
 
     /* ---------------------------------------------------------------------------------------- */
