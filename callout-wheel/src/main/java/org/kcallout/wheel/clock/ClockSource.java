@@ -185,6 +185,54 @@ public abstract class ClockSource {
     /** Stops delivering events; idempotent; does not wait for threads that may run handlers. */
     abstract void stop();
 
+    /* ---------------------------------------------------------------------------------------- */
+    /* For a VirtualTimebase that this clock runs on (the one virtual time line)                 */
+
+    /** {@return true while this clock drives a system: attached and not closed} */
+    boolean live() {
+        CalloutLayer l = layer;
+        return l != null && !l.isClosed();
+    }
+
+    /** {@return {@code tick_sbt} of the system this clock drives, or 0 before it is built} */
+    long tickSbt() {
+        CalloutLayer l = layer;
+        return l == null ? 0 : l.tickSbt();
+    }
+
+    /**
+     * Delivers the inter-processor interrupts pending at the time base's current instant, on the
+     * calling thread; the time base calls it before every step.
+     *
+     * @return the number delivered
+     */
+    int deliverIpis() {
+        return 0;
+    }
+
+    /**
+     * Whether an advance must end at once, before time moves on: the system this clock drives
+     * was closed by a handler the advance ran.
+     *
+     * @return true to end the advance where it is
+     */
+    boolean endsAdvance() {
+        return false;
+    }
+
+    /**
+     * For an advance about to cross at least a second: if nothing can run before {@code target},
+     * prepares the jump and returns true, so that the time base need not deliver the empty
+     * lookahead scans in between. Only a clock that is the only device of its time base may say
+     * yes (the jump passes over every device's events).
+     *
+     * @param target where the advance is going
+     * @return true if the time base may jump to {@code target}
+     */
+    boolean skipIdleTo(long target) {
+        return false;
+    }
+
     /** See {@link ClockPort#awaitStopped}; the default has no threads that run handlers. */
     void awaitStopped(boolean[] skipCpu) {
     }

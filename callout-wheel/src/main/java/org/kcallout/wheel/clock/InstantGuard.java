@@ -3,10 +3,10 @@ package org.kcallout.wheel.clock;
 import org.kcallout.Sbt;
 
 /**
- * The livelock guard of the virtual clocks' {@code advanceTo}: counts the events delivered at one
+ * The livelock guard of {@link VirtualTimebase#advanceTo}, the one virtual time line: counts the events delivered at one
  * virtual instant and gives up, with a message, when something keeps re-arming at the current time
  * (a handler that re-arms itself in the past, IPIs that raise IPIs), instead of spinning forever.
- * One per clock, reset at the start of each {@code advanceTo}, used under the clock's advance lock.
+ * One per time base, reset at the start of each {@code advanceTo}, used under its advance lock.
  */
 final class InstantGuard {
     /** Events delivered at one instant before advance gives up. */

@@ -54,6 +54,8 @@ public final class RealTimeTicklessClock extends TicklessClock {
     public static final long ADAPTIVE_MARGIN_MICROS = 20;
     /** How overdue a CPU's deadline is before the watchdog processes it, in microseconds. */
     public static final long WATCHDOG_GRACE_MICROS = 1000;
+    /** {@link #WATCHDOG_GRACE_MICROS} as sbintime. */
+    private static final long WATCHDOG_GRACE = Sbt.nstosbt(WATCHDOG_GRACE_MICROS * 1000);
     /** Upper bound of a CPU thread's oversleep estimate: 2 ms. */
     static final long MAX_OVERSLEEP_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
 
@@ -72,7 +74,7 @@ public final class RealTimeTicklessClock extends TicklessClock {
      * {@value #ADAPTIVE_MARGIN_MICROS} µs.
      */
     public RealTimeTicklessClock() {
-        this.spinNanos = -1;
+        this(-1, WATCHDOG_GRACE);
     }
 
     /** For tests: a clock whose watchdog waits {@code watchdogGrace} (sbintime) before it steps in. */
@@ -90,10 +92,14 @@ public final class RealTimeTicklessClock extends TicklessClock {
      * @throws IllegalArgumentException if {@code spinNanos} is outside that range
      */
     public RealTimeTicklessClock(long spinNanos) {
+        this(checkSpin(spinNanos), WATCHDOG_GRACE);
+    }
+
+    private static long checkSpin(long spinNanos) {
         if (spinNanos < 0 || spinNanos > 10_000_000) {
             throw new IllegalArgumentException("spinNanos must be in [0, 10000000], got " + spinNanos);
         }
-        this.spinNanos = spinNanos;
+        return spinNanos;
     }
 
     /**

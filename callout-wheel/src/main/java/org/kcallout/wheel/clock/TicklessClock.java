@@ -27,29 +27,22 @@ abstract class TicklessClock extends ClockSource {
      * scan one CPU at once. */
 
     /**
-     * How overdue a self-driven CPU's deadline must be before the event thread processes it
-     * ({@link RealTimeTicklessClock#WATCHDOG_GRACE_MICROS}, the only clock with self-driven CPUs).
+     * How overdue a self-driven CPU's deadline must be before the thread that delivers events
+     * processes it (sbintime); only a clock with self-driven CPUs uses it.
      */
-    static final long WATCHDOG_GRACE = Sbt.nstosbt(RealTimeTicklessClock.WATCHDOG_GRACE_MICROS * 1000);
-
-    /** The grace in use: {@link #WATCHDOG_GRACE} unless a subclass says otherwise; final. */
     final long watchdogGrace;
 
     /** Per CPU: the hard deadline of the next callout window; guarded by this. */
     private long[] nextcall;
     /** Per CPU: the opportunistic start of that window; guarded by this. */
     private long[] nextcallopt;
-    /** Per CPU: true once its softclock thread keeps time for it; guarded by this. */
+    /** Per CPU: true once its own thread keeps time for it; guarded by this. */
     private boolean[] selfDriven;
     /**
-     * Bumped whenever a self-driven CPU's deadline moves earlier, so that a softclock thread spinning
+     * Bumped whenever a self-driven CPU's deadline moves earlier, so that a CPU thread spinning
      * towards the old deadline looks again. Benign lost updates: any change is enough.
      */
     volatile int selfKicks;
-
-    TicklessClock() {
-        this(WATCHDOG_GRACE);
-    }
 
     TicklessClock(long watchdogGrace) {
         this.watchdogGrace = watchdogGrace;

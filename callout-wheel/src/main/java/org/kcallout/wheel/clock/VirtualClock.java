@@ -4,9 +4,10 @@ package org.kcallout.wheel.clock;
  * Virtual time that moves only when told: the common face of the deterministic clocks, so that a
  * test can be written once and run on each of them.
  *
- * <p>Implementations: {@link VirtualTicklessClock} (the simple tickless clock source) and
- * {@link VirtualTimebase} (the time base under {@code VirtualTimerDriver} and
- * {@code SimulatedReloadTimer}, driven through an {@link EventTimerClock}). Each delivers the timer
+ * <p>Implementations: {@link VirtualTimebase}, the one virtual time line (under
+ * {@code VirtualTimerDriver} and {@code SimulatedReloadTimer}, driven through an
+ * {@link EventTimerClock}), and {@link VirtualTicklessClock}, the simple tickless clock source,
+ * which runs on a time base of its own and moves it. Each delivers the timer
  * interrupts that fall due on the way, in time order, on the thread that moves time, and runs
  * {@code callout_process}, direct handlers and softclock there before the call returns.
  *

@@ -1,6 +1,5 @@
 package org.kcallout.wheel.clock;
 
-import java.util.concurrent.locks.ReentrantLock;
 import org.kcallout.Sbt;
 
 /**
@@ -18,21 +17,15 @@ import org.kcallout.Sbt;
  * handler is refused with {@link IllegalStateException}.
  */
 public final class VirtualTicklessClock extends TicklessClock implements VirtualClock {
-    /* Implementation notes: now is written only by the advancing thread (holding advanceLock) and
-     * read by any thread (volatile). Interrupts are delivered at each CPU's nextcall, the hard
-     * deadline the wheel reported, which models a one-shot (tickless) event timer exactly. */
+    /* Implementation notes: time is a VirtualTimebase of this clock's own, the one virtual time
+     * line every virtual clock runs on; this clock is its only device. The device's next event is
+     * the earliest CPU's nextcall, the hard deadline the callout layer reported, which models a
+     * one-shot (tickless) event timer exactly; its event is handleEvents. Only the time base's
+     * advance lock is held while handlers run. startTime and ticksBase are final. */
 
-    /** Interrupts delivered at one instant before advance gives up (a handler re-arming itself at "now"). */
-    static final int MAX_EVENTS_PER_INSTANT = InstantGuard.MAX_EVENTS_PER_INSTANT;
-
-    /** Livelock guard of advanceTo; guarded by advanceLock (reused: advancing allocates nothing). */
-    private final InstantGuard guard = new InstantGuard();
-
-    private final ReentrantLock advanceLock = new ReentrantLock();
-    private volatile long now;
+    private final VirtualTimebase timebase;
     private final long startTime;
     private final int ticksBase;
-    private long interrupts; // guarded by advanceLock
 
     /** A virtual clock starting at time 0. */
     public VirtualTicklessClock() {
@@ -47,22 +40,39 @@ public final class VirtualTicklessClock extends TicklessClock implements Virtual
      * @param ticksAtStart the value of {@code ticks} at {@code start}
      */
     public VirtualTicklessClock(long start, int ticksAtStart) {
+        super(0); // no CPU is self-driven: every deadline is delivered when time reaches it
         if (start < 0) {
             throw new IllegalArgumentException("start must be >= 0, got " + start);
         }
-        this.now = start;
+        this.timebase = new VirtualTimebase(start);
         this.ticksBase = ticksAtStart;
         this.startTime = start;
+        timebase.attach(new VirtualTimebase.Device() {
+            @Override
+            public long nextEventTime() {
+                synchronized (VirtualTicklessClock.this) {
+                    return earliestLocked();
+                }
+            }
+
+            @Override
+            public boolean expire(long now) {
+                handleEvents(now);
+                return true;
+            }
+        });
+        timebase.bind(this);
     }
 
     /** @return the current virtual time */
+    @Override
     public long now() {
-        return now;
+        return timebase.now();
     }
 
     @Override
     public long sbinuptime() {
-        return now;
+        return timebase.now();
     }
 
     @Override
@@ -73,13 +83,9 @@ public final class VirtualTicklessClock extends TicklessClock implements Virtual
     }
 
     /** @return the number of interrupts delivered so far */
+    @Override
     public long interrupts() {
-        advanceLock.lock();
-        try {
-            return interrupts;
-        } finally {
-            advanceLock.unlock();
-        }
+        return timebase.interrupts();
     }
 
     /**
@@ -89,11 +95,12 @@ public final class VirtualTicklessClock extends TicklessClock implements Virtual
      * @throws IllegalArgumentException if {@code delta < 0}
      * @throws IllegalStateException    as for {@link #advanceTo(long)}
      */
+    @Override
     public void advance(long delta) {
         if (delta < 0) {
             throw new IllegalArgumentException("advance: delta must be >= 0, got " + delta);
         }
-        advanceTo(Sbt.add(now, delta));
+        advanceTo(Sbt.add(now(), delta));
     }
 
     /**
@@ -103,6 +110,7 @@ public final class VirtualTicklessClock extends TicklessClock implements Virtual
      * @throws IllegalArgumentException if {@code n < 0}
      * @throws IllegalStateException    as for {@link #advanceTo(long)}
      */
+    @Override
     public void advanceTicks(int n) {
         if (n < 0) {
             throw new IllegalArgumentException("advanceTicks: n must be >= 0, got " + n);
@@ -129,46 +137,22 @@ public final class VirtualTicklessClock extends TicklessClock implements Virtual
      *                                  or is called from a handler, or a callout that comes due
      *                                  needs a lock the calling thread holds (see above)
      */
+    @Override
     public void advanceTo(long target) {
         if (attached("advanceTo").isClosed()) {
             throw new IllegalStateException("advanceTo: the callout system this timer drives is closed");
         }
-        if (advanceLock.isHeldByCurrentThread()) {
-            throw new IllegalStateException("advanceTo: called from inside a callout handler (time cannot move under it)");
-        }
-        advanceLock.lock();
-        try {
-            if (target < now) {
-                throw new IllegalArgumentException("advanceTo: target " + Sbt.format(target)
-                        + " is before now " + Sbt.format(now));
-            }
-            guard.reset();
-            for (;;) {
-                if (layer.isClosed()) {
-                    return;
-                }
-                long next;
-                synchronized (this) {
-                    next = earliestLocked();
-                }
-                if (next > target || next == Sbt.SBT_MAX) {
-                    break; // SBT_MAX: no event at all (a callout saturated there never runs)
-                }
-                if (target - next >= Sbt.SBT_1S && layer.skipIdleTo(target)) {
-                    // Nothing can run before target: the interrupts on the way would each scan
-                    // an empty second of lookahead. Jump (a long idle advance costs O(1)).
-                    break;
-                }
-                long t = Math.max(next, now);
-                guard.count(t, 1, "interrupts");
-                now = t;
-                interrupts++;
-                handleEvents(t);
-            }
-            now = target;
-        } finally {
-            advanceLock.unlock();
-        }
+        timebase.advanceTo(target);
+    }
+
+    @Override
+    boolean endsAdvance() {
+        return layer.isClosed();
+    }
+
+    @Override
+    boolean skipIdleTo(long target) {
+        return layer.skipIdleTo(target); // this clock is the only device of its time base
     }
 
     @Override
@@ -178,7 +162,7 @@ public final class VirtualTicklessClock extends TicklessClock implements Virtual
 
     @Override
     boolean isEarlierThanProgrammed(long bt) {
-        return false; // nothing to reprogram: advance looks at nextcall each step
+        return false; // nothing to reprogram: the time base reads nextcall at each step
     }
 
     @Override
@@ -195,6 +179,6 @@ public final class VirtualTicklessClock extends TicklessClock implements Virtual
 
     @Override
     public String toString() {
-        return "VirtualTicklessClock[now=" + Sbt.format(now) + "]";
+        return "VirtualTicklessClock[now=" + Sbt.format(now()) + "]";
     }
 }

@@ -2,18 +2,18 @@ package org.kcallout.wheel.clock;
 
 import static org.kcallout.Sbt.SBT_MAX;
 
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.Arrays;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 import org.kcallout.Sbt;
 
 /**
- * Virtual time for event-timer drivers: the timecounter of an {@link EventTimerClock} and the clock
- * that {@code VirtualTimerDriver}s and {@code SimulatedReloadTimer}s count on. Time moves only when
- * {@link #advance(long)}, {@link #advanceTo(long)} or {@link #advanceTicks(int)} is called; the
- * events the devices raise on the way are delivered in time order on the calling thread, so the
- * clock source's interrupt handling, {@code callout_process}, direct handlers and softclock all run
- * there before the call returns.
+ * The virtual time line: the timecounter of an {@link EventTimerClock} and the clock that
+ * {@code VirtualTimerDriver}s and {@code SimulatedReloadTimer}s count on, and the time under a
+ * {@link VirtualTicklessClock}. Time moves only when {@link #advance(long)}, {@link #advanceTo(long)}
+ * or {@link #advanceTicks(int)} is called; the events the devices raise on the way are delivered in
+ * time order on the calling thread, so the clock source's interrupt handling,
+ * {@code callout_process}, direct handlers and softclock all run there before the call returns.
  *
  * <pre>{@code
  * VirtualTimebase tb = new VirtualTimebase();
@@ -24,7 +24,7 @@ import org.kcallout.Sbt;
  * }</pre>
  *
  * <p>Several devices may share one time base (a test can switch the clock source between them);
- * one time base serves one live {@link EventTimerClock} at a time. Events at the same instant are delivered in
+ * one time base serves one live clock source at a time. Events at the same instant are delivered in
  * the order the devices were first armed. Only one thread moves time at a time (a second waits);
  * moving time from inside a handler is refused.
  *
@@ -67,9 +67,11 @@ public final class VirtualTimebase implements VirtualClock, LongSupplier {
     }
 
     private final ReentrantLock advanceLock = new ReentrantLock();
-    private final CopyOnWriteArrayList<Device> devices = new CopyOnWriteArrayList<>();
+    /** Copy on write, replaced under this monitor: iterated without a lock or an allocation. */
+    private volatile Device[] devices = new Device[0];
     private volatile long now;
-    private volatile EventTimerClock clock;
+    /** The clock source this time base serves: IPIs, tick length, end of an advance, idle skips. */
+    private volatile ClockSource clock;
     private long interrupts; // guarded by advanceLock
 
     /** A time base starting at 0. */
@@ -95,16 +97,23 @@ public final class VirtualTimebase implements VirtualClock, LongSupplier {
      *
      * @param d the device
      */
-    public void attach(Device d) {
-        devices.addIfAbsent(d);
+    public synchronized void attach(Device d) {
+        for (Device x : devices) {
+            if (x == d) {
+                return;
+            }
+        }
+        Device[] grown = Arrays.copyOf(devices, devices.length + 1);
+        grown[devices.length] = d;
+        devices = grown;
     }
 
     /**
      * Records the clock whose tick {@link #advanceTicks} uses: the latest one built on this time
      * base, unless the previous one still drives a system.
      */
-    synchronized void bind(EventTimerClock c) {
-        EventTimerClock previous = clock;
+    synchronized void bind(ClockSource c) {
+        ClockSource previous = clock;
         if (previous != null && previous != c && previous.live()) {
             throw new IllegalStateException("VirtualTimebase: already the timecounter of " + previous
                     + ", which drives a callout system; close that first");
@@ -146,11 +155,11 @@ public final class VirtualTimebase implements VirtualClock, LongSupplier {
         if (n < 0) {
             throw new IllegalArgumentException("advanceTicks: n must be >= 0, got " + n);
         }
-        EventTimerClock c = clock;
+        ClockSource c = clock;
         long tick = c == null ? 0 : c.tickSbt();
         if (tick == 0) {
             throw new IllegalStateException("advanceTicks: no callout system runs on this time base yet "
-                    + "(build an EventTimerClock with timecounter(this) and a CalloutWheel on it)");
+                    + "(build a clock source on it and a CalloutWheel on that clock)");
         }
         advance(n * tick); // n < 2^31 and tick <= 2^32: no overflow
     }
@@ -168,7 +177,10 @@ public final class VirtualTimebase implements VirtualClock, LongSupplier {
             }
             guard.reset();
             for (;;) {
-                EventTimerClock c = clock;
+                ClockSource c = clock;
+                if (c != null && c.endsAdvance()) {
+                    return; // a handler closed the system: time stays where that happened
+                }
                 int ipis = c == null ? 0 : c.deliverIpis(); // IPIs pending at now, in CPU order
                 if (ipis > 0) {
                     guard.count(now, ipis, "IPIs and events");
@@ -183,6 +195,11 @@ public final class VirtualTimebase implements VirtualClock, LongSupplier {
                     }
                 }
                 if (first == null || next > target) {
+                    break; // SBT_MAX: no event at all (a callout saturated there never runs)
+                }
+                if (target - next >= Sbt.SBT_1S && c != null && c.skipIdleTo(target)) {
+                    // Nothing can run before target: the interrupts on the way would each scan
+                    // an empty second of lookahead. Jump (a long idle advance costs O(1)).
                     break;
                 }
                 long t = Math.max(next, now);
@@ -200,6 +217,6 @@ public final class VirtualTimebase implements VirtualClock, LongSupplier {
 
     @Override
     public String toString() {
-        return "VirtualTimebase[now=" + Sbt.format(now) + ", devices=" + devices.size() + "]";
+        return "VirtualTimebase[now=" + Sbt.format(now) + ", devices=" + devices.length + "]";
     }
 }
