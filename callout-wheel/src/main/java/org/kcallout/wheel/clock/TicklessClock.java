@@ -121,7 +121,7 @@ abstract class TicklessClock extends ClockSource {
             nextcallopt[cpu] = SBT_MAX;
         }
         onSelfDrivenEvent();
-        layer.calloutProcess(cpu, now, true);
+        layer.calloutProcess(cpu, now, true, true); // the calling thread is the CPU's softclock
         return true;
     }
 
@@ -180,13 +180,9 @@ abstract class TicklessClock extends ClockSource {
                 nextcallopt[cpu] = SBT_MAX;
             }
             processed++;
-            boolean work = layer.calloutProcess(cpu, now, false);
+            boolean work = layer.calloutProcess(cpu, now, false, runsSoftclockInline());
             if (work) {
-                if (runsSoftclockInline()) {
-                    layer.softclock(cpu);
-                } else {
-                    kickCpu(cpu); // its thread runs the queue (after the handler it may be running)
-                }
+                kickCpu(cpu); // its own thread runs the queue (after the handler it may be running)
             }
         }
         return processed;

@@ -42,6 +42,27 @@ public interface CalloutLayer {
     boolean calloutProcess(int cpu, long now, boolean oneBatch);
 
     /**
+     * A timer interrupt on a thread that also runs {@code cpu}'s softclock: {@code callout_process}
+     * as {@link #calloutProcess(int, long, boolean)}, then, if it left work and
+     * {@code runSoftclock} says so, {@link #softclock(int)} on the same thread. One call across the
+     * seam for what FreeBSD does in the interrupt and then in the softclock thread it wakes.
+     *
+     * @param cpu          the CPU
+     * @param now          the current time
+     * @param oneBatch     as for {@link #calloutProcess(int, long, boolean)}
+     * @param runSoftclock whether the calling thread runs the CPU's softclock
+     * @return true if callouts still wait in the expire queue (only when {@code runSoftclock} is false)
+     */
+    default boolean calloutProcess(int cpu, long now, boolean oneBatch, boolean runSoftclock) {
+        boolean work = calloutProcess(cpu, now, oneBatch);
+        if (work && runSoftclock) {
+            softclock(cpu);
+            return false;
+        }
+        return work;
+    }
+
+    /**
      * {@code softclock}: runs {@code cpu}'s expire queue on the calling thread. Only for a clock
      * that {@linkplain ClockPort#runsSoftclock() runs softclock itself}, from one thread per CPU at
      * a time.
