@@ -31,7 +31,7 @@ import org.kcallout.Profile;
  *       invocation of timeout() if both calls used the same function pointer and argument, and the
  *       first timeout is expired or canceled before the second call"). With a different function or
  *       argument the stale {@code untimeout()} does nothing. To rule the case out, build the pool
- *       with {@link Builder#generationChecked(boolean) generationChecked(true)}: a kcallout
+ *       with {@link TimeoutPoolBuilder#generationChecked(boolean) generationChecked(true)}: a kcallout
  *       deviation in which a handle also records which use of the entry it names, and a stale
  *       {@code untimeout()} never does anything.</li>
  *   <li><b>Function and argument are compared by identity</b> ({@code ==}), as C compares pointers.
@@ -204,7 +204,7 @@ public final class TimeoutPool {
     /** Number of entries on the free list; guarded by {@link #lock}. */
     private int freeCount;
 
-    private TimeoutPool(Builder b) {
+    TimeoutPool(TimeoutPoolBuilder b) {
         if (b.sys.isClosed()) {
             throw new IllegalStateException("timeout pool: the callout system " + b.sys
                     + " is closed; a timeout(9) pool cannot be built on it");
@@ -247,11 +247,11 @@ public final class TimeoutPool {
      * @return the builder
      * @throws IllegalArgumentException if {@code sys} is null
      */
-    public static Builder builder(CalloutSystem sys) {
+    public static TimeoutPoolBuilder builder(CalloutSystem sys) {
         if (sys == null) {
             throw new IllegalArgumentException("timeout pool: the callout system must not be null");
         }
-        return new Builder(sys);
+        return new TimeoutPoolBuilder(sys);
     }
 
     /* ---------------------------------------------------------------------------------------- */
@@ -594,61 +594,6 @@ public final class TimeoutPool {
         if (h == null) {
             throw new IllegalArgumentException(fn + ": handle must not be null; use CALLOUT_HANDLE_INITIALIZER() "
                     + "or callout_handle_init(h) for a handle that names no timeout");
-        }
-    }
-
-    /* ---------------------------------------------------------------------------------------- */
-
-    /** Configures and builds a {@link TimeoutPool}. */
-    public static final class Builder {
-        private final CalloutSystem sys;
-        private int ncallout = NCALLOUT_DEFAULT;
-        private boolean generationChecked;
-
-        private Builder(CalloutSystem sys) {
-            this.sys = sys; // checked by builder()
-        }
-
-        /**
-         * {@code ncallout}: the number of preallocated entries, i.e. the most timeouts outstanding at
-         * once (default {@link #NCALLOUT_DEFAULT}).
-         *
-         * @param n the number of entries, 1 to {@link #NCALLOUT_MAX}
-         * @return this
-         * @throws IllegalArgumentException if {@code n} is out of range; the builder is unchanged
-         */
-        public Builder ncallout(int n) {
-            if (n < 1 || n > NCALLOUT_MAX) {
-                throw new IllegalArgumentException("timeout pool: ncallout must be in [1, " + NCALLOUT_MAX
-                        + "], got " + n);
-            }
-            this.ncallout = n;
-            return this;
-        }
-
-        /**
-         * Generation-checked handles, a deviation from FreeBSD (default false): each handle also
-         * records which use of its entry it was made for, and {@link TimeoutPool#untimeout} with a
-         * handle whose entry has since been handed out again does nothing, even when function and
-         * argument match. Costs nothing measurable (one {@code long} per entry and handle).
-         *
-         * @param checked true for generation-checked handles
-         * @return this
-         */
-        public Builder generationChecked(boolean checked) {
-            this.generationChecked = checked;
-            return this;
-        }
-
-        /**
-         * Allocates and initialises the entries ({@code callout_init(c, 0)} each) on the system's
-         * default CPU.
-         *
-         * @return the pool
-         * @throws IllegalStateException if the system is closed
-         */
-        public TimeoutPool build() {
-            return new TimeoutPool(this);
         }
     }
 }

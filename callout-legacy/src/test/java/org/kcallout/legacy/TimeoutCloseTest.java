@@ -136,7 +136,7 @@ final class TimeoutCloseTest {
             rig.sys.close();
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> TimeoutPool.create(rig.sys, 4));
             assertTrue(e.getMessage().contains("closed"), e.getMessage());
-            TimeoutPool.Builder b = TimeoutPool.builder(rig.sys).ncallout(4);
+            TimeoutPoolBuilder b = TimeoutPool.builder(rig.sys).ncallout(4);
             assertThrows(IllegalStateException.class, b::build);
         }
     }

@@ -92,7 +92,7 @@ final class TimeoutMisuseTest {
     }
 
     /* ---------------------------------------------------------------------------------------- */
-    /* TimeoutPool.create, builder, Builder.ncallout, Builder.build                               */
+    /* TimeoutPool.create, builder, TimeoutPoolBuilder.ncallout, .build                              */
 
     @Test
     void create_nullSystem_illegalArgument() {
@@ -120,7 +120,7 @@ final class TimeoutMisuseTest {
 
     @Test
     void builderNcallout_rejectedValue_builderKeepsTheLastGoodOne() throws Throwable {
-        TimeoutPool.Builder b = TimeoutPool.builder(rig.sys).ncallout(3);
+        TimeoutPoolBuilder b = TimeoutPool.builder(rig.sys).ncallout(3);
         rejected(IllegalArgumentException.class, () -> b.ncallout(Integer.MIN_VALUE), "got " + Integer.MIN_VALUE);
         rejected(IllegalArgumentException.class, () -> b.ncallout(Integer.MAX_VALUE), "got " + Integer.MAX_VALUE);
         accepted(() -> assertEquals(3, b.build().ncallout()));
@@ -131,7 +131,7 @@ final class TimeoutMisuseTest {
         try (LegacyRig dead = new LegacyRig(1)) {
             dead.sys.close();
             rejected(IllegalStateException.class, () -> TimeoutPool.create(dead.sys, 4), "timeout pool", "closed");
-            TimeoutPool.Builder b = TimeoutPool.builder(dead.sys);
+            TimeoutPoolBuilder b = TimeoutPool.builder(dead.sys);
             rejected(IllegalStateException.class, b::build, "timeout pool", "closed");
         }
     }
