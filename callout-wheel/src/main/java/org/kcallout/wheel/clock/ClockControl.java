@@ -8,6 +8,7 @@ import org.kcallout.et.EtDeregisterCb;
 import org.kcallout.et.EtEventCb;
 import org.kcallout.et.EventTimer;
 import org.kcallout.et.EventTimerConsumer;
+import org.kcallout.et.EventTimers;
 import org.kcallout.et.KernEt;
 
 /**
@@ -426,12 +427,6 @@ abstract class ClockControl extends ClockInterrupts implements EventTimerConsume
             registry.ET_UNLOCK();
         }
     }
-
-    /**
-     * A snapshot of {@code cpu}'s state ({@code show clocksource}).
-     *
-     * @param cpu the CPU
-     * @return the snapshot
 
     /**
      * A snapshot of {@code cpu}'s state ({@code show clocksource}).

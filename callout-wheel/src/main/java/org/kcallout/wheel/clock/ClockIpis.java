@@ -9,7 +9,9 @@ import org.kcallout.wheel.seam.CpuThread;
 /**
  * The simulated inter-processor interrupts of an {@link EventTimerClock}: where each CPU's
  * interrupt context runs, how an {@code IPI_HARDCLOCK} reaches it, and how {@code configtimer}
- * waits for the CPUs to acknowledge a reconfiguration. {@link ClockTimer} and
+ * waits for the CPUs to acknowledge a reconfiguration. Ports the IPI side of
+ * {@code kern_clocksource.c}: {@code ipi_cpu} and {@code ipi_all_but_self} ({@link #send}) and
+ * {@code configtimer}'s wait for the CPUs ({@link #awaitAcks}). {@link ClockTimer} and
  * {@link ClockInterrupts} decide what to send, and handle it ({@code hardclockintr});
  * this class delivers.
  *
@@ -51,7 +53,8 @@ final class ClockIpis {
      * Thread fields: threads is written once by startThreads under ET_LOCK before any IPI can be
      * sent (configtimer(1) sends the first), and read by the waker: the waker only runs after a
      * send, which only happens after start, and the unpark of a thread not yet published would
-     * be a lost wake-up, so threads is volatile. stopping is volatile. */
+     * be a lost wake-up, so threads is volatile. stopping is volatile, written once by shutdown.
+     * The other fields (virtual, ackTimeoutNanos, channel, pollLocks, handler) are final. */
 
     private static final System.Logger LOG = System.getLogger(ClockIpis.class.getName());
 

@@ -19,6 +19,15 @@ import org.kcallout.Sbt;
  * interrupts into hardclock, statclock and profclock ticks and {@code callout_process} calls on the
  * callout system it drives.
  *
+ * <p>This class ports {@code cpu_initclocks_bsp} (timer selection, rates, start) and the clock's
+ * stop. The rest of the C file is in the package-private classes it extends, one per part of the
+ * file, whose public methods are this class's: the timer programming ({@code setuptimer},
+ * {@code configtimer}, {@code loadtimer}) with the clock's state; interrupt handling
+ * ({@code timercb}, {@code handleevents}, the IPI handlers), {@code cpu_new_callout} and the idle
+ * functions ({@link #cpuIdleclock}, {@link #cpuActiveclock}); and the control side (the
+ * {@code kern.eventtimer.*} sysctls, profiling, {@code cpu_et_frequency}, deregistration, and the
+ * read-outs such as {@link #state}).
+ *
  * <pre>{@code
  * VirtualTimebase tb = new VirtualTimebase();
  * EventTimers ets = new EventTimers();
