@@ -24,7 +24,7 @@ abstract class ClockControl extends ClockInterrupts implements EventTimerConsume
     /* Implementation notes.
      *
      * Field guards: wantPeriodic and c3Disabled are guarded by ET_LOCK; closed is written under
-     * ET_LOCK and volatile (read by live(), currentTimer() and the interrupt-free checks). Every
+     * ET_LOCK and volatile (read without ET_LOCK by live(), currentTimer() and toString()). Every
      * control operation runs under ET_LOCK (the registry's recursive mutex), which serialises it
      * against timer selection in the registry, against et_change_frequency, and against the
      * others; the interrupt side never takes ET_LOCK. Under ET_LOCK, timer, periodic and profiling

@@ -32,7 +32,8 @@ abstract class ClockInterrupts extends ClockTimer {
      * serialise inline softclock (see ClockPcpu).
      *
      * Nothing here allocates on the interrupt path (timercb, handleevents, cpuNewCallout): the
-     * interrupt context is a preallocated thread-local int[], counters are fields.
+     * interrupt context is a thread-local int[] made once per thread, counters are fields, and
+     * timercb and the deregister callback are bound once (ClockControl.TIMERCB, DEREGISTER).
      *
      * Differences from FreeBSD, each deliberate:
      *  - events of a timer the clock no longer uses are ignored (C cannot get them);

@@ -140,7 +140,7 @@ abstract class ClockTimer extends ClockSource {
     abstract void ipi(int cpu, int kind);
 
     /* ---------------------------------------------------------------------------------------- */
-    /* Set-up and reconfiguration (called by the control side under ET_LOCK)                    */
+    /* Set-up and reconfiguration (cpu_initclocks_bsp and the control side)                      */
 
     /** Allocates the per-CPU states and IPIs and installs the first timer; once, before start. */
     final void attachTimer(int ncpus, EventTimer et, boolean periodicMode) {

@@ -111,8 +111,10 @@ public final class EventTimerClock extends ClockControl implements EventTimerCon
      *
      * Field guards here: timerName and singlemulTunable are final (the tunables read at attach);
      * the Builder's fields are confined to the thread that configures it, and each layer's
-     * constructor copies what it needs. onAttach, configureHz, start and stop run under ET_LOCK
-     * (configureHz calls stop on failure); closed, wantPeriodic and c3Disabled are ClockControl's.
+     * constructor copies what it needs. onAttach, start and stop take ET_LOCK; configureHz runs
+     * once, between onAttach and start on the building thread, and installs the rates under
+     * hwLock (setRates; on failure it calls stop). closed, wantPeriodic and c3Disabled are
+     * ClockControl's.
      *
      * Difference from FreeBSD at this level: a missing rate (hz out of range) fails the build
      * instead of panicking. */
