@@ -9,7 +9,10 @@ import org.kcallout.wheel.seam.CpuThread;
 /**
  * The simulated inter-processor interrupts of an {@link EventTimerClock}: where each CPU's
  * interrupt context runs, how an {@code IPI_HARDCLOCK} reaches it, and how {@code configtimer}
- * waits for the CPUs to acknowledge a reconfiguration. {@link ClockEvents} decides what to send;
+ * waits for the CPUs to acknowledge a reconfiguration. Ports the IPI side of
+ * {@code kern_clocksource.c}: {@code ipi_cpu} and {@code ipi_all_but_self} ({@link #send}) and
+ * {@code configtimer}'s wait for the CPUs ({@link #awaitAcks}). {@link ClockTimer} and
+ * {@link ClockInterrupts} decide what to send, and handle it ({@code hardclockintr});
  * this class delivers.
  *
  * <h2>Whose thread is a CPU's interrupt context</h2>
@@ -39,7 +42,7 @@ final class ClockIpis {
      * handlers may arm callouts, which post IPIs, and may even reconfigure the clock, which
      * delivers IPIs to the other CPUs on this very thread.
      *
-     * Acknowledgements (configtimer): ClockEvents stores action (1 start, 2 stop) in every other
+     * Acknowledgements (configtimer): ClockTimer stores action (1 start, 2 stop) in every other
      * CPU's ClockPcpu with a volatile write, then posts IPI_HARDCLOCK to each; the receiving CPU's
      * doconfigtimer applies the action under hwLock and writes action = 0 (volatile: the release
      * that publishes its et_start/et_stop); the waiter polls the actions. Virtual: the waiter
@@ -50,14 +53,14 @@ final class ClockIpis {
      * Thread fields: threads is written once by startThreads under ET_LOCK before any IPI can be
      * sent (configtimer(1) sends the first), and read by the waker: the waker only runs after a
      * send, which only happens after start, and the unpark of a thread not yet published would
-     * be a lost wake-up, so threads is volatile. stopping is volatile. */
+     * be a lost wake-up, so threads is volatile. stopping is volatile, written once by shutdown.
+     * The other fields (virtual, ackTimeoutNanos, channel, pollLocks, handler) are final. */
 
     private static final System.Logger LOG = System.getLogger(ClockIpis.class.getName());
 
     /** Deliveries at one instant before virtual delivery gives up (IPI handlers posting IPIs forever). */
     static final int MAX_IPIS_PER_PASS = VirtualTimebase.MAX_EVENTS_PER_INSTANT;
 
-    private final ClockEvents ev;
     private final boolean virtual;
     private final long ackTimeoutNanos;
     private final IpiChannel channel;
@@ -66,12 +69,11 @@ final class ClockIpis {
     private volatile IpiThread[] threads;           // real time, ncpus > 1; see the notes
     private volatile boolean stopping;
 
-    ClockIpis(ClockEvents ev, int ncpus, boolean virtual, long ackTimeoutNanos) {
-        this.ev = ev;
+    ClockIpis(IpiChannel.Handler handler, int ncpus, boolean virtual, long ackTimeoutNanos) {
         this.virtual = virtual;
         this.ackTimeoutNanos = ackTimeoutNanos;
         this.channel = IpiChannel.create(ncpus, virtual ? cpu -> { } : this::wakeThread);
-        this.handler = ev::ipi;
+        this.handler = handler;
         if (virtual) {
             pollLocks = new ReentrantLock[ncpus];
             for (int i = 0; i < ncpus; i++) {

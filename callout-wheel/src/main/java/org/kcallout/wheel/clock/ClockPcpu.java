@@ -10,8 +10,8 @@ final class ClockPcpu {
     /* Implementation notes. Field ownership (C field -> here, guard):
      *
      *   field          guard                    notes
-     *   et_hw_mtx      ClockEvents.hwLock       one lock for every CPU, for global and PERCPU timers
-     *                                           alike (see ClockEvents: C's per-CPU mutex of a
+     *   et_hw_mtx      ClockTimer.hwLock        one lock for every CPU, for global and PERCPU timers
+     *                                           alike (see ClockTimer: C's per-CPU mutex of a
      *                                           PERCPU timer only spares real CPUs contention)
      *   action         written by configtimer   reconfiguration request carried by IPI_HARDCLOCK:
      *                  (ET_LOCK) and by the     1 (re)start, 2 stop, 0 none/acknowledged; set by
@@ -46,10 +46,10 @@ final class ClockPcpu {
      *   counters       hwLock                   hardclock/statclock/profclock calls and runs, IPIs
      *                                           handled (hardclockIntrs)
      *   softPending    volatile                 inline softclock requested while another thread
-     *                                           ran it (see EventTimerClock.runSoftclock)
+     *                                           ran it (see ClockInterrupts.runSoftclock)
      *   softLock       -                        serialises inline softclock runs of this CPU
      *
-     * Lock order: intrLock, then the CPU's callout lock, then hwLock (see EventTimerClock). */
+     * Lock order: intrLock, then the CPU's callout lock, then hwLock (see ClockTimer). */
 
     final int cpu;
     final ReentrantLock intrLock = new ReentrantLock();

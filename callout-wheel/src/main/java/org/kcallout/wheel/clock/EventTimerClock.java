@@ -19,6 +19,15 @@ import org.kcallout.Sbt;
  * interrupts into hardclock, statclock and profclock ticks and {@code callout_process} calls on the
  * callout system it drives.
  *
+ * <p>This class ports {@code cpu_initclocks_bsp} (timer selection, rates, start) and the clock's
+ * stop. The rest of the C file is in the package-private classes it extends, one per part of the
+ * file, whose public methods are this class's: the timer programming ({@code setuptimer},
+ * {@code configtimer}, {@code loadtimer}) with the clock's state; interrupt handling
+ * ({@code timercb}, {@code handleevents}, the IPI handlers), {@code cpu_new_callout} and the idle
+ * functions ({@link #cpuIdleclock}, {@link #cpuActiveclock}); and the control side (the
+ * {@code kern.eventtimer.*} sysctls, profiling, {@code cpu_et_frequency}, deregistration, and the
+ * read-outs such as {@link #state}).
+ *
  * <pre>{@code
  * VirtualTimebase tb = new VirtualTimebase();
  * EventTimers ets = new EventTimers();
@@ -86,39 +95,33 @@ import org.kcallout.Sbt;
  * holding it may be waiting for that very handler's CPU to acknowledge: it then fails after its
  * timeout).
  */
-public final class EventTimerClock extends ClockSource implements EventTimerConsumer {
+public final class EventTimerClock extends ClockControl implements EventTimerConsumer {
+    /* Implementation notes.
     /* Implementation notes.
      *
-     * Ports kern_clocksource.c of the KCS/V11 era, in two halves as the file itself is: this class
-     * is the control side (cpu_initclocks_bsp as onAttach + configureHz + start, the sysctl
-     * handlers setTimer and setPeriodic, cpu_startprofclock/cpu_stopprofclock, cpu_et_frequency
-     * as EventTimerConsumer, and the deregister callback); ClockEvents is the interrupt side
-     * (setuptimer, configtimer, loadtimer, timercb, handleevents, getnextcpuevent, getnextevent,
-     * cpu_new_callout, cpu_idleclock, cpu_activeclock, hardclock's tick bookkeeping, and the IPI
-     * handlers hardclockintr and doconfigtimer), with the per-CPU state of ClockPcpu; ClockIpis
-     * delivers the simulated IPIs (ipi_cpu) and waits for configtimer's acknowledgements; round_freq
-     * and the rates are ClockRates. The lock order of the whole clock source is written down in
-     * ClockEvents.
+     * Ports kern_clocksource.c of the KCS/V11 era. This class is the last of four layers, one per
+     * part of the C file (see ClockTimer): here cpu_initclocks_bsp (onAttach: selection and
+     * et_init; configureHz: the rates; start: configtimer(1)) and its undoing (stop), and the
+     * public face. ClockControl has the sysctls, profiling, cpu_et_frequency and the deregister
+     * callback; ClockInterrupts timercb, handleevents, the IPI handlers, cpu_new_callout and the
+     * idle functions; ClockTimer the state, et_hw_mtx and setuptimer/configtimer/loadtimer. The
+     * per-CPU state is ClockPcpu; ClockIpis delivers the simulated IPIs (ipi_cpu) and waits for
+     * configtimer's acknowledgements; round_freq and the rates are ClockRates. The lock order of
+     * the whole clock source is written down in ClockTimer.
      *
-     * Field ownership here: registry, timerName, singlemulTunable, inlineSoftclock and ev are
-     * final; wantPeriodic and c3Disabled are guarded by ET_LOCK; closed is written under ET_LOCK
-     * and volatile. Every control operation runs under ET_LOCK (the registry's recursive mutex),
-     * which serialises it against timer selection in the registry, against et_change_frequency,
-     * and against the others; the interrupt side never takes ET_LOCK.
+     * Field guards here: timerName and singlemulTunable are final (the tunables read at attach);
+     * the Builder's fields are confined to the thread that configures it, and each layer's
+     * constructor copies what it needs. onAttach, start and stop take ET_LOCK; configureHz runs
+     * once, between onAttach and start on the building thread, and installs the rates under
+     * hwLock (setRates; on failure it calls stop). closed, wantPeriodic and c3Disabled are
+     * ClockControl's.
      *
-     * Differences from FreeBSD at this level: the deregister callback moves to the next best
-     * timer (KCS passes none); a missing rate (hz out of range) fails the build instead of
-     * panicking. Per-CPU timers are selected like any other (et_find ignores ET_FLAGS_PERCPU). */
-
-    private static final System.Logger LOG = System.getLogger(EventTimerClock.class.getName());
+     * Difference from FreeBSD at this level: a missing rate (hz out of range) fails the build
+     * instead of panicking. */
 
     /** Real time: how long configtimer waits for the CPUs to acknowledge a per-CPU timer's reconfiguration. */
     static final long DEFAULT_ACK_TIMEOUT_NANOS = 10_000_000_000L;
 
-    /** timercb, bound once: the registry passes the clock back as the argument. */
-    private static final EtEventCb<EventTimerClock> TIMERCB = (et, cpu, clk) -> clk.ev.timercb(et, cpu);
-    /** The deregister callback: moves to the next best timer, or refuses with EBUSY. */
-    private static final EtDeregisterCb<EventTimerClock> DEREGISTER = (et, clk) -> clk.deregisterCb(et);
 
     /** Receives hardclock, statclock and profclock ticks; for tests and statistics. */
     public interface Hooks {
@@ -181,28 +184,17 @@ public final class EventTimerClock extends ClockSource implements EventTimerCons
                            long hardclockRuns, long statclockRuns, long profclockRuns, long calloutScans,
                            long nexttick, int action, boolean handle) {
     }
+    private static final System.Logger LOG = System.getLogger(EventTimerClock.class.getName());
 
-    private final EventTimers registry;
     private final String timerName;            // kern.eventtimer.timer, or null
     private final int singlemulTunable;        // kern.eventtimer.singlemul, 0 = choose
-    private final boolean inlineSoftclock;
-    /** The interrupt side: hardware lock, per-CPU state, timercb and friends. */
-    private final ClockEvents ev;
-
-    private boolean wantPeriodic;              // ET_LOCK: want_periodic
-    private int c3Disabled;                    // ET_LOCK: cpu_disable_c3_sleep
-    private volatile boolean closed;           // ET_LOCK for writes; volatile for live() and currentTimer()
 
     private EventTimerClock(Builder b) {
-        this.registry = b.registry;
+        super(b);
         this.timerName = b.timerName;
-        this.wantPeriodic = b.periodic;
         this.singlemulTunable = b.singlemul;
-        this.inlineSoftclock = b.inlineSoftclock != null ? b.inlineSoftclock : b.timebase != null;
-        LongSupplier tc = b.timecounter != null ? b.timecounter : nanoTimecounter();
-        this.ev = new ClockEvents(b.registry, tc, inlineSoftclock, b.autoIdle, b.tcMinTicktockFreq, b.hooks,
-                b.ticksAtStart, b.idletick, b.timebase != null, b.ackTimeoutNanos);
     }
+
 
     /** {@return a builder: default registry, automatic timer, one-shot, real time, autoIdle on} */
     public static Builder builder() {
@@ -238,8 +230,8 @@ public final class EventTimerClock extends ClockSource implements EventTimerCons
                     + registry.choice() + "] (want " + (wantPeriodic ? "periodic" : "one-shot") + ")");
         }
         registry.init(et, TIMERCB, DEREGISTER, this);
-        boolean mode = ClockEvents.adaptMode(et, wantPeriodic);
-        ev.attach(layer, port(), ncpus, et, mode);
+        boolean mode = adaptMode(et, wantPeriodic);
+        attachTimer(ncpus, et, mode);
         if ((et.flags() & ET_FLAGS_C3STOP) != 0) {
             c3Disabled++;
         }
@@ -265,44 +257,12 @@ public final class EventTimerClock extends ClockSource implements EventTimerCons
         return layer != null && !closed;
     }
 
-    /**
-     * The timer selection of {@code cpu_initclocks_bsp}: the named timer if any; else, if periodic
-     * is wanted, the best periodic one; else the best one-shot one; else (one-shot wanted) the best
-     * periodic one. Called with ET_LOCK held.
-     */
-    private EventTimer selectTimer(String name, boolean wantPeriodicMode) {
-        EventTimer et = null;
-        if (name != null) {
-            et = KernEt.on(registry).et_find(name, 0, 0);
-            if (et != null) {
-                checkUsable(et);
-            }
-        }
-        if (et == null && wantPeriodicMode) {
-            et = KernEt.on(registry).et_find(null, ET_FLAGS_PERIODIC, ET_FLAGS_PERIODIC);
-        }
-        if (et == null) {
-            et = KernEt.on(registry).et_find(null, ET_FLAGS_ONESHOT, ET_FLAGS_ONESHOT);
-        }
-        if (et == null && !wantPeriodicMode) {
-            et = KernEt.on(registry).et_find(null, ET_FLAGS_PERIODIC, ET_FLAGS_PERIODIC);
-        }
-        return et;
-    }
-
-    private static void checkUsable(EventTimer et) {
-        if ((et.flags() & (ET_FLAGS_PERIODIC | ET_FLAGS_ONESHOT)) == 0) {
-            throw new IllegalStateException("eventtimer: timer " + et.name()
-                    + " can be neither periodic nor one-shot (flags 0x" + Integer.toHexString(et.flags()) + ")");
-        }
-    }
-
     @Override
     int configureHz(int requestedHz) {
         ClockRates.Rates r;
         try {
-            EventTimer et = ev.timer();
-            r = ClockRates.initialRates(et, requestedHz, singlemulTunable, ev.periodic());
+            EventTimer et = timer;
+            r = ClockRates.initialRates(et, requestedHz, singlemulTunable, periodic);
             if (r.hz() < 1 || r.hz() > 1_000_000 || r.stathz() < 1 || r.profhz() < 1) {
                 throw new IllegalStateException("cpu_initclocks: timer " + et.name() + " yields hz " + r.hz()
                         + ", stathz " + r.stathz() + ", profhz " + r.profhz() + " for requested hz " + requestedHz
@@ -312,7 +272,7 @@ public final class EventTimerClock extends ClockSource implements EventTimerCons
             stop(); // release the timer claimed by onAttach: the system will not be built
             throw e;
         }
-        ev.setRates(r);
+        setRates(r);
         return r.hz();
     }
 
@@ -323,7 +283,7 @@ public final class EventTimerClock extends ClockSource implements EventTimerCons
             if (closed) {
                 throw new IllegalStateException("eventtimer clock: already stopped");
             }
-            ev.configtimer(true);
+            configtimer(true);
         } finally {
             registry.etLock().unlock();
         }
@@ -337,10 +297,10 @@ public final class EventTimerClock extends ClockSource implements EventTimerCons
                 return;
             }
             closed = true;
-            EventTimer et = ev.timer();
+            EventTimer et = timer;
             if (et != null) {
                 try {
-                    ev.configtimer(false);
+                    configtimer(false);
                 } catch (IllegalStateException e) {
                     // A CPU did not acknowledge the stop of its per-CPU timer: stopping must not
                     // fail. The request stays posted; et_stop of a freed timer is a no-op.
@@ -357,482 +317,36 @@ public final class EventTimerClock extends ClockSource implements EventTimerCons
         } finally {
             registry.etLock().unlock();
         }
-        ev.shutdown(); // the IPI threads of real time; after ET_UNLOCK, as it may wait for them
-    }
-
-    /* ---------------------------------------------------------------------------------------- */
-    /* The seam: the wheel's view, delegated to the interrupt side                               */
-
-    @Override
-    void cpuNewCallout(int cpu, long bt, long btOpt) {
-        ev.cpuNewCallout(cpu, bt, btOpt);
-    }
-
-    @Override
-    public long nextcall(int cpu) {
-        return ev.nextcall(cpu);
-    }
-
-    @Override
-    public long nextcallopt(int cpu) {
-        return ev.nextcallopt(cpu);
-    }
-
-    @Override
-    public long sbinuptime() {
-        return ev.sbinuptime();
-    }
-
-    /**
-     * {@code hardclocktime} of {@code cpu}: {@code nexthard - tick_sbt} as its last handleevents
-     * left it; for an idle CPU, the slot {@code cpu_activeclock} would give it now.
-     */
-    @Override
-    public long hardclocktime(int cpu) {
-        return ev.hardclocktime(cpu);
-    }
-
-    /** hardclocktime is DPCPU: callout_when reads the arming CPU's, as FreeBSD does. */
-    @Override
-    boolean hardclockPerCpu() {
-        return true;
-    }
-
-    /**
-     * {@code ticks}: the global hardclock counter, a wrapping int. Idle CPUs count the slots they
-     * skipped, as {@code cpu_activeclock} would.
-     */
-    @Override
-    public int ticks() {
-        return ev.ticks();
-    }
-
-    @Override
-    boolean runsSoftclock() {
-        return inlineSoftclock;
-    }
-
-    /* ---------------------------------------------------------------------------------------- */
-    /* Idle, profiling                                                                           */
-
-    /**
-     * {@code cpu_idleclock()}: {@code cpu} is about to idle, so it may skip hardclock ticks until
-     * {@link #cpuActiveclock} or its next event (an idle CPU wakes every {@code hz/2} ticks, or
-     * earlier for a callout). In one-shot mode the timer is reprogrammed for the later event.
-     *
-     * @param cpu the CPU
-     * @return -1 if ticks may not be skipped ({@code idletick}, reconfiguring); else the time until
-     *         the CPU's next event, {@code >= 0}
-     */
-    public long cpuIdleclock(int cpu) {
-        return ev.cpuIdleclock(cpu);
-    }
-
-    /**
-     * {@code cpu_activeclock()}: {@code cpu} leaves idle: the ticks it skipped are run
-     * ({@code handleevents(now, 1)}), due callouts too, and it wakes for every tick again. Does
-     * nothing if the CPU is not idle.
-     *
-     * @param cpu the CPU
-     */
-    public void cpuActiveclock(int cpu) {
-        ev.cpuActiveclock(cpu);
-    }
-
-    /**
-     * {@code cpu_startprofclock()}: one more profiling user; the first one switches a periodic timer
-     * to the profiling rate.
-     */
-    public void cpuStartprofclock() {
-        registry.etLock().lock();
-        try {
-            checkRunning("cpu_startprofclock");
-            int profiling = ev.profiling();
-            if (profiling == 0 && ev.periodic()) {
-                ev.configtimer(false);
-                ev.setProfiling(1);
-                ev.configtimer(true);
-            } else {
-                ev.setProfiling(profiling + 1);
-            }
-        } finally {
-            registry.etLock().unlock();
-        }
-    }
-
-    /** {@code cpu_stopprofclock()}: one profiling user less; the last one restores the normal rate. */
-    public void cpuStopprofclock() {
-        registry.etLock().lock();
-        try {
-            checkRunning("cpu_stopprofclock");
-            int profiling = ev.profiling();
-            if (profiling == 0) {
-                throw new IllegalStateException("cpu_stopprofclock: profiling is not on");
-            }
-            if (profiling == 1 && ev.periodic()) {
-                ev.configtimer(false);
-                ev.setProfiling(0);
-                ev.configtimer(true);
-            } else {
-                ev.setProfiling(profiling - 1);
-            }
-        } finally {
-            registry.etLock().unlock();
-        }
-    }
-
-    /* ---------------------------------------------------------------------------------------- */
-    /* Run-time changes: sysctls, deregistration, frequency                                      */
-
-    /**
-     * Writes {@code kern.eventtimer.timer}: switches to the timer named {@code name} (stop, free the
-     * old one, claim the new one, start it in the wanted mode). Callouts armed meanwhile are not lost:
-     * the first interrupt of the new timer scans every CPU.
-     *
-     * @param name the timer's name, matched case-insensitively
-     * @return 0 if switched (or already in use), {@link KernEt#ENOENT} if no free timer has that name
-     * @throws IllegalArgumentException if {@code name} is null or empty
-     * @throws IllegalStateException    if the timer can be neither periodic nor one-shot or cannot
-     *                                  run at the clock's rates ({@code round_freq}: no sub-second
-     *                                  periods), checked before anything changes; or if the clock
-     *                                  is not running; or (real time) if a CPU does not acknowledge
-     *                                  the reconfiguration of a per-CPU timer
-     */
-    public int setTimer(String name) {
-        if (name == null || name.isEmpty()) {
-            throw new IllegalArgumentException("kern.eventtimer.timer: name must be a non-empty string, got "
-                    + (name == null ? "null" : "\"\""));
-        }
-        registry.etLock().lock();
-        try {
-            checkRunning("kern.eventtimer.timer");
-            if (name.equalsIgnoreCase(ev.timer().name())) {
-                return 0;
-            }
-            EventTimer et = KernEt.on(registry).et_find(name, 0, 0);
-            if (et == null) {
-                return KernEt.ENOENT;
-            }
-            checkUsable(et);
-            String why = unrunnable(et);
-            if (why != null) {
-                throw new IllegalStateException("kern.eventtimer.timer: cannot switch to timer " + et.name() + ": "
-                        + why);
-            }
-            switchTo(et);
-            return 0;
-        } finally {
-            registry.etLock().unlock();
-        }
-    }
-
-    /**
-     * Writes {@code kern.eventtimer.periodic}: restarts the timer in the other mode (if it can run
-     * it; the rates computed at start-up are kept, as in FreeBSD).
-     *
-     * @param wanted true for periodic, false for one-shot
-     */
-    public void setPeriodic(boolean wanted) {
-        registry.etLock().lock();
-        try {
-            checkRunning("kern.eventtimer.periodic");
-            ev.configtimer(false);
-            wantPeriodic = wanted;
-            ev.install(ev.timer(), wanted); // setuptimer adapts the mode to the timer
-            ev.configtimer(true);
-        } finally {
-            registry.etLock().unlock();
-        }
-    }
-
-    /**
-     * Why {@code et} cannot run at this clock's rates (what {@code setuptimer}'s {@code round_freq}
-     * would throw once the old timer is already stopped and freed), or null if it can. ET_LOCK held.
-     */
-    private String unrunnable(EventTimer et) {
-        ClockRates.Rates r = ev.rates();
-        if (r == null) {
-            return null; // not started yet: nothing to compare with (configureHz checks the rates)
-        }
-        try {
-            ClockRates.timerFrequency(et, r, ev.profiling() > 0);
-            return null;
-        } catch (IllegalStateException e) {
-            return e.getMessage();
-        }
-    }
-
-    /** The switch of the {@code kern.eventtimer.timer} sysctl, also used by deregistration. ET_LOCK held. */
-    private void switchTo(EventTimer et) {
-        EventTimer old = ev.timer();
-        ev.configtimer(false);
-        KernEt.on(registry).et_free(old);
-        if ((et.flags() & ET_FLAGS_C3STOP) != 0) {
-            c3Disabled++;
-        }
-        if ((old.flags() & ET_FLAGS_C3STOP) != 0) {
-            c3Disabled--;
-        }
-        ev.install(et, wantPeriodic);
-        registry.init(et, TIMERCB, DEREGISTER, this);
-        ev.configtimer(true);
-        LOG.log(System.Logger.Level.DEBUG, () -> "eventtimer: switched from " + old + " to " + et);
-    }
-
-    /**
-     * The deregister callback: the driver withdraws the timer in use, so move to the next best one
-     * (found while the departing timer is still active, so that it is skipped), or refuse with
-     * {@code EBUSY} if there is none or it cannot run at the clock's rates (nothing changes then).
-     */
-    private int deregisterCb(EventTimer et) {
-        registry.etLock().lock();
-        try {
-            if (closed || et != ev.timer()) {
-                return 0; // not in use any more
-            }
-            EventTimer next = selectTimer(null, wantPeriodic);
-            if (next == null) {
-                return KernEt.EBUSY;
-            }
-            String why = unrunnable(next);
-            if (why != null) { // as if there were no successor: refuse before anything changes
-                LOG.log(System.Logger.Level.WARNING, "eventtimer: keeping " + et.name() + ", the next best timer "
-                        + next.name() + " cannot run: " + why);
-                return KernEt.EBUSY;
-            }
-            switchTo(next);
-            return 0;
-        } finally {
-            registry.etLock().unlock();
-        }
-    }
-
-    @Override
-    public EventTimer currentTimer() {
-        return closed ? null : ev.timer();
-    }
-
-    /**
-     * {@code cpu_et_frequency}, first half: {@code configtimer(0)}. Called by
-     * {@link EventTimers#changeFrequency} with ET_LOCK held; not for direct use.
-     *
-     * @param et           the timer whose frequency changes (ignored unless it is the one in use)
-     * @param oldFrequency its frequency now, Hz
-     * @param newFrequency the frequency about to be stored, Hz
-     * @throws IllegalStateException if the calling thread does not hold the registry's ET_LOCK
-     *                               (nothing is stopped)
-     */
-    @Override
-    public void frequencyChanging(EventTimer et, long oldFrequency, long newFrequency) {
-        requireEtLock("cpu_et_frequency");
-        if (!closed && et == ev.timer()) {
-            ev.configtimer(false);
-        }
-    }
-
-    /**
-     * {@code cpu_et_frequency}, second half: {@code configtimer(1)} with the new frequency. Called
-     * by {@link EventTimers#changeFrequency} with ET_LOCK held, after
-     * {@link #frequencyChanging}; not for direct use.
-     *
-     * @param et           the timer whose frequency changed (ignored unless it is the one in use)
-     * @param oldFrequency the frequency before the change, Hz
-     * @param newFrequency the frequency now stored, Hz
-     * @throws IllegalStateException if the calling thread does not hold the registry's ET_LOCK, or
-     *                               if the timer in use was not stopped by {@link #frequencyChanging}
-     *                               first (nothing is restarted)
-     */
-    @Override
-    public void frequencyChanged(EventTimer et, long oldFrequency, long newFrequency) {
-        requireEtLock("cpu_et_frequency");
-        if (!closed && et == ev.timer()) {
-            if (!ev.busy()) {
-                throw new IllegalStateException("cpu_et_frequency: timer " + et.name()
-                        + " is running; frequencyChanged must follow frequencyChanging (use et_change_frequency)");
-            }
-            ev.configtimer(true);
-        }
-    }
-
-    /** The registry calls the EventTimerConsumer methods with ET_LOCK held; anyone else is refused. */
-    private void requireEtLock(String fn) {
-        if (!registry.etLock().owned()) {
-            throw new IllegalStateException(fn + ": called without ET_LOCK of registry " + registry
-                    + "; change a timer's frequency with et_change_frequency");
-        }
-    }
-
-    /**
-     * Writes {@code kern.eventtimer.idletick}: with it, CPUs never skip ticks when idle.
-     *
-     * @param on the new value
-     */
-    public void setIdletick(boolean on) {
-        ev.setIdletick(on);
-    }
-
-    /* ---------------------------------------------------------------------------------------- */
-    /* Observers                                                                                 */
-
-    /** {@return the timer in use ({@code timer}), or null before the system is built} */
-    public EventTimer timer() {
-        return ev.timer();
-    }
-
-    /** {@return true in periodic mode, false in one-shot mode} */
-    public boolean periodic() {
-        return ev.periodic();
-    }
-
-    /** {@return the hardclock rate in use ({@code hz}); 0 before the system is built} */
-    public int hz() {
-        ClockRates.Rates r = ev.rates();
-        return r == null ? 0 : r.hz();
-    }
-
-    /** {@return {@code stathz}; 0 before the system is built} */
-    public int stathz() {
-        ClockRates.Rates r = ev.rates();
-        return r == null ? 0 : r.stathz();
-    }
-
-    /** {@return {@code profhz}; 0 before the system is built} */
-    public int profhz() {
-        ClockRates.Rates r = ev.rates();
-        return r == null ? 0 : r.profhz();
-    }
-
-    /** {@return {@code singlemul}: timer interrupts per hardclock in periodic mode; 0 before start} */
-    public int singlemul() {
-        ClockRates.Rates r = ev.rates();
-        return r == null ? 0 : r.singlemul();
-    }
-
-    /** {@return {@code tick_sbt}, {@code SBT_1S / hz}; 0 before the system is built} */
-    public long tickSbt() {
-        return ev.tickSbt();
-    }
-
-    /** {@return {@code timerperiod}: the timer's period in periodic mode, sbintime} */
-    public long timerperiod() {
-        return ev.timerperiod();
-    }
-
-    /** {@return {@code statperiod}, sbintime} */
-    public long statperiod() {
-        return ev.statperiod();
-    }
-
-    /** {@return the global timer's programmed event ({@code nexttick}), -1 if none} */
-    public long nexttick() {
-        return ev.nexttick();
-    }
-
-    /** {@return the number of interrupts taken (events of the timer in use, outside reconfiguration)} */
-    public long interrupts() {
-        return ev.interrupts();
-    }
-
-    /** {@return the profiling reference count} */
-    public int profiling() {
-        return ev.profiling();
-    }
-
-    /**
-     * {@code cpu_disable_c3_sleep}: how many timers in use stop in deep sleep
-     * ({@link EventTimer#ET_FLAGS_C3STOP}); while non-zero, CPUs must not enter deep sleep.
-     *
-     * @return the count
-     */
-    public int deepSleepDisabled() {
-        registry.etLock().lock();
-        try {
-            return c3Disabled;
-        } finally {
-            registry.etLock().unlock();
-        }
-    }
-
-    /**
-     * A snapshot of {@code cpu}'s state ({@code show clocksource}).
-     *
-     * @param cpu the CPU
-     * @return the snapshot
-     */
-    public CpuState state(int cpu) {
-        return ev.state(cpu);
-    }
-
-    /** {@link ClockEvents#handleevents} for tests (SPEC case 82). */
-    boolean handleevents(int cpu, long now, int fake) {
-        return ev.handleevents(cpu, now, fake);
-    }
-
-    /** {@link ClockEvents#getnextcpuevent(int, boolean)} for tests (SPEC case 85). */
-    long getnextcpuevent(int cpu, boolean idle) {
-        return ev.getnextcpuevent(cpu, idle);
-    }
-
-    /** The CPU whose interrupt context the calling thread is in, or -1; for tests. */
-    int interruptCpu() {
-        return ev.interruptCpu();
-    }
-
-    /** {@code curcpu} as the clock source sees it (interrupt context, else the wheel's rule); for tests. */
-    int curcpu() {
-        return ev.curcpu();
-    }
-
-    /** The number of {@code IPI_HARDCLOCK}s {@code cpu} has handled; for tests. */
-    long hardclockIntrs(int cpu) {
-        return ev.hardclockIntrs(cpu);
-    }
-
-    /** Whether an IPI is pending for {@code cpu} (a snapshot); for tests. */
-    boolean ipiPending(int cpu) {
-        return ev.ipiPending(cpu);
-    }
-
-    /**
-     * Virtual time: delivers the pending IPIs on the calling thread, CPU by CPU in CPU order, until
-     * none is left. Called by {@link VirtualTimebase} before each step; does nothing in real time.
-     *
-     * @return the number delivered
-     */
-    int deliverIpis() {
-        return layer == null ? 0 : ev.deliverIpis();
-    }
-
-    private void checkRunning(String fn) {
-        if (ev.timer() == null || closed) {
-            throw new IllegalStateException(fn + ": the clock is " + (closed ? "stopped" : "not attached yet"));
+        ClockIpis i = ipis;
+        if (i != null) {
+            i.shutdown(); // the IPI threads of real time; after ET_UNLOCK, as it may wait for them
         }
     }
 
     @Override
     public String toString() {
-        EventTimer et = ev.timer();
+        EventTimer et = timer;
         return "EventTimerClock[" + (et == null ? "unattached" : et.name()) + ", "
-                + (ev.periodic() ? "periodic" : "one-shot") + (closed ? ", stopped" : "") + "]";
+                + (periodic ? "periodic" : "one-shot") + (closed ? ", stopped" : "") + "]";
     }
 
     /* ---------------------------------------------------------------------------------------- */
 
     /** Configures an {@link EventTimerClock}; the tunables are FreeBSD's {@code kern.eventtimer.*}. */
     public static final class Builder {
-        private EventTimers registry = EventTimers.defaultRegistry();
-        private String timerName;
-        private boolean periodic;
-        private int singlemul;
-        private boolean idletick;
-        private boolean autoIdle = true;
-        private int tcMinTicktockFreq = 1;
-        private int ticksAtStart;
-        private LongSupplier timecounter;
-        private VirtualTimebase timebase;
-        private Boolean inlineSoftclock;
-        private Hooks hooks = Hooks.NONE;
-        private long ackTimeoutNanos = DEFAULT_ACK_TIMEOUT_NANOS;
+        EventTimers registry = EventTimers.defaultRegistry();
+        String timerName;
+        boolean periodic;
+        int singlemul;
+        boolean idletick;
+        boolean autoIdle = true;
+        int tcMinTicktockFreq = 1;
+        int ticksAtStart;
+        LongSupplier timecounter;
+        VirtualTimebase timebase;
+        Boolean inlineSoftclock;
+        Hooks hooks = Hooks.NONE;
+        long ackTimeoutNanos = DEFAULT_ACK_TIMEOUT_NANOS;
 
         private Builder() {
         }

@@ -13,9 +13,12 @@
  *       that moves virtual time.</li>
  *   <li>{@link org.kcallout.wheel.clock.EventTimerClock}: the eventtimers(9) clock source, on any
  *       {@link org.kcallout.et.EventTimer} driver, one-shot or periodic, with hardclock, statclock,
- *       idle tick skipping and simulated IPIs. Its interrupt side is {@code ClockEvents} (with the
+ *       idle tick skipping and simulated IPIs. Its class is split by the parts of the C file, each
+ *       an abstract class the next extends: {@code ClockTimer} (the state and the timer
+ *       programming), {@code ClockInterrupts} (interrupt handling, idle, {@code cpu_new_callout}),
+ *       {@code ClockControl} (sysctls, profiling, frequency changes, deregistration); with the
  *       per-CPU state {@code ClockPcpu}, the IPIs {@code ClockIpis}, and {@code ClockRates} for
- *       {@code round_freq}).</li>
+ *       {@code round_freq}.</li>
  *   <li>{@link org.kcallout.wheel.clock.VirtualTimebase}: virtual time for event-timer drivers;
  *       it and {@code VirtualTicklessClock} are both a {@link org.kcallout.wheel.clock.VirtualClock}.</li>
  * </ul>

@@ -4,24 +4,14 @@ import static org.kcallout.Sbt.SBT_1S;
 
 /**
  * Test-only access to the clock source's package-private state, for the tests in
- * {@code org.kcallout.wheel} that check it (the eventtimers(9) SPEC cases and the real-time
- * clock's watchdog).
+ * {@code org.kcallout.wheel} that check it (the eventtimers(9) SMP tests and the real-time
+ * clock's watchdog); tests in this package call the clock's package-private methods directly.
  */
 public final class ClockTestAccess {
     /** {@code kern.eventtimer.singlemul}'s upper bound. */
     public static final int SINGLEMUL_MAX = ClockRates.SINGLEMUL_MAX;
 
     private ClockTestAccess() {
-    }
-
-    /** {@return {@code handleevents(now, fake)} run for {@code cpu}} */
-    public static boolean handleevents(EventTimerClock c, int cpu, long now, int fake) {
-        return c.handleevents(cpu, now, fake);
-    }
-
-    /** {@return {@code getnextcpuevent(cpu, idle)}} */
-    public static long getnextcpuevent(EventTimerClock c, int cpu, boolean idle) {
-        return c.getnextcpuevent(cpu, idle);
     }
 
     /** {@return true if an IPI is pending for {@code cpu}} */
