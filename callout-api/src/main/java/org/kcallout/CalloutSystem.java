@@ -15,7 +15,7 @@ import java.util.concurrent.CompletionStage;
  * non-zero only when a pending invocation was cancelled, else 0.
  *
  * <h2>Errors</h2>
- * Kernel assertions become exceptions (SPEC decision 3): {@link IllegalArgumentException} for a bad
+ * Kernel assertions become exceptions ({@code docs/SEMANTICS.md}, decision 3): {@link IllegalArgumentException} for a bad
  * argument (null callout or handler, unknown flag bits, CPU out of range, negative precision),
  * {@link IllegalStateException} for misuse (a callout never initialised or owned by another system,
  * re-initialising a pending or running callout, stopping a lock-associated callout without holding

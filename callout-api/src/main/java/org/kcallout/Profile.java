@@ -1,8 +1,9 @@
 package org.kcallout;
 
 /**
- * Which FreeBSD behaviour a callout system reproduces, chosen when the system is built (SPEC
- * decision 1).
+ * Which FreeBSD behaviour a callout system reproduces, chosen when the system is built
+ * ({@code docs/SEMANTICS.md}, decision 1; both profiles' return values, state by state, are its
+ * §4.11).
  */
 public enum Profile {
     /**

@@ -24,6 +24,13 @@
  * semantics of stop and drain follow the system's {@link org.kcallout.Profile} (MODERN: FreeBSD
  * main, returning 1/0/-1; CLASSIC: the older manual).
  *
+ * <h2>The contract</h2>
+ * The full semantics (the profiles and their return values, the states of a callout, the races,
+ * the clocks, and every decision kcallout took where FreeBSD is silent or wrong) are in
+ * {@code docs/SEMANTICS.md} in the source repository. "SPEC §N", "SPEC decision N" and "SPEC case N"
+ * in this documentation, in comments and in test names ({@code specNN_...}) refer to its sections,
+ * its decisions and the numbered cases of its §11.
+ *
  * <h2>Thread safety</h2>
  * Every {@link org.kcallout.CalloutSystem} method is thread-safe and may be called from any thread,
  * including from handlers; internally each CPU's state is guarded by its own lock, as

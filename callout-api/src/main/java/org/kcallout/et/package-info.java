@@ -118,7 +118,8 @@
  *       and a consumer that released a timer is not asked about its deregistration.</li>
  *   <li>{@code ET_LOCK} is recursive and taken by the functions themselves ({@code et_find}'s
  *       caller need not hold it).</li>
- *   <li>Assertions are always on and throw (SPEC decision 3); registering a timer twice,
+ *   <li>Assertions are always on and throw ({@code docs/SEMANTICS.md}, decision 3; the registry's
+ *       rules are its §8.2); registering a timer twice,
  *       deregistering one that is not registered, claiming ({@code et_init}) one that is not
  *       registered, or mixing registries throws {@link java.lang.IllegalStateException} where C
  *       would corrupt its list or hand out a withdrawn timer; a CPU at or above {@code MAXCPU}

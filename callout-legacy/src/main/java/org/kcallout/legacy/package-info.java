@@ -1,7 +1,7 @@
 /**
  * FreeBSD's legacy {@code timeout(9)} API (FreeBSD 9 to 12; removed in 13.0): {@code timeout()},
  * {@code untimeout()}, {@code callout_handle_init()} and {@code CALLOUT_HANDLE_INITIALIZER} on a pool
- * of {@code ncallout} preallocated callouts (SPEC §7).
+ * of {@code ncallout} preallocated callouts ({@code docs/SEMANTICS.md} §7, cited as "SPEC §7").
  *
  * <ul>
  *   <li>{@link org.kcallout.legacy.TimeoutPool}: the pool and the Java-style methods; its class

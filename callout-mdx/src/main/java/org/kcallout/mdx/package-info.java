@@ -49,7 +49,7 @@
  *   </tbody>
  * </table>
  *
- * <h2>Where kcallout differs from MDEPX (SPEC decision 8)</h2>
+ * <h2>Where kcallout differs from MDEPX ({@code docs/SEMANTICS.md}, decision 8 and §9)</h2>
  * The return codes and behaviour are MDEPX's, except:
  * <ol>
  *   <li>The counts elapsed across a counter wrap are exact ({@code (count - saved) mod (maxcnt + 1)});

@@ -1,7 +1,7 @@
 /**
  * jcstress scenarios for the races of SPEC §5 (issue 5): one holder class per subject, each with
  * nested {@code @JCStressTest} classes whose every {@code @Outcome} says which SPEC rule allows or
- * forbids it.
+ * forbids it. "SPEC" is {@code docs/SEMANTICS.md}; the section numbers below are its headings.
  *
  * <table>
  *   <caption>Subjects</caption>

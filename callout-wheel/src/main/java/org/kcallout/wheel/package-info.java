@@ -12,6 +12,9 @@
  *
  * <p>Thread safety: every public method is safe from any thread.
  *
+ * <p>Semantics: {@code docs/SEMANTICS.md} ("SPEC §N" in comments and {@code specNN_} in test names
+ * refer to its sections and numbered cases).
+ *
  * <p>Layering (see {@code docs/ARCHITECTURE.md}): this package may depend on the API module,
  * {@code org.kcallout.wheel.kern} (the engine), {@code org.kcallout.wheel.clock} (for the default
  * clock and the public clock type), {@code org.kcallout.wheel.seam} and
