@@ -2,17 +2,10 @@ package org.kcallout.wheel.kern;
 
 import static org.kcallout.CalloutFlags.CALLOUT_DFRMIGRATION;
 import static org.kcallout.CalloutFlags.CALLOUT_PENDING;
-import static org.kcallout.CalloutFlags.CALLOUT_RETURNUNLOCKED;
-import static org.kcallout.CalloutFlags.C_HARDCLOCK;
-import static org.kcallout.CalloutFlags.INIT_VALID_MASK;
 import static org.kcallout.Sbt.SBT_1S;
 import static org.kcallout.Sbt.SBT_MAX;
-import static org.kcallout.internal.CalloutAccess.arg;
 import static org.kcallout.internal.CalloutAccess.ccVolatile;
-import static org.kcallout.internal.CalloutAccess.flags;
-import static org.kcallout.internal.CalloutAccess.func;
 import static org.kcallout.internal.CalloutAccess.iflags;
-import static org.kcallout.internal.CalloutAccess.lock;
 import static org.kcallout.internal.CalloutAccess.setCcVolatile;
 import static org.kcallout.internal.CalloutAccess.setFlagsRelease;
 import static org.kcallout.internal.CalloutAccess.setFuncArg;
@@ -21,15 +14,11 @@ import static org.kcallout.internal.CalloutAccess.setLock;
 import static org.kcallout.internal.CalloutAccess.setPrecision;
 import static org.kcallout.internal.CalloutAccess.setTime;
 
-import java.util.concurrent.CompletionStage;
 import org.kcallout.Callout;
-import org.kcallout.CalloutFunc;
 import org.kcallout.CalloutLock;
-import org.kcallout.CalloutSystem;
 import org.kcallout.HandlerFailureHook;
 import org.kcallout.KMutex;
 import org.kcallout.Profile;
-import org.kcallout.When;
 import org.kcallout.internal.CpuRef;
 import org.kcallout.wheel.testing.CalloutObserver;
 import org.kcallout.wheel.seam.CpuThread;
@@ -246,11 +235,6 @@ public final class CalloutEngine implements CalloutLayer {
     /** {@return the number of buckets of each CPU's wheel ({@code callwheelsize})} */
     public int callwheelSize() {
         return callwheelSize;
-    }
-
-    /** {@return the clock, as the callout layer sees it} */
-    public ClockPort clock() {
-        return clock;
     }
 
     /** {@return {@code sbinuptime()}} */

@@ -11,7 +11,6 @@ import static org.kcallout.internal.CalloutAccess.flags;
 import static org.kcallout.internal.CalloutAccess.func;
 import static org.kcallout.internal.CalloutAccess.iflags;
 import static org.kcallout.internal.CalloutAccess.lock;
-import static org.kcallout.internal.CalloutAccess.next;
 import static org.kcallout.internal.CalloutAccess.setFlagsRelease;
 import static org.kcallout.internal.CalloutAccess.setIflagsRelease;
 import static org.kcallout.internal.CalloutAccess.time;
