@@ -140,6 +140,11 @@ final class CalloutCpu extends CpuRef {
         return (int) (sbt >> HASH_SHIFT);
     }
 
+    /** {@return the execution entity that runs {@code c}: the direct one if its DIRECT bit is set} */
+    ExecEntity execOf(Callout c) {
+        return exec[(iflags(c) & CALLOUT_DIRECT) != 0 ? 1 : 0];
+    }
+
     /** {@code callout_get_bucket}. */
     int bucket(long sbt) {
         return hash(sbt) & mask;
