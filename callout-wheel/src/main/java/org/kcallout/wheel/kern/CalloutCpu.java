@@ -194,6 +194,7 @@ final class CalloutCpu extends CpuRef {
             firstevent = end;
             engine.clock.cpuNewCallout(cpuId, end, sbt);
         }
+        assert CalloutStates.holds(c, this, "callout_cc_add");
     }
 
     /**
@@ -318,6 +319,8 @@ final class CalloutCpu extends CpuRef {
                 Callout c = (Callout) n;
                 long t = time(c);
                 if (t <= now) {
+                    assert CalloutStates.holds(c, this, "callout_process") && (iflags(c) & CALLOUT_PROCESSED) == 0
+                            : "callout_process: PROCESSED on a wheel bucket: " + c;
                     if (--budget < 0) {
                         stoppedAt = t;
                         break scan;
@@ -405,6 +408,8 @@ final class CalloutCpu extends CpuRef {
         Link head = expireq;
         while (next(head) != head) {
             Callout c = (Callout) next(head);
+            assert CalloutStates.holds(c, this, "softclock") && (iflags(c) & CALLOUT_PROCESSED) != 0
+                    : "softclock: no PROCESSED on the expire queue: " + c;
             CalloutLock l = lock(c);
             if (l != null && dispatcher.driverHoldsLock(c, l)) {
                 throw dispatcher.refuseHeldLock(c);
@@ -447,6 +452,7 @@ final class CalloutCpu extends CpuRef {
                 // ACTIVE is cleared, so that whoever sees ACTIVE cleared can rely on the cancel.
                 ent.cancel = true;
                 setFlagsRelease(c, flags(c) & ~CALLOUT_ACTIVE); // as callout_stop of a running callout
+                assert CalloutStates.holds(c, this, "close");
             }
             workCv.signalAll();
         } finally {
@@ -461,6 +467,7 @@ final class CalloutCpu extends CpuRef {
             unlinkPending(c);
             setIflagsRelease(c, iflags(c) & ~CALLOUT_PENDING); // as callout_stop: PROCESSED stays
             setFlagsRelease(c, flags(c) & ~CALLOUT_ACTIVE);
+            assert CalloutStates.holds(c, this, "close");
         }
     }
 

@@ -31,7 +31,9 @@ public final class CalloutStop {
      * only in return values, in when ACTIVE is cleared, and in drain's order (CLASSIC stops first,
      * MODERN waits first and re-evaluates); every such difference is a test of `classic` below,
      * commented with its SPEC section. The steps both profiles share are the private helpers at the
-     * end (dequeue, deactivate, deferredMigrationStop), each run with the CPU lock held. */
+     * end (dequeue, deactivate, deferredMigrationStop), each run with the CPU lock held. Every entry
+     * point checks the callout's state against CalloutStates on taking the CPU lock and before
+     * leaving it. */
 
     private final CalloutEngine engine;
     private final Profile profile;
@@ -57,6 +59,7 @@ public final class CalloutStop {
         try {
             return stopLocked(cc, c, useLock);
         } finally {
+            assert CalloutStates.holds(c, cc, fn);
             cc.lock.unlock();
         }
     }
@@ -85,6 +88,7 @@ public final class CalloutStop {
      * and always clears ACTIVE (decision 1), MODERN returns 1, 0 or -1 (SPEC §4.7, §4.11).
      */
     private int stopLocked(CalloutCpu cc, Callout c, boolean useLock) {
+        assert CalloutStates.holds(c, cc, "callout_stop");
         return classic ? stopClassic(cc, c, useLock) : stopModern(cc, c, useLock, null);
     }
 
@@ -194,6 +198,7 @@ public final class CalloutStop {
         try {
             boolean removed = false;
             for (;;) {
+                assert CalloutStates.holds(c, cc, fn);
                 ExecEntity ent = cc.execOf(c);
                 boolean executing = ent.curr == c;
                 if (executing) {
@@ -218,6 +223,7 @@ public final class CalloutStop {
                 return stopPendingModern(cc, c, false, 1); // MODERN (§4.8): 1 if removed, else -1
             }
         } finally {
+            assert CalloutStates.holds(c, cc, fn);
             cc.lock.unlock();
         }
     }
@@ -284,8 +290,10 @@ public final class CalloutStop {
         useLock(fn, c); // the lock rule of callout_stop applies; lock-wait cancellation is not used
         CalloutCpu cc = engine.lockOwned(fn, c);
         try {
+            assert CalloutStates.holds(c, cc, fn);
             return stopModern(cc, c, false, (CalloutFunc<Object>) drainFn);
         } finally {
+            assert CalloutStates.holds(c, cc, fn);
             cc.lock.unlock();
         }
     }
@@ -306,6 +314,7 @@ public final class CalloutStop {
             }
             return ent.drainFuture.minimalCompletionStage();
         } finally {
+            assert CalloutStates.holds(c, cc, fn);
             cc.lock.unlock();
         }
     }

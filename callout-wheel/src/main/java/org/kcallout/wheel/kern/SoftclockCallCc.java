@@ -102,6 +102,7 @@ final class SoftclockCallCc {
         ent.cancel = false;
         ent.started = false;
         ent.thread = Thread.currentThread();
+        assert CalloutStates.holds(c, cc, "softclock_call_cc");
         IllegalStateException leaked = leak;
         if (leaked != null) {
             leak = null;
@@ -213,7 +214,9 @@ final class SoftclockCallCc {
 
     /** The completion path of softclock_call_cc (SPEC §5.5, §5.6). Called with {@link CalloutCpu#lock} held. */
     private void complete(Callout c, ExecEntity ent, int e, Object arg) {
+        assert CalloutStates.holds(c, cc, "softclock_call_cc, after the handler");
         completeInvocation(c, ent, e, arg);
+        assert CalloutStates.holds(c, cc, "softclock_call_cc, after the completion");
         if (cc.engine.isClosed()) {
             cc.drainCv.signalAll(); // close() may wait for this entity (awaitQuietForClose)
         }
