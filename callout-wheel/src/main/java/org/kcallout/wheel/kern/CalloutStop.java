@@ -320,7 +320,7 @@ public final class CalloutStop {
     }
 
     /* ---------------------------------------------------------------------------------------- */
-    /* The steps both profiles share; each is called with cc locked                              */
+    /* The steps both profiles (and reset and close) share; each is called with cc locked       */
 
     /**
      * Takes a pending {@code c} off its wheel bucket or the expire queue and clears PENDING. ACTIVE
@@ -328,8 +328,8 @@ public final class CalloutStop {
      *
      * @return true if {@code c} was pending
      */
-    private static boolean dequeue(CalloutCpu cc, Callout c) {
-        assert cc.lock.isHeldByCurrentThread() : "_callout_stop_safe: CPU " + cc.cpuId + " not locked";
+    static boolean dequeue(CalloutCpu cc, Callout c) {
+        assert cc.lock.isHeldByCurrentThread() : "CPU " + cc.cpuId + " not locked";
         int iflags = iflags(c);
         if ((iflags & CALLOUT_PENDING) == 0) {
             return false;
@@ -340,8 +340,8 @@ public final class CalloutStop {
     }
 
     /** Clears ACTIVE ({@code c_flags}), as {@code callout_deactivate} does. */
-    private static void deactivate(CalloutCpu cc, Callout c) {
-        assert cc.lock.isHeldByCurrentThread() : "_callout_stop_safe: CPU " + cc.cpuId + " not locked";
+    static void deactivate(CalloutCpu cc, Callout c) {
+        assert cc.lock.isHeldByCurrentThread() : "CPU " + cc.cpuId + " not locked";
         setFlagsRelease(c, flags(c) & ~CALLOUT_ACTIVE);
     }
 
@@ -352,7 +352,7 @@ public final class CalloutStop {
      * @return true if the special case applied
      */
     private static boolean deferredMigrationStop(CalloutCpu cc, Callout c) {
-        assert cc.lock.isHeldByCurrentThread() : "_callout_stop_safe: CPU " + cc.cpuId + " not locked";
+        assert cc.lock.isHeldByCurrentThread() : "CPU " + cc.cpuId + " not locked";
         int iflags = iflags(c);
         if ((iflags & (CALLOUT_PENDING | CALLOUT_DFRMIGRATION)) == (CALLOUT_PENDING | CALLOUT_DFRMIGRATION)
                 && (flags(c) & CALLOUT_ACTIVE) != 0) {

@@ -218,7 +218,7 @@ final class SoftclockCallCc {
         completeInvocation(c, ent, e, arg);
         assert CalloutStates.holds(c, cc, "softclock_call_cc, after the completion");
         if (cc.engine.isClosed()) {
-            cc.drainCv.signalAll(); // close() may wait for this entity (awaitQuietForClose)
+            cc.drainCv.signalAll(); // close() may wait for this entity (CalloutClose)
         }
     }
 
