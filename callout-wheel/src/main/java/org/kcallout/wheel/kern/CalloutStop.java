@@ -133,6 +133,7 @@ public final class CalloutStop {
      * left alone and the call returns {@code result}, or -1 if nothing was executing either.
      */
     private static int stopPendingModern(CalloutCpu cc, Callout c, boolean executing, int result) {
+        assert cc.lock.isHeldByCurrentThread() : "_callout_stop_safe: CPU " + cc.cpuId + " not locked";
         if (!dequeue(cc, c)) {
             return executing ? result : -1; // step 4: ACTIVE untouched on this path
         }
@@ -236,6 +237,7 @@ public final class CalloutStop {
      * @return the CPU that owns {@code c} afterwards, locked
      */
     private CalloutCpu awaitInvocation(String fn, Callout c, CalloutCpu cc, ExecEntity ent) {
+        assert cc.lock.isHeldByCurrentThread() : fn + ": CPU " + cc.cpuId + " not locked";
         ent.waiting = true;
         int giantHolds = dropGiant();
         observer.drainWait(c);
