@@ -1,20 +1,15 @@
 package org.kcallout.wheel.kern;
 
 import static org.kcallout.CalloutFlags.CALLOUT_ACTIVE;
-import static org.kcallout.CalloutFlags.CALLOUT_DFRMIGRATION;
 import static org.kcallout.CalloutFlags.CALLOUT_DIRECT;
 import static org.kcallout.CalloutFlags.CALLOUT_PENDING;
 import static org.kcallout.CalloutFlags.CALLOUT_PROCESSED;
-import static org.kcallout.CalloutFlags.CALLOUT_RETURNUNLOCKED;
-import static org.kcallout.CalloutFlags.CALLOUT_SHAREDLOCK;
 import static org.kcallout.CalloutFlags.C_DIRECT_EXEC;
 import static org.kcallout.Sbt.SBT_1S;
 import static org.kcallout.Sbt.SBT_MAX;
 import static org.kcallout.internal.CalloutAccess.addLast;
-import static org.kcallout.internal.CalloutAccess.arg;
 import static org.kcallout.internal.CalloutAccess.ccVolatile;
 import static org.kcallout.internal.CalloutAccess.flags;
-import static org.kcallout.internal.CalloutAccess.func;
 import static org.kcallout.internal.CalloutAccess.iflags;
 import static org.kcallout.internal.CalloutAccess.isEmpty;
 import static org.kcallout.internal.CalloutAccess.lock;
@@ -99,7 +94,7 @@ final class CalloutCpu extends CpuRef {
      *    CALLOUT_RETURNUNLOCKED promise, or holding it more times than the dispatcher took it, is
      *    reported and released (invoke); FreeBSD leaves such a lock held;
      *  - each handler starts with a clear interrupt status (invoke);
-     *  - close() stops and waits through discardForClose and awaitQuietForClose.
+     *  - close() stops and waits through CalloutClose.
      *
      * Time arithmetic: sbintime in the engine saturates and stays within [0, SBT_MAX] once clamped to
      * lastscan, where a < b and a - b < 0 agree; the 32-bit bucket hash wraps and is compared by
@@ -141,6 +136,11 @@ final class CalloutCpu extends CpuRef {
     /** {@code callout_hash}: the 32-bit bucket number of a time, before masking. */
     static int hash(long sbt) {
         return (int) (sbt >> HASH_SHIFT);
+    }
+
+    /** {@return the execution entity that runs {@code c}: the direct one if its DIRECT bit is set} */
+    ExecEntity execOf(Callout c) {
+        return exec[(iflags(c) & CALLOUT_DIRECT) != 0 ? 1 : 0];
     }
 
     /** {@code callout_get_bucket}. */
@@ -192,6 +192,7 @@ final class CalloutCpu extends CpuRef {
             firstevent = end;
             engine.clock.cpuNewCallout(cpuId, end, sbt);
         }
+        assert CalloutStates.holds(c, this, "callout_cc_add");
     }
 
     /**
@@ -316,6 +317,8 @@ final class CalloutCpu extends CpuRef {
                 Callout c = (Callout) n;
                 long t = time(c);
                 if (t <= now) {
+                    assert CalloutStates.holds(c, this, "callout_process") && (iflags(c) & CALLOUT_PROCESSED) == 0
+                            : "callout_process: PROCESSED on a wheel bucket: " + c;
                     if (--budget < 0) {
                         stoppedAt = t;
                         break scan;
@@ -403,6 +406,8 @@ final class CalloutCpu extends CpuRef {
         Link head = expireq;
         while (next(head) != head) {
             Callout c = (Callout) next(head);
+            assert CalloutStates.holds(c, this, "softclock") && (iflags(c) & CALLOUT_PROCESSED) != 0
+                    : "softclock: no PROCESSED on the expire queue: " + c;
             CalloutLock l = lock(c);
             if (l != null && dispatcher.driverHoldsLock(c, l)) {
                 throw dispatcher.refuseHeldLock(c);
@@ -413,111 +418,6 @@ final class CalloutCpu extends CpuRef {
             n++;
         }
         return n;
-    }
-
-    /* ---------------------------------------------------------------------------------------- */
-    /* close()                                                                                    */
-
-    /**
-     * Step 2 of {@code close()} on this CPU: stops every pending callout as {@code callout_stop}
-     * would (off the wheel or the expire queue, PENDING and ACTIVE cleared), forgets recorded
-     * migrations, cancels every dispatched invocation that has not started, and wakes the softclock
-     * thread. Takes the lock.
-     */
-    void discardForClose() {
-        lock.lock();
-        try {
-            for (Bucket head : callwheel) {
-                stopAllForClose(head);
-            }
-            stopAllForClose(expireq);
-            for (ExecEntity ent : exec) {
-                Callout c = ent.curr;
-                if (c == null) {
-                    continue;
-                }
-                if (ent.migrating() || (iflags(c) & CALLOUT_DFRMIGRATION) != 0) {
-                    CalloutStop.discardMigration(ent, c);
-                }
-                // Exact only for a caller that holds the callout's lock (as for callout_stop); an
-                // invocation that passed its cancel check already has cancel set, so this changes
-                // nothing for it, and a callout without a lock never reads it. Written before
-                // ACTIVE is cleared, so that whoever sees ACTIVE cleared can rely on the cancel.
-                ent.cancel = true;
-                setFlagsRelease(c, flags(c) & ~CALLOUT_ACTIVE); // as callout_stop of a running callout
-            }
-            workCv.signalAll();
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    private void stopAllForClose(Link head) {
-        for (Link n = next(head); n != head;) {
-            Callout c = (Callout) n;
-            n = next(n);
-            unlinkPending(c);
-            setIflagsRelease(c, iflags(c) & ~CALLOUT_PENDING); // as callout_stop: PROCESSED stays
-            setFlagsRelease(c, flags(c) & ~CALLOUT_ACTIVE);
-        }
-    }
-
-    /**
-     * Step 3 of {@code close()} on this CPU: waits until neither entity runs user code, except the
-     * caller's own and an invocation that waits for a lock the caller holds. Takes the lock.
-     *
-     * @param self the closing thread
-     * @return true if an invocation of this CPU is left waiting for a lock the caller holds (its
-     *         thread ends only once the caller releases it)
-     */
-    boolean awaitQuietForClose(Thread self) {
-        lock.lock();
-        try {
-            for (;;) {
-                if (!mustWaitForClose(exec[0], self) && !mustWaitForClose(exec[1], self)) {
-                    return blockedOnCallersLock(exec[0], self) || blockedOnCallersLock(exec[1], self);
-                }
-                drainCv.awaitUninterruptibly(); // complete() signals once the system is closed
-            }
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    private static boolean mustWaitForClose(ExecEntity ent, Thread self) {
-        Thread cb = ent.callbackThread;
-        if (cb != null && cb != self) {
-            return true;
-        }
-        return ent.curr != null && ent.thread != self && !blockedOnCallersLock(ent, self);
-    }
-
-    /**
-     * True if the invocation on {@code ent} has not started and needs a lock {@code self} holds:
-     * it cannot start before {@code self} lets go (and close() cancelled it). Called with the lock.
-     */
-    private static boolean blockedOnCallersLock(ExecEntity ent, Thread self) {
-        Callout c = ent.curr;
-        if (c == null || lock(c) == null || ent.started || ent.thread == self) {
-            return false;
-        }
-        CalloutLock l = lock(c);
-        boolean sharedMode = (iflags(c) & CALLOUT_SHAREDLOCK) != 0 && l.supportsShared();
-        return l.owned() || (!sharedMode && l.ownedShared());
-    }
-
-    /**
-     * True if {@code t} runs a handler or a drain callback of this CPU. Racy reads of fields
-     * guarded by {@link #lock}: only {@code t} itself stores {@code t} there and clears it, so an
-     * equality with {@code t} cannot be stale.
-     */
-    boolean runsUserCode(Thread t) {
-        for (ExecEntity ent : exec) {
-            if (ent.thread == t || ent.callbackThread == t) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** True if {@code c} is linked in bucket {@code b} (for tests); takes the lock. */

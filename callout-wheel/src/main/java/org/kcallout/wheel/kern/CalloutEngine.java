@@ -2,17 +2,10 @@ package org.kcallout.wheel.kern;
 
 import static org.kcallout.CalloutFlags.CALLOUT_DFRMIGRATION;
 import static org.kcallout.CalloutFlags.CALLOUT_PENDING;
-import static org.kcallout.CalloutFlags.CALLOUT_RETURNUNLOCKED;
-import static org.kcallout.CalloutFlags.C_HARDCLOCK;
-import static org.kcallout.CalloutFlags.INIT_VALID_MASK;
 import static org.kcallout.Sbt.SBT_1S;
 import static org.kcallout.Sbt.SBT_MAX;
-import static org.kcallout.internal.CalloutAccess.arg;
 import static org.kcallout.internal.CalloutAccess.ccVolatile;
-import static org.kcallout.internal.CalloutAccess.flags;
-import static org.kcallout.internal.CalloutAccess.func;
 import static org.kcallout.internal.CalloutAccess.iflags;
-import static org.kcallout.internal.CalloutAccess.lock;
 import static org.kcallout.internal.CalloutAccess.setCcVolatile;
 import static org.kcallout.internal.CalloutAccess.setFlagsRelease;
 import static org.kcallout.internal.CalloutAccess.setFuncArg;
@@ -21,15 +14,11 @@ import static org.kcallout.internal.CalloutAccess.setLock;
 import static org.kcallout.internal.CalloutAccess.setPrecision;
 import static org.kcallout.internal.CalloutAccess.setTime;
 
-import java.util.concurrent.CompletionStage;
 import org.kcallout.Callout;
-import org.kcallout.CalloutFunc;
 import org.kcallout.CalloutLock;
-import org.kcallout.CalloutSystem;
 import org.kcallout.HandlerFailureHook;
 import org.kcallout.KMutex;
 import org.kcallout.Profile;
-import org.kcallout.When;
 import org.kcallout.internal.CpuRef;
 import org.kcallout.wheel.testing.CalloutObserver;
 import org.kcallout.wheel.seam.CpuThread;
@@ -40,15 +29,16 @@ import org.kcallout.wheel.seam.CalloutLayer;
  * One callout system's engine: the state FreeBSD's {@code kern_timeout.c} keeps in globals
  * ({@code cc_cpu[]}, {@code callwheelsize}, {@code tick_sbt}, {@code tc_precexp}, the softclock
  * threads) and the functions that span CPUs: {@code callout_lock}, {@code callout_cpu_switch},
- * {@code curcpu}, the init half of {@code _callout_init_lock}, and the system's lifecycle. It is the
- * {@link CalloutLayer} a clock source drives. The public face is {@code CalloutWheel}, which checks
- * arguments and hands each call here, to {@link CalloutReset} or to {@link CalloutStop}.
+ * {@code curcpu}, the init half of {@code _callout_init_lock}, and the system's start
+ * ({@link CalloutClose} is its end). It is the {@link CalloutLayer} a clock source drives. The public
+ * face is {@code CalloutWheel}, which checks arguments and hands each call here, to
+ * {@link CalloutReset} or to {@link CalloutStop}.
  */
 public final class CalloutEngine implements CalloutLayer {
     /* Implementation notes.
      *
      * Ports the cross-CPU half of kern_timeout.c (FreeBSD main): _callout_init_lock, callout_lock and
-     * callout_cpu_switch, plus the system's lifecycle. callout_when, callout_reset_sbt_on and
+     * callout_cpu_switch, plus the system's start (close() is CalloutClose). callout_when, callout_reset_sbt_on and
      * callout_schedule are CalloutReset; _callout_stop_safe (stop, drain, async drain, in both
      * profiles) is CalloutStop; the per-CPU half (wheel, scan, dispatcher) is CalloutCpu and
      * SoftclockCallCc. The clock is reached only through its ClockPort (cpu_new_callout and the
@@ -88,7 +78,8 @@ public final class CalloutEngine implements CalloutLayer {
     /** Per thread: the CPU bound by bindCurrentThread, or -1; each thread touches only its own. */
     private final ThreadLocal<int[]> threadCpu = ThreadLocal.withInitial(() -> new int[] {-1});
     private final CalloutCpu[] cpus;
-    private final SoftclockThread[] softclockThreads;
+    /** The softclock threads, or null if the clock runs softclock itself; read by CalloutClose. */
+    final SoftclockThread[] softclockThreads;
     /** Set once by close(); read volatile everywhere, re-checked under a CPU lock by arms. */
     private volatile boolean closed;
     /** Makes one close() call the first. */
@@ -139,11 +130,7 @@ public final class CalloutEngine implements CalloutLayer {
             closed = true;
             clock.stop();
             clock.awaitStopped(new boolean[cpus.length]);
-            if (softclockThreads != null) {
-                for (SoftclockThread t : softclockThreads) {
-                    t.shutdown();
-                }
-            }
+            CalloutClose.shutdown(softclockThreads);
             throw e;
         }
     }
@@ -246,11 +233,6 @@ public final class CalloutEngine implements CalloutLayer {
     /** {@return the number of buckets of each CPU's wheel ({@code callwheelsize})} */
     public int callwheelSize() {
         return callwheelSize;
-    }
-
-    /** {@return the clock, as the callout layer sees it} */
-    public ClockPort clock() {
-        return clock;
     }
 
     /** {@return {@code sbinuptime()}} */
@@ -563,58 +545,18 @@ public final class CalloutEngine implements CalloutLayer {
         }
     }
 
-    /**
-     * {@code close()}, as {@code CalloutSystem.close()} specifies it. With threads that run
-     * softclock (the callout layer's or the clock's), the threads end once their CPU is quiet; a
-     * call that waits (step 3) also waits for them to end, except for a thread left blocked on a
-     * lock the caller holds. With a virtual clock, an advance in progress returns after the
-     * handler it is running.
-     */
+    /** {@code close()}, as {@code CalloutSystem.close()} specifies it: see {@link CalloutClose}. */
     public void close() {
-        boolean first;
-        synchronized (closeLock) {
-            first = !closed;
-            closed = true;
-        }
-        Thread self = Thread.currentThread();
-        if (first) {
-            // Step 2: stop everything pending, CPU by CPU. An arm racing with this either saw
-            // closed under its CPU lock (and was refused) or is discarded here.
-            for (CalloutCpu cc : cpus) {
-                cc.discardForClose();
-            }
-            clock.stop();
-            if (softclockThreads != null) {
-                for (SoftclockThread t : softclockThreads) {
-                    t.shutdown();
-                }
-            }
-        }
-        if (runsHandler(self)) {
-            return; // step 3 does not apply to a handler: see CalloutSystem.close()
-        }
-        boolean[] leftBlocked = new boolean[cpus.length];
-        for (CalloutCpu cc : cpus) {
-            leftBlocked[cc.cpuId] = cc.awaitQuietForClose(self);
-        }
-        if (softclockThreads != null) {
-            for (SoftclockThread t : softclockThreads) {
-                if (t != self && !leftBlocked[t.cpu()]) {
-                    CpuThread.joinUninterruptibly(t);
-                }
-            }
-        }
-        clock.awaitStopped(leftBlocked);
+        CalloutClose.close(this);
     }
 
-    /** True if {@code t} is running a handler or a drain callback of this system. */
-    private boolean runsHandler(Thread t) {
-        for (CalloutCpu cc : cpus) {
-            if (cc.runsUserCode(t)) {
-                return true;
-            }
+    /** Sets closed; true for the first call only. */
+    boolean markClosed() {
+        synchronized (closeLock) {
+            boolean first = !closed;
+            closed = true;
+            return first;
         }
-        return false;
     }
 
     @Override

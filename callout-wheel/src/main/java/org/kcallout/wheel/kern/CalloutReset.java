@@ -148,11 +148,8 @@ public final class CalloutReset {
                     return 1;
                 }
             }
-            int iflags = iflags(c);
-            if ((iflags & CALLOUT_PENDING) != 0) {
-                cc.unlinkPending(c);
-                setIflagsRelease(c, iflags & ~CALLOUT_PENDING);
-                setFlagsRelease(c, flags(c) & ~CALLOUT_ACTIVE);
+            if (CalloutStop.dequeue(cc, c)) {
+                CalloutStop.deactivate(cc, c); // the arm below sets it again
                 cancelled = 1;
             }
             if (target != cc) {

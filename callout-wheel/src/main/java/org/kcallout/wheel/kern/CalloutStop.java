@@ -2,7 +2,6 @@ package org.kcallout.wheel.kern;
 
 import static org.kcallout.CalloutFlags.CALLOUT_ACTIVE;
 import static org.kcallout.CalloutFlags.CALLOUT_DFRMIGRATION;
-import static org.kcallout.CalloutFlags.CALLOUT_DIRECT;
 import static org.kcallout.CalloutFlags.CALLOUT_PENDING;
 import static org.kcallout.internal.CalloutAccess.ccVolatile;
 import static org.kcallout.internal.CalloutAccess.flags;
@@ -30,10 +29,16 @@ public final class CalloutStop {
      * owning CPU's lock through CalloutEngine.lockOwned, checks the caller's lock and the misuse rules
      * before changing anything, and follows the field guards of CalloutCpu. The profiles differ
      * only in return values, in when ACTIVE is cleared, and in drain's order (CLASSIC stops first,
-     * MODERN waits first and re-evaluates). */
+     * MODERN waits first and re-evaluates); every such difference is a test of `classic` below,
+     * commented with its SPEC section. The steps both profiles share are the private helpers at the
+     * end (dequeue, deactivate, deferredMigrationStop), each run with the CPU lock held. Every entry
+     * point checks the callout's state against CalloutStates on taking the CPU lock and before
+     * leaving it. */
 
     private final CalloutEngine engine;
     private final Profile profile;
+    /** The profile is CLASSIC (decision 1) rather than MODERN (SPEC §4.7-§4.9). */
+    private final boolean classic;
     private final KMutex giant;
     private final CalloutObserver observer;
 
@@ -41,10 +46,10 @@ public final class CalloutStop {
     public CalloutStop(CalloutEngine engine) {
         this.engine = engine;
         this.profile = engine.profile();
+        this.classic = profile == Profile.CLASSIC;
         this.giant = engine.giant;
         this.observer = engine.observer;
     }
-
 
     public int stop(Callout c) {
         String fn = "callout_stop";
@@ -52,8 +57,9 @@ public final class CalloutStop {
         boolean useLock = useLock(fn, c);
         CalloutCpu cc = engine.lockOwned(fn, c);
         try {
-            return profile == Profile.MODERN ? stopModern(cc, c, useLock, null) : stopClassic(cc, c, useLock);
+            return stopLocked(cc, c, useLock);
         } finally {
+            assert CalloutStates.holds(c, cc, fn);
             cc.lock.unlock();
         }
     }
@@ -78,50 +84,60 @@ public final class CalloutStop {
     }
 
     /**
+     * {@code callout_stop} in the system's profile, with {@code cc} locked: CLASSIC returns 0 or 1
+     * and always clears ACTIVE (decision 1), MODERN returns 1, 0 or -1 (SPEC §4.7, §4.11).
+     */
+    private int stopLocked(CalloutCpu cc, Callout c, boolean useLock) {
+        assert CalloutStates.holds(c, cc, "callout_stop");
+        return classic ? stopClassic(cc, c, useLock) : stopModern(cc, c, useLock, null);
+    }
+
+    /**
      * MODERN {@code _callout_stop_safe(c, 0, drain)} (SPEC §4.7), with {@code cc} locked. A non-null
-     * {@code drainFn} is the async-drain callback: it is recorded if the handler runs, and the
-     * lock-wait cancellation is not used.
+     * {@code drainFn} is the async-drain callback (SPEC §4.9): it is recorded if the handler runs,
+     * and the lock-wait cancellation is not used.
      */
     private int stopModern(CalloutCpu cc, Callout c, boolean useLock, CalloutFunc<Object> drainFn) {
         assert cc.lock.isHeldByCurrentThread() : "_callout_stop_safe: CPU " + cc.cpuId + " not locked";
-        ExecEntity ent = cc.exec[(iflags(c) & CALLOUT_DIRECT) != 0 ? 1 : 0];
+        ExecEntity ent = cc.execOf(c);
         boolean executing = ent.curr == c;
         if (executing && drainFn != null && ent.drainFn != null) {
             throw new IllegalStateException("callout_async_drain: a drain callback is already recorded for this callout: " + c);
         }
-        boolean notOnList = deferredMigrationStop(c);
-        int result;
-        if (executing) {
-            setFlagsRelease(c, flags(c) & ~CALLOUT_ACTIVE);
-            if (useLock && !ent.cancel && drainFn == null) {
-                // It waits for the lock we hold: cancel it; after we unlock it is skipped.
-                ent.cancel = true;
-                discardMigration(ent, c);
-                return 1;
-            }
-            if ((iflags(c) & CALLOUT_DFRMIGRATION) != 0) {
-                discardMigration(ent, c);
-                if (drainFn != null) {
-                    ent.drainFn = drainFn;
-                }
-                return 0;
-            }
-            if (drainFn != null) {
-                ent.drainFn = drainFn;
-            }
-            result = 0;
-        } else {
-            result = 1;
+        deferredMigrationStop(cc, c); // step 2
+        if (!executing) {
+            return stopPendingModern(cc, c, false, 1);
         }
-        int iflags = iflags(c);
-        if ((iflags & CALLOUT_PENDING) == 0) {
-            return executing ? result : -1; // ACTIVE untouched on this path
+        // Step 3, executing: ACTIVE goes whatever happens next.
+        deactivate(cc, c);
+        if (useLock && !ent.cancel && drainFn == null) {
+            // It waits for the lock we hold: cancel it; after we unlock it is skipped.
+            ent.cancel = true;
+            discardMigration(ent, c);
+            return 1;
         }
-        setIflagsRelease(c, iflags & ~CALLOUT_PENDING);
-        setFlagsRelease(c, flags(c) & ~CALLOUT_ACTIVE);
-        if (!notOnList) {
-            cc.unlinkPending(c);
+        boolean migration = (iflags(c) & CALLOUT_DFRMIGRATION) != 0;
+        if (migration) {
+            discardMigration(ent, c);
         }
+        if (drainFn != null) {
+            ent.drainFn = drainFn; // §4.9: called after the handler returns
+        }
+        // A discarded migration returns 0 at once; it cleared PENDING, so step 4 does the same.
+        return stopPendingModern(cc, c, true, 0);
+    }
+
+    /**
+     * Steps 4 and 5 of MODERN {@code _callout_stop_safe} (SPEC §4.7): a pending callout leaves its
+     * list and loses PENDING and ACTIVE and the call returns {@code result}; otherwise ACTIVE is
+     * left alone and the call returns {@code result}, or -1 if nothing was executing either.
+     */
+    private static int stopPendingModern(CalloutCpu cc, Callout c, boolean executing, int result) {
+        assert cc.lock.isHeldByCurrentThread() : "_callout_stop_safe: CPU " + cc.cpuId + " not locked";
+        if (!dequeue(cc, c)) {
+            return executing ? result : -1; // step 4: ACTIVE untouched on this path
+        }
+        deactivate(cc, c);
         return result;
     }
 
@@ -132,23 +148,20 @@ public final class CalloutStop {
      */
     private int stopClassic(CalloutCpu cc, Callout c, boolean useLock) {
         assert cc.lock.isHeldByCurrentThread() : "callout_stop: CPU " + cc.cpuId + " not locked";
-        ExecEntity ent = cc.exec[(iflags(c) & CALLOUT_DIRECT) != 0 ? 1 : 0];
+        ExecEntity ent = cc.execOf(c);
         boolean executing = ent.curr == c;
         if ((iflags(c) & CALLOUT_DFRMIGRATION) != 0) {
             // A migration recorded while the handler runs counts as pending: cancel it (and the
             // lock-waiting invocation, if the caller holds the lock).
             discardMigration(ent, c);
-            setFlagsRelease(c, flags(c) & ~CALLOUT_ACTIVE);
+            deactivate(cc, c);
             if (useLock && !ent.cancel) {
                 ent.cancel = true;
             }
             return 1;
         }
-        setFlagsRelease(c, flags(c) & ~CALLOUT_ACTIVE);
-        int iflags = iflags(c);
-        if ((iflags & CALLOUT_PENDING) != 0) {
-            setIflagsRelease(c, iflags & ~CALLOUT_PENDING);
-            cc.unlinkPending(c);
+        deactivate(cc, c); // CLASSIC (decision 1): cleared before anything else, in every case
+        if (dequeue(cc, c)) {
             return 1;
         }
         if (executing && useLock && !ent.cancel) {
@@ -156,23 +169,6 @@ public final class CalloutStop {
             return 1;
         }
         return 0;
-    }
-
-    /**
-     * The deferred-migration special case of _callout_stop_safe: a callout that is PENDING only
-     * because a migration is recorded (it is on no list) loses PENDING and ACTIVE.
-     *
-     * @return true if the special case applied ("not on a list")
-     */
-    private static boolean deferredMigrationStop(Callout c) {
-        int iflags = iflags(c);
-        if ((iflags & (CALLOUT_PENDING | CALLOUT_DFRMIGRATION)) == (CALLOUT_PENDING | CALLOUT_DFRMIGRATION)
-                && (flags(c) & CALLOUT_ACTIVE) != 0) {
-            setIflagsRelease(c, iflags & ~CALLOUT_PENDING);
-            setFlagsRelease(c, flags(c) & ~CALLOUT_ACTIVE);
-            return true;
-        }
-        return false;
     }
 
     /**
@@ -201,61 +197,61 @@ public final class CalloutStop {
         }
         CalloutCpu cc = engine.lockOwned(fn, c);
         try {
-            int removed = 0;
+            boolean removed = false;
             for (;;) {
-                ExecEntity ent = cc.exec[(iflags(c) & CALLOUT_DIRECT) != 0 ? 1 : 0];
+                assert CalloutStates.holds(c, cc, fn);
+                ExecEntity ent = cc.execOf(c);
                 boolean executing = ent.curr == c;
                 if (executing) {
                     checkDrainWouldBlock(fn, c, ent);
                 }
-                if (profile == Profile.CLASSIC) {
-                    // CLASSIC: stop first (clearing ACTIVE), then wait.
-                    if (deferredMigrationStop(c)) {
-                        removed = 1;
-                    }
-                    int iflags = iflags(c);
-                    if ((iflags & CALLOUT_PENDING) != 0) {
-                        setIflagsRelease(c, iflags & ~CALLOUT_PENDING);
-                        cc.unlinkPending(c);
-                        removed = 1;
-                    }
-                    setFlagsRelease(c, flags(c) & ~CALLOUT_ACTIVE);
+                if (classic) {
+                    // CLASSIC (decision 1): stop first, clearing ACTIVE, then wait.
+                    removed |= deferredMigrationStop(cc, c) | dequeue(cc, c);
+                    deactivate(cc, c);
                 } else {
-                    deferredMigrationStop(c);
+                    // MODERN (§4.8): only step 2 before waiting; what is pending afterwards is
+                    // removed once nothing runs.
+                    deferredMigrationStop(cc, c);
                 }
                 if (executing) {
-                    // Wait for the running invocation; then look at everything again (it may have
-                    // re-armed, or moved to another CPU, meanwhile). Giant is dropped while we sleep
-                    // and picked up again afterwards, as FreeBSD's DROP_GIANT/PICKUP_GIANT do.
-                    ent.waiting = true;
-                    int giantHolds = dropGiant();
-                    observer.drainWait(c);
-                    cc.drainCv.awaitUninterruptibly();
-                    if (giantHolds > 0) {
-                        cc.lock.unlock();
-                        pickupGiant(giantHolds);
-                        cc = engine.lockOwned(fn, c);
-                    } else if (ccVolatile(c) != cc) {
-                        cc.lock.unlock();
-                        cc = engine.lockOwned(fn, c);
-                    }
-                    continue;
+                    cc = awaitInvocation(fn, c, cc, ent);
+                    continue; // look at everything again: it may have re-armed, or moved CPU
                 }
-                if (profile == Profile.CLASSIC) {
-                    return removed;
+                if (classic) {
+                    return removed ? 1 : 0;
                 }
-                int iflags = iflags(c);
-                if ((iflags & CALLOUT_PENDING) == 0) {
-                    return -1;
-                }
-                setIflagsRelease(c, iflags & ~CALLOUT_PENDING);
-                setFlagsRelease(c, flags(c) & ~CALLOUT_ACTIVE);
-                cc.unlinkPending(c);
-                return 1;
+                return stopPendingModern(cc, c, false, 1); // MODERN (§4.8): 1 if removed, else -1
             }
         } finally {
+            assert CalloutStates.holds(c, cc, fn);
             cc.lock.unlock();
         }
+    }
+
+    /**
+     * Waits, as a drainer ({@code cc_waiting}), for the invocation of {@code c} running on
+     * {@code ent} of {@code cc} (locked) to complete. Giant is dropped while we sleep and picked up
+     * again afterwards, as FreeBSD's DROP_GIANT/PICKUP_GIANT do.
+     *
+     * @return the CPU that owns {@code c} afterwards, locked
+     */
+    private CalloutCpu awaitInvocation(String fn, Callout c, CalloutCpu cc, ExecEntity ent) {
+        assert cc.lock.isHeldByCurrentThread() : fn + ": CPU " + cc.cpuId + " not locked";
+        ent.waiting = true;
+        int giantHolds = dropGiant();
+        observer.drainWait(c);
+        cc.drainCv.awaitUninterruptibly();
+        if (giantHolds > 0) {
+            cc.lock.unlock();
+            pickupGiant(giantHolds);
+            return engine.lockOwned(fn, c);
+        }
+        if (ccVolatile(c) != cc) {
+            cc.lock.unlock();
+            return engine.lockOwned(fn, c);
+        }
+        return cc;
     }
 
     /** Refuses a drain that would wait for itself (SPEC §4.8): from the callout's own handler. */
@@ -285,7 +281,8 @@ public final class CalloutStop {
     @SuppressWarnings("unchecked")
     public <A> int asyncDrain(Callout c, CalloutFunc<? super A> drainFn) {
         String fn = "callout_async_drain";
-        if (profile != Profile.MODERN) {
+        if (classic) {
+            // §4.9 is V11-V14 and MODERN only (decision 1).
             throw new UnsupportedOperationException(fn + ": not part of the " + profile + " profile; use drainAsync(c) or drain(c)");
         }
         if (drainFn == null) {
@@ -295,8 +292,10 @@ public final class CalloutStop {
         useLock(fn, c); // the lock rule of callout_stop applies; lock-wait cancellation is not used
         CalloutCpu cc = engine.lockOwned(fn, c);
         try {
+            assert CalloutStates.holds(c, cc, fn);
             return stopModern(cc, c, false, (CalloutFunc<Object>) drainFn);
         } finally {
+            assert CalloutStates.holds(c, cc, fn);
             cc.lock.unlock();
         }
     }
@@ -306,13 +305,9 @@ public final class CalloutStop {
         CalloutEngine.checkInitialised(fn, c);
         CalloutCpu cc = engine.lockOwned(fn, c);
         try {
-            ExecEntity ent = cc.exec[(iflags(c) & CALLOUT_DIRECT) != 0 ? 1 : 0];
+            ExecEntity ent = cc.execOf(c);
             boolean executing = ent.curr == c;
-            if (profile == Profile.MODERN) {
-                stopModern(cc, c, false, null);
-            } else {
-                stopClassic(cc, c, false);
-            }
+            stopLocked(cc, c, false);
             if (!executing) {
                 return CompletableFuture.completedFuture(null);
             }
@@ -321,7 +316,52 @@ public final class CalloutStop {
             }
             return ent.drainFuture.minimalCompletionStage();
         } finally {
+            assert CalloutStates.holds(c, cc, fn);
             cc.lock.unlock();
         }
+    }
+
+    /* ---------------------------------------------------------------------------------------- */
+    /* The steps both profiles (and reset and close) share; each is called with cc locked       */
+
+    /**
+     * Takes a pending {@code c} off its wheel bucket or the expire queue and clears PENDING. ACTIVE
+     * is the caller's: the profiles clear it at different moments (SPEC §4.7 step 5, decision 1).
+     *
+     * @return true if {@code c} was pending
+     */
+    static boolean dequeue(CalloutCpu cc, Callout c) {
+        assert cc.lock.isHeldByCurrentThread() : "CPU " + cc.cpuId + " not locked";
+        int iflags = iflags(c);
+        if ((iflags & CALLOUT_PENDING) == 0) {
+            return false;
+        }
+        setIflagsRelease(c, iflags & ~CALLOUT_PENDING);
+        cc.unlinkPending(c);
+        return true;
+    }
+
+    /** Clears ACTIVE ({@code c_flags}), as {@code callout_deactivate} does. */
+    static void deactivate(CalloutCpu cc, Callout c) {
+        assert cc.lock.isHeldByCurrentThread() : "CPU " + cc.cpuId + " not locked";
+        setFlagsRelease(c, flags(c) & ~CALLOUT_ACTIVE);
+    }
+
+    /**
+     * Step 2 of _callout_stop_safe (SPEC §4.7), the deferred-migration special case: a callout that
+     * is PENDING only because a migration is recorded (it is on no list) loses PENDING and ACTIVE.
+     *
+     * @return true if the special case applied
+     */
+    private static boolean deferredMigrationStop(CalloutCpu cc, Callout c) {
+        assert cc.lock.isHeldByCurrentThread() : "CPU " + cc.cpuId + " not locked";
+        int iflags = iflags(c);
+        if ((iflags & (CALLOUT_PENDING | CALLOUT_DFRMIGRATION)) == (CALLOUT_PENDING | CALLOUT_DFRMIGRATION)
+                && (flags(c) & CALLOUT_ACTIVE) != 0) {
+            setIflagsRelease(c, iflags & ~CALLOUT_PENDING);
+            deactivate(cc, c);
+            return true;
+        }
+        return false;
     }
 }

@@ -11,7 +11,6 @@ import static org.kcallout.internal.CalloutAccess.flags;
 import static org.kcallout.internal.CalloutAccess.func;
 import static org.kcallout.internal.CalloutAccess.iflags;
 import static org.kcallout.internal.CalloutAccess.lock;
-import static org.kcallout.internal.CalloutAccess.next;
 import static org.kcallout.internal.CalloutAccess.setFlagsRelease;
 import static org.kcallout.internal.CalloutAccess.setIflagsRelease;
 import static org.kcallout.internal.CalloutAccess.time;
@@ -103,6 +102,7 @@ final class SoftclockCallCc {
         ent.cancel = false;
         ent.started = false;
         ent.thread = Thread.currentThread();
+        assert CalloutStates.holds(c, cc, "softclock_call_cc");
         IllegalStateException leaked = leak;
         if (leaked != null) {
             leak = null;
@@ -214,9 +214,11 @@ final class SoftclockCallCc {
 
     /** The completion path of softclock_call_cc (SPEC §5.5, §5.6). Called with {@link CalloutCpu#lock} held. */
     private void complete(Callout c, ExecEntity ent, int e, Object arg) {
+        assert CalloutStates.holds(c, cc, "softclock_call_cc, after the handler");
         completeInvocation(c, ent, e, arg);
+        assert CalloutStates.holds(c, cc, "softclock_call_cc, after the completion");
         if (cc.engine.isClosed()) {
-            cc.drainCv.signalAll(); // close() may wait for this entity (awaitQuietForClose)
+            cc.drainCv.signalAll(); // close() may wait for this entity (CalloutClose)
         }
     }
 

@@ -5,7 +5,7 @@
  * <ul>
  *   <li>{@link org.kcallout.wheel.kern.CalloutEngine}: the globals ({@code cc_cpu[]},
  *       {@code tick_sbt}, {@code tc_precexp}, the softclock threads), {@code callout_lock},
- *       {@code callout_cpu_switch}, {@code curcpu}, init and close; the
+ *       {@code callout_cpu_switch}, {@code curcpu}, init and start; the
  *       {@link org.kcallout.wheel.seam.CalloutLayer} a clock drives.</li>
  *   <li>{@code CalloutCpu}: {@code struct callout_cpu}, {@code callout_cc_add},
  *       {@code callout_process}, {@code softclock}; {@code Bucket} and {@code ExecEntity}
@@ -17,6 +17,9 @@
  *       async drain) in both profiles.</li>
  *   <li>{@code SoftclockThread}: a CPU's softclock thread, for clocks that do not run softclock
  *       themselves.</li>
+ *   <li>{@code CalloutClose}: {@code close()} of the system, which C has no counterpart of.</li>
+ *   <li>{@code CalloutStates}: the legal states of {@code c_iflags} (SPEC §3) as one table, which
+ *       the parts above assert.</li>
  * </ul>
  *
  * <p>Thread safety: a callout is guarded by the lock of the CPU its {@code c_cpu} names; the
