@@ -341,6 +341,130 @@ final class ClassicProfileTest {
         assertEquals(new Outcome(1, false, false), executingWithDeferredMigration(clocks, CLASSIC, Op.DRAIN));
     }
 
+    /**
+     * As {@link #executingWithDeferredMigration}, but the caller clears ACTIVE
+     * ({@code callout_deactivate}) after the re-arm: the callout is PENDING|DFRMIGRATION on no list
+     * with ACTIVE clear, which FreeBSD's deferred-migration special case (keyed on ACTIVE) does not
+     * recognise. Afterwards nothing may be scheduled anywhere, and the CPU's count of live callouts
+     * must be intact: a callout armed 2 s ahead must still fire across an idle stretch that a
+     * virtual clock would skip if the CPU looked empty.
+     */
+    private static Outcome deactivatedWithDeferredMigration(Clocks clocks, Profile p, Op op) throws Exception {
+        try (Rig rig = new Rig(clocks, p, 2)) {
+            Callout c = new Callout();
+            rig.sys.init(c, true);
+            AtomicInteger migrated = new AtomicInteger();
+            rig.sys.reset(c, 1, ENTER, rig.gate);
+            Task<Void> adv = rig.advanceTicksInBackground(3);
+            assertTrue(rig.gate.awaitEntered(SAFETY), "handler did not start");
+            assertEquals(0, rig.sys.resetOn(c, 10, COUNT, migrated, 1), "set-up: deferred migration");
+            c.deactivate();
+            assertTrue(c.pending() && !c.active(), "set-up: pending migration, ACTIVE cleared by the caller");
+            Outcome o;
+            if (op == Op.STOP) {
+                int r = rig.sys.stop(c);
+                o = new Outcome(r, c.active(), c.pending());
+                rig.gate.open();
+            } else {
+                Task<Outcome> drainer = rig.spawn("drainer", () -> {
+                    int r = rig.sys.drain(c);
+                    return new Outcome(r, c.active(), c.pending());
+                });
+                rig.obs.awaitDrainWaits(1);
+                rig.gate.open();
+                o = drainer.get();
+            }
+            adv.get();
+            rig.vt.advanceTicks(100);
+            assertEquals(0, migrated.get(), p + " " + op + ": the migration was discarded");
+            assertEquals(0, c.cpu(), p + " " + op + ": never moved to CPU 1");
+            assertEquals(0, WheelProbe.of(rig.sys).pendingCount(0) + WheelProbe.of(rig.sys).pendingCount(1),
+                    p + " " + op + ": nothing left on a wheel");
+            Callout later = new Callout();
+            rig.sys.init(later, true);
+            AtomicInteger fired = new AtomicInteger();
+            rig.sys.resetSbtOn(later, 2 * org.kcallout.Sbt.SBT_1S, 0, COUNT, fired, 0, 0);
+            rig.vt.advance(3 * org.kcallout.Sbt.SBT_1S);
+            assertEquals(1, fired.get(), p + " " + op + ": a later callout on the same CPU still fires");
+            return o;
+        }
+    }
+
+    /** Deactivated deferred migration: stop as for an active one (MODERN 0, CLASSIC 1), nothing left behind. */
+    @OnEveryClock
+    void stop_deactivatedWithDeferredMigration_modernZero_classicOne(Clocks clocks) throws Exception {
+        assertEquals(new Outcome(0, false, false), deactivatedWithDeferredMigration(clocks, MODERN, Op.STOP));
+        assertEquals(new Outcome(1, false, false), deactivatedWithDeferredMigration(clocks, CLASSIC, Op.STOP));
+    }
+
+    /** Deactivated deferred migration: drain waits, then as for an active one; nothing left behind. */
+    @OnEveryClock
+    void drain_deactivatedWithDeferredMigration_modernMinusOne_classicOne(Clocks clocks) throws Exception {
+        assertEquals(new Outcome(-1, false, false), deactivatedWithDeferredMigration(clocks, MODERN, Op.DRAIN));
+        assertEquals(new Outcome(1, false, false), deactivatedWithDeferredMigration(clocks, CLASSIC, Op.DRAIN));
+    }
+
+    /**
+     * Running on CPU 0's plain entity; re-armed on CPU 0 with {@code C_DIRECT_EXEC} (DIRECT set, the
+     * direct entity is idle, so the arm goes on the wheel); then re-armed to CPU 1 without it (the
+     * plain entity runs it: the wheel arm is removed and a migration is recorded there). Now DIRECT
+     * names the idle entity while the record sits on the running one (SPEC §5.10). Then
+     * {@code op}: it must cancel the recorded migration, a drain must wait for the running handler,
+     * and nothing may be armed anywhere afterwards.
+     */
+    private static Outcome directRearmThenDeferredMigration(Clocks clocks, Profile p, Op op) throws Exception {
+        try (Rig rig = new Rig(clocks, p, 2)) {
+            Callout c = new Callout();
+            rig.sys.init(c, true);
+            AtomicInteger direct = new AtomicInteger();
+            AtomicInteger migrated = new AtomicInteger();
+            rig.sys.reset(c, 1, ENTER, rig.gate);
+            Task<Void> adv = rig.advanceTicksInBackground(3);
+            assertTrue(rig.gate.awaitEntered(SAFETY), "handler did not start");
+            assertEquals(0, rig.sys.resetSbtOn(c, 10 * rig.sys.tickSbt(), 0, COUNT, direct, 0,
+                    org.kcallout.CalloutFlags.C_DIRECT_EXEC), "set-up: direct arm on the wheel");
+            assertEquals(1, rig.sys.resetOn(c, 10, COUNT, migrated, 1), "set-up: wheel arm removed, migration recorded");
+            assertTrue(c.pending(), "set-up: pending through the recorded migration");
+            Outcome o;
+            if (op == Op.STOP) {
+                int r = rig.sys.stop(c);
+                o = new Outcome(r, c.active(), c.pending());
+                rig.gate.open();
+            } else {
+                Task<Outcome> drainer = rig.spawn("drainer", () -> {
+                    int r = rig.sys.drain(c);
+                    return new Outcome(r, c.active(), c.pending());
+                });
+                // The drainer sleeps only if it saw the invocation on the plain entity running.
+                rig.obs.awaitDrainWaits(1);
+                rig.gate.open();
+                o = drainer.get();
+            }
+            adv.get();
+            rig.vt.advanceTicks(100);
+            assertEquals(0, migrated.get(), p + " " + op + ": the recorded migration was cancelled");
+            assertEquals(0, direct.get(), p + " " + op + ": the direct arm was replaced, never ran");
+            assertEquals(0, c.cpu(), p + " " + op + ": never moved to CPU 1");
+            assertEquals(0, WheelProbe.of(rig.sys).pendingCount(0) + WheelProbe.of(rig.sys).pendingCount(1),
+                    p + " " + op + ": nothing left on a wheel");
+            return o;
+        }
+    }
+
+    /** DIRECT names the idle entity, the record is on the running one: stop cancels it, both 1 (decision 18). */
+    @OnEveryClock
+    void stop_directRearmThenDeferredMigration_bothOneAndNothingMigrates(Clocks clocks) throws Exception {
+        assertEquals(new Outcome(1, false, false), directRearmThenDeferredMigration(clocks, MODERN, Op.STOP));
+        assertEquals(new Outcome(1, false, false), directRearmThenDeferredMigration(clocks, CLASSIC, Op.STOP));
+    }
+
+    /** The same, drained: both wait for the running handler; MODERN -1, CLASSIC 1, as with the record on the DIRECT-named entity. */
+    @OnEveryClock
+    void drain_directRearmThenDeferredMigration_waitsAndNothingMigrates(Clocks clocks) throws Exception {
+        assertEquals(new Outcome(-1, false, false), directRearmThenDeferredMigration(clocks, MODERN, Op.DRAIN));
+        assertEquals(new Outcome(1, false, false), directRearmThenDeferredMigration(clocks, CLASSIC, Op.DRAIN));
+    }
+
     /** What is left once a drainAsync stage has completed. */
     record AfterDrainAsync(boolean pendingAtCompletion, int laterRuns, int cpu) {
     }

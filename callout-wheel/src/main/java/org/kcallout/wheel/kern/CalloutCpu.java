@@ -143,6 +143,18 @@ final class CalloutCpu extends CpuRef {
         return exec[(iflags(c) & CALLOUT_DIRECT) != 0 ? 1 : 0];
     }
 
+    /**
+     * The entity running {@code c} on this CPU, whichever it is, or null. Not always
+     * {@link #execOf}: DIRECT may have been set by an arm made while the invocation ran on the other
+     * entity (SPEC §5.10). A recorded migration lives on this entity. Called with {@link #lock} held.
+     */
+    ExecEntity runningEntityOf(Callout c) {
+        if (exec[0].curr == c) {
+            return exec[0];
+        }
+        return exec[1].curr == c ? exec[1] : null;
+    }
+
     /** {@code callout_get_bucket}. */
     int bucket(long sbt) {
         return hash(sbt) & mask;

@@ -104,9 +104,11 @@ public final class CalloutStop {
         if (executing && drainFn != null && ent.drainFn != null) {
             throw new IllegalStateException("callout_async_drain: a drain callback is already recorded for this callout: " + c);
         }
-        deferredMigrationStop(cc, c); // step 2
+        boolean cancelledMigration = deferredMigrationStop(cc, c); // step 2
         if (!executing) {
-            return stopPendingModern(cc, c, false, 1);
+            // A migration recorded by an invocation on the other entity (SPEC §5.10) was a pending
+            // arm, and it is cancelled: 1, as for any pending callout (decision 18).
+            return cancelledMigration ? 1 : stopPendingModern(cc, c, false, 1);
         }
         // Step 3, executing: ACTIVE goes whatever happens next.
         deactivate(cc, c);
@@ -153,7 +155,7 @@ public final class CalloutStop {
         if ((iflags(c) & CALLOUT_DFRMIGRATION) != 0) {
             // A migration recorded while the handler runs counts as pending: cancel it (and the
             // lock-waiting invocation, if the caller holds the lock).
-            discardMigration(ent, c);
+            cancelRecordedMigration(cc, c);
             deactivate(cc, c);
             if (useLock && !ent.cancel) {
                 ent.cancel = true;
@@ -200,8 +202,10 @@ public final class CalloutStop {
             boolean removed = false;
             for (;;) {
                 assert CalloutStates.holds(c, cc, fn);
-                ExecEntity ent = cc.execOf(c);
-                boolean executing = ent.curr == c;
+                // Whichever entity runs it: a drain returns only once no invocation of c runs,
+                // even one that DIRECT set by a later arm does not name (SPEC §5.10, decision 18).
+                ExecEntity ent = cc.runningEntityOf(c);
+                boolean executing = ent != null;
                 if (executing) {
                     checkDrainWouldBlock(fn, c, ent);
                 }
@@ -336,9 +340,30 @@ public final class CalloutStop {
         if ((iflags & CALLOUT_PENDING) == 0) {
             return false;
         }
+        if ((iflags & CALLOUT_DFRMIGRATION) != 0) {
+            // Pending only through a migration recorded by the invocation running it: on no list
+            // (CalloutStates). FreeBSD would unlink it from a list it is not on and leave the
+            // record to re-arm it later; the pending arm is the record, so cancel that (decision 18).
+            cancelRecordedMigration(cc, c);
+            return true;
+        }
         setIflagsRelease(c, iflags & ~CALLOUT_PENDING);
         cc.unlinkPending(c);
         return true;
+    }
+
+    /**
+     * Cancels {@code c}'s recorded migration: discards the record from the entity that holds it
+     * (the one running {@code c}, whichever DIRECT names) and clears DFRMIGRATION and PENDING.
+     */
+    private static void cancelRecordedMigration(CalloutCpu cc, Callout c) {
+        ExecEntity holder = cc.runningEntityOf(c);
+        assert holder != null && holder.migrating() : "a recorded migration that no running invocation holds: " + c;
+        if (holder != null) {
+            discardMigration(holder, c);
+        } else {
+            setIflagsRelease(c, iflags(c) & ~(CALLOUT_DFRMIGRATION | CALLOUT_PENDING));
+        }
     }
 
     /** Clears ACTIVE ({@code c_flags}), as {@code callout_deactivate} does. */
@@ -349,16 +374,18 @@ public final class CalloutStop {
 
     /**
      * Step 2 of _callout_stop_safe (SPEC §4.7), the deferred-migration special case: a callout that
-     * is PENDING only because a migration is recorded (it is on no list) loses PENDING and ACTIVE.
+     * is PENDING only because a migration is recorded (it is on no list) has the record cancelled
+     * and loses PENDING and ACTIVE. FreeBSD applies the case only while ACTIVE is set; a callout
+     * the caller deactivated then falls through to an unlink from a list it is not on, and its
+     * record re-arms it after the handler. Here the internal state alone decides (decision 18).
      *
      * @return true if the special case applied
      */
     private static boolean deferredMigrationStop(CalloutCpu cc, Callout c) {
         assert cc.lock.isHeldByCurrentThread() : "CPU " + cc.cpuId + " not locked";
         int iflags = iflags(c);
-        if ((iflags & (CALLOUT_PENDING | CALLOUT_DFRMIGRATION)) == (CALLOUT_PENDING | CALLOUT_DFRMIGRATION)
-                && (flags(c) & CALLOUT_ACTIVE) != 0) {
-            setIflagsRelease(c, iflags & ~CALLOUT_PENDING);
+        if ((iflags & (CALLOUT_PENDING | CALLOUT_DFRMIGRATION)) == (CALLOUT_PENDING | CALLOUT_DFRMIGRATION)) {
+            cancelRecordedMigration(cc, c);
             deactivate(cc, c);
             return true;
         }
