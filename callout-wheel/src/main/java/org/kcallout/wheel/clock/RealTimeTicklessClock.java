@@ -130,7 +130,18 @@ public final class RealTimeTicklessClock extends TicklessClock {
     @Override
     void kickCpu(int cpu) {
         CpuThreadImpl[] ts = cpuThreads;
+        if (ts != null && ts[cpu] != Thread.currentThread()) {
+            // Not for the CPU's own thread reporting its next deadline after a scan: it looks at
+            // the deadline again anyway, and a permit would only cut its next sleep short.
+            LockSupport.unpark(ts[cpu]);
+        }
+    }
+
+    @Override
+    void kickSoftclock(int cpu) {
+        CpuThreadImpl[] ts = cpuThreads;
         if (ts != null) {
+            ts[cpu].softclockWanted = true; // before the unpark: the woken thread must see it
             LockSupport.unpark(ts[cpu]);
         }
     }
@@ -286,6 +297,12 @@ public final class RealTimeTicklessClock extends TicklessClock {
         private final int cpu;
         /** How late this thread's timed sleeps end: raised at once by a later sample, decays by 1/8. */
         private long oversleepNanos = DEFAULT_SPIN_NANOS;
+        /**
+         * Set by the watchdog after it left work in this CPU's expire queue, cleared by this thread
+         * before it runs the queue: a set that races the clear is seen on the next loop (the unpark
+         * that follows it makes the next park return at once).
+         */
+        volatile boolean softclockWanted;
 
         CpuThreadImpl(int cpu) {
             super("kcallout-softclock-" + cpu);
@@ -296,10 +313,11 @@ public final class RealTimeTicklessClock extends TicklessClock {
         @Override
         public void run() {
             while (running) {
-                layer.softclock(cpu); // what the last scan (ours or the watchdog's) left to run
-                if (running) {
-                    keepTime();
+                if (softclockWanted) {
+                    softclockWanted = false;
+                    layer.softclock(cpu); // what the watchdog's scan left to run
                 }
+                keepTime(); // our own scans run their softclock themselves
             }
         }
 

@@ -80,13 +80,21 @@ abstract class TicklessClock extends ClockSource {
     }
 
     /**
-     * Wakes {@code cpu}'s own thread (a self-driven CPU): its deadline moved earlier, or the
-     * watchdog left work in its expire queue. Called without this monitor, possibly with the CPU's
-     * callout lock held.
+     * Wakes {@code cpu}'s own thread (a self-driven CPU): its deadline moved earlier. Called without
+     * this monitor, possibly with the CPU's callout lock held.
      *
      * @param cpu the CPU
      */
     void kickCpu(int cpu) {
+    }
+
+    /**
+     * Asks {@code cpu}'s own thread to run its softclock: the watchdog processed the CPU and left
+     * work in its expire queue. Called without this monitor or any callout lock.
+     *
+     * @param cpu the CPU
+     */
+    void kickSoftclock(int cpu) {
     }
 
     /**
@@ -182,7 +190,7 @@ abstract class TicklessClock extends ClockSource {
             processed++;
             boolean work = layer.calloutProcess(cpu, now, false, runsSoftclockInline());
             if (work) {
-                kickCpu(cpu); // its own thread runs the queue (after the handler it may be running)
+                kickSoftclock(cpu); // its own thread runs the queue (after the handler it may be running)
             }
         }
         return processed;
