@@ -4,8 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.kcallout.CalloutFlags.C_DIRECT_EXEC;
 import static org.kcallout.Profile.CLASSIC;
 import static org.kcallout.Profile.MODERN;
+import static org.kcallout.Sbt.SBT_1S;
 import static org.kcallout.wheel.SpecSupport.SAFETY;
 
 import java.util.concurrent.CompletableFuture;
@@ -288,131 +290,29 @@ final class ClassicProfileTest {
     /* ---------------------------------------------------------------------------------------- */
     /* Row: executing with deferred migration                                                     */
 
-    /**
-     * Running on CPU 0, re-armed to CPU 1 (a deferred migration: PENDING, no list); then {@code op}.
-     * Afterwards nothing may be scheduled anywhere and the callout stays on CPU 0.
-     */
-    private static Outcome executingWithDeferredMigration(Clocks clocks, Profile p, Op op) throws Exception {
-        try (Rig rig = new Rig(clocks, p, 2)) {
-            Callout c = new Callout();
-            rig.sys.init(c, true);
-            AtomicInteger migrated = new AtomicInteger();
-            rig.sys.reset(c, 1, ENTER, rig.gate);
-            Task<Void> adv = rig.advanceTicksInBackground(3);
-            assertTrue(rig.gate.awaitEntered(SAFETY), "handler did not start");
-            assertEquals(0, rig.sys.resetOn(c, 10, COUNT, migrated, 1), "set-up: deferred migration");
-            assertTrue(c.pending(), "set-up: a deferred migration is pending");
-            Outcome o;
-            if (op == Op.STOP) {
-                int r = rig.sys.stop(c);
-                o = new Outcome(r, c.active(), c.pending());
-                rig.gate.open();
-            } else {
-                Task<Outcome> drainer = rig.spawn("drainer", () -> {
-                    int r = rig.sys.drain(c);
-                    return new Outcome(r, c.active(), c.pending());
-                });
-                rig.obs.awaitDrainWaits(1);
-                rig.gate.open();
-                o = drainer.get();
-            }
-            adv.get();
-            rig.vt.advanceTicks(100);
-            assertEquals(0, migrated.get(), p + " " + op + ": the migration was discarded");
-            assertEquals(0, c.cpu(), p + " " + op + ": never moved to CPU 1");
-            return o;
-        }
+    /** How the deferred migration of {@link #withDeferredMigration} is reached. */
+    private enum Migration {
+        /** Re-armed to CPU 1 while running: PENDING|DFRMIGRATION|ACTIVE, on no list. */
+        RECORDED,
+        /** The same, then {@code callout_deactivate}: ACTIVE cleared by the caller (decision 18). */
+        DEACTIVATED,
+        /**
+         * First re-armed on CPU 0 with {@code C_DIRECT_EXEC} (DIRECT set; the direct entity is
+         * idle, so that arm goes on the wheel), then to CPU 1 without it (the running plain entity
+         * removes the wheel arm and records the migration): DIRECT names the idle entity while the
+         * record sits on the running one (SPEC §5.10, decision 18).
+         */
+        AFTER_DIRECT_REARM
     }
 
     /**
-     * Executing with deferred migration: MODERN 0 (running wins); CLASSIC 1 (the pending migration is
-     * a pending callout it cancelled, as V9 does). Both clear ACTIVE.
+     * Running on CPU 0 with a deferred migration to CPU 1 reached as {@code how}; then {@code op}.
+     * Afterwards nothing may be scheduled anywhere, the callout stays on CPU 0, and the CPU's count
+     * of live callouts is intact: a callout armed 2 s ahead must still fire across an idle stretch
+     * that a virtual clock would skip if the CPU looked empty.
      */
-    @OnEveryClock
-    void stop_executingWithDeferredMigration_modernZero_classicOne(Clocks clocks) throws Exception {
-        assertEquals(new Outcome(0, false, false), executingWithDeferredMigration(clocks, MODERN, Op.STOP));
-        assertEquals(new Outcome(1, false, false), executingWithDeferredMigration(clocks, CLASSIC, Op.STOP));
-    }
-
-    /** Executing with deferred migration: both wait; MODERN -1, CLASSIC 1 (stop's value); nothing scheduled. */
-    @OnEveryClock
-    void drain_executingWithDeferredMigration_modernMinusOne_classicOne(Clocks clocks) throws Exception {
-        assertEquals(new Outcome(-1, false, false), executingWithDeferredMigration(clocks, MODERN, Op.DRAIN));
-        assertEquals(new Outcome(1, false, false), executingWithDeferredMigration(clocks, CLASSIC, Op.DRAIN));
-    }
-
-    /**
-     * As {@link #executingWithDeferredMigration}, but the caller clears ACTIVE
-     * ({@code callout_deactivate}) after the re-arm: the callout is PENDING|DFRMIGRATION on no list
-     * with ACTIVE clear, which FreeBSD's deferred-migration special case (keyed on ACTIVE) does not
-     * recognise. Afterwards nothing may be scheduled anywhere, and the CPU's count of live callouts
-     * must be intact: a callout armed 2 s ahead must still fire across an idle stretch that a
-     * virtual clock would skip if the CPU looked empty.
-     */
-    private static Outcome deactivatedWithDeferredMigration(Clocks clocks, Profile p, Op op) throws Exception {
-        try (Rig rig = new Rig(clocks, p, 2)) {
-            Callout c = new Callout();
-            rig.sys.init(c, true);
-            AtomicInteger migrated = new AtomicInteger();
-            rig.sys.reset(c, 1, ENTER, rig.gate);
-            Task<Void> adv = rig.advanceTicksInBackground(3);
-            assertTrue(rig.gate.awaitEntered(SAFETY), "handler did not start");
-            assertEquals(0, rig.sys.resetOn(c, 10, COUNT, migrated, 1), "set-up: deferred migration");
-            c.deactivate();
-            assertTrue(c.pending() && !c.active(), "set-up: pending migration, ACTIVE cleared by the caller");
-            Outcome o;
-            if (op == Op.STOP) {
-                int r = rig.sys.stop(c);
-                o = new Outcome(r, c.active(), c.pending());
-                rig.gate.open();
-            } else {
-                Task<Outcome> drainer = rig.spawn("drainer", () -> {
-                    int r = rig.sys.drain(c);
-                    return new Outcome(r, c.active(), c.pending());
-                });
-                rig.obs.awaitDrainWaits(1);
-                rig.gate.open();
-                o = drainer.get();
-            }
-            adv.get();
-            rig.vt.advanceTicks(100);
-            assertEquals(0, migrated.get(), p + " " + op + ": the migration was discarded");
-            assertEquals(0, c.cpu(), p + " " + op + ": never moved to CPU 1");
-            assertEquals(0, WheelProbe.of(rig.sys).pendingCount(0) + WheelProbe.of(rig.sys).pendingCount(1),
-                    p + " " + op + ": nothing left on a wheel");
-            Callout later = new Callout();
-            rig.sys.init(later, true);
-            AtomicInteger fired = new AtomicInteger();
-            rig.sys.resetSbtOn(later, 2 * org.kcallout.Sbt.SBT_1S, 0, COUNT, fired, 0, 0);
-            rig.vt.advance(3 * org.kcallout.Sbt.SBT_1S);
-            assertEquals(1, fired.get(), p + " " + op + ": a later callout on the same CPU still fires");
-            return o;
-        }
-    }
-
-    /** Deactivated deferred migration: stop as for an active one (MODERN 0, CLASSIC 1), nothing left behind. */
-    @OnEveryClock
-    void stop_deactivatedWithDeferredMigration_modernZero_classicOne(Clocks clocks) throws Exception {
-        assertEquals(new Outcome(0, false, false), deactivatedWithDeferredMigration(clocks, MODERN, Op.STOP));
-        assertEquals(new Outcome(1, false, false), deactivatedWithDeferredMigration(clocks, CLASSIC, Op.STOP));
-    }
-
-    /** Deactivated deferred migration: drain waits, then as for an active one; nothing left behind. */
-    @OnEveryClock
-    void drain_deactivatedWithDeferredMigration_modernMinusOne_classicOne(Clocks clocks) throws Exception {
-        assertEquals(new Outcome(-1, false, false), deactivatedWithDeferredMigration(clocks, MODERN, Op.DRAIN));
-        assertEquals(new Outcome(1, false, false), deactivatedWithDeferredMigration(clocks, CLASSIC, Op.DRAIN));
-    }
-
-    /**
-     * Running on CPU 0's plain entity; re-armed on CPU 0 with {@code C_DIRECT_EXEC} (DIRECT set, the
-     * direct entity is idle, so the arm goes on the wheel); then re-armed to CPU 1 without it (the
-     * plain entity runs it: the wheel arm is removed and a migration is recorded there). Now DIRECT
-     * names the idle entity while the record sits on the running one (SPEC §5.10). Then
-     * {@code op}: it must cancel the recorded migration, a drain must wait for the running handler,
-     * and nothing may be armed anywhere afterwards.
-     */
-    private static Outcome directRearmThenDeferredMigration(Clocks clocks, Profile p, Op op) throws Exception {
+    private static Outcome withDeferredMigration(Clocks clocks, Profile p, Op op, Migration how) throws Exception {
+        String what = p + " " + op + " " + how;
         try (Rig rig = new Rig(clocks, p, 2)) {
             Callout c = new Callout();
             rig.sys.init(c, true);
@@ -421,10 +321,17 @@ final class ClassicProfileTest {
             rig.sys.reset(c, 1, ENTER, rig.gate);
             Task<Void> adv = rig.advanceTicksInBackground(3);
             assertTrue(rig.gate.awaitEntered(SAFETY), "handler did not start");
-            assertEquals(0, rig.sys.resetSbtOn(c, 10 * rig.sys.tickSbt(), 0, COUNT, direct, 0,
-                    org.kcallout.CalloutFlags.C_DIRECT_EXEC), "set-up: direct arm on the wheel");
-            assertEquals(1, rig.sys.resetOn(c, 10, COUNT, migrated, 1), "set-up: wheel arm removed, migration recorded");
-            assertTrue(c.pending(), "set-up: pending through the recorded migration");
+            int expected = 0;
+            if (how == Migration.AFTER_DIRECT_REARM) {
+                assertEquals(0, rig.sys.resetSbtOn(c, 10 * rig.sys.tickSbt(), 0, COUNT, direct, 0, C_DIRECT_EXEC),
+                        "set-up: direct arm on the wheel");
+                expected = 1; // the re-arm below removes it
+            }
+            assertEquals(expected, rig.sys.resetOn(c, 10, COUNT, migrated, 1), "set-up: deferred migration");
+            if (how == Migration.DEACTIVATED) {
+                c.deactivate();
+            }
+            assertTrue(c.pending() && c.active() == (how != Migration.DEACTIVATED), "set-up: " + what);
             Outcome o;
             if (op == Op.STOP) {
                 int r = rig.sys.stop(c);
@@ -435,34 +342,58 @@ final class ClassicProfileTest {
                     int r = rig.sys.drain(c);
                     return new Outcome(r, c.active(), c.pending());
                 });
-                // The drainer sleeps only if it saw the invocation on the plain entity running.
+                // The drainer sleeps only if it saw the invocation (on the plain entity) running.
                 rig.obs.awaitDrainWaits(1);
                 rig.gate.open();
                 o = drainer.get();
             }
             adv.get();
             rig.vt.advanceTicks(100);
-            assertEquals(0, migrated.get(), p + " " + op + ": the recorded migration was cancelled");
-            assertEquals(0, direct.get(), p + " " + op + ": the direct arm was replaced, never ran");
-            assertEquals(0, c.cpu(), p + " " + op + ": never moved to CPU 1");
-            assertEquals(0, WheelProbe.of(rig.sys).pendingCount(0) + WheelProbe.of(rig.sys).pendingCount(1),
-                    p + " " + op + ": nothing left on a wheel");
+            assertEquals(0, migrated.get(), what + ": the migration was discarded");
+            assertEquals(0, direct.get(), what + ": the direct arm was replaced, never ran");
+            assertEquals(0, c.cpu(), what + ": never moved to CPU 1");
+            WheelProbe probe = WheelProbe.of(rig.sys);
+            assertEquals(0, probe.pendingCount(0) + probe.pendingCount(1), what + ": nothing left on a wheel");
+            Callout later = new Callout();
+            rig.sys.init(later, true);
+            AtomicInteger fired = new AtomicInteger();
+            rig.sys.resetSbtOn(later, 2 * SBT_1S, 0, COUNT, fired, 0, 0);
+            rig.vt.advance(3 * SBT_1S);
+            assertEquals(1, fired.get(), what + ": a later callout on the same CPU still fires");
             return o;
         }
     }
 
-    /** DIRECT names the idle entity, the record is on the running one: stop cancels it, both 1 (decision 18). */
+    /**
+     * Executing with deferred migration: MODERN 0 (running wins); CLASSIC 1 (the pending migration is
+     * a pending callout it cancelled, as V9 does). Both clear ACTIVE. The same after the caller
+     * deactivated it (decision 18).
+     */
     @OnEveryClock
-    void stop_directRearmThenDeferredMigration_bothOneAndNothingMigrates(Clocks clocks) throws Exception {
-        assertEquals(new Outcome(1, false, false), directRearmThenDeferredMigration(clocks, MODERN, Op.STOP));
-        assertEquals(new Outcome(1, false, false), directRearmThenDeferredMigration(clocks, CLASSIC, Op.STOP));
+    void stop_executingWithDeferredMigration_modernZero_classicOne(Clocks clocks) throws Exception {
+        for (Migration how : new Migration[] {Migration.RECORDED, Migration.DEACTIVATED}) {
+            assertEquals(new Outcome(0, false, false), withDeferredMigration(clocks, MODERN, Op.STOP, how));
+            assertEquals(new Outcome(1, false, false), withDeferredMigration(clocks, CLASSIC, Op.STOP, how));
+        }
     }
 
-    /** The same, drained: both wait for the running handler; MODERN -1, CLASSIC 1, as with the record on the DIRECT-named entity. */
+    /** Executing with deferred migration: both wait; MODERN -1, CLASSIC 1 (stop's value); nothing scheduled. */
     @OnEveryClock
-    void drain_directRearmThenDeferredMigration_waitsAndNothingMigrates(Clocks clocks) throws Exception {
-        assertEquals(new Outcome(-1, false, false), directRearmThenDeferredMigration(clocks, MODERN, Op.DRAIN));
-        assertEquals(new Outcome(1, false, false), directRearmThenDeferredMigration(clocks, CLASSIC, Op.DRAIN));
+    void drain_executingWithDeferredMigration_modernMinusOne_classicOne(Clocks clocks) throws Exception {
+        for (Migration how : Migration.values()) {
+            assertEquals(new Outcome(-1, false, false), withDeferredMigration(clocks, MODERN, Op.DRAIN, how));
+            assertEquals(new Outcome(1, false, false), withDeferredMigration(clocks, CLASSIC, Op.DRAIN, how));
+        }
+    }
+
+    /**
+     * DIRECT names the idle entity, the record is on the running one: the stop does not see the
+     * invocation run but cancels the pending migration, so both profiles return 1 (decision 18).
+     */
+    @OnEveryClock
+    void stop_directRearmThenDeferredMigration_bothOneAndNothingMigrates(Clocks clocks) throws Exception {
+        assertEquals(new Outcome(1, false, false), withDeferredMigration(clocks, MODERN, Op.STOP, Migration.AFTER_DIRECT_REARM));
+        assertEquals(new Outcome(1, false, false), withDeferredMigration(clocks, CLASSIC, Op.STOP, Migration.AFTER_DIRECT_REARM));
     }
 
     /** What is left once a drainAsync stage has completed. */

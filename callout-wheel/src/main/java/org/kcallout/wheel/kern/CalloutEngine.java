@@ -423,46 +423,6 @@ public final class CalloutEngine implements CalloutLayer {
         }
     }
 
-    /**
-     * {@inheritDoc}
-     *
-     * <p>Here the scan takes the CPU lock itself (it must be able to drop it fully around a direct
-     * handler, so it is not called with the lock held), and the softclock takes it once more only
-     * if the scan left work.
-     */
-    @Override
-    public boolean calloutProcess(int cpu, long now, boolean oneBatch, boolean runSoftclock) {
-        if (!runSoftclock) {
-            return calloutProcess(cpu, now, oneBatch);
-        }
-        checkCpu("callout_process", cpu);
-        if (softclockThreads != null) {
-            throw new IllegalStateException("callout_process: CPU " + cpu + " has its own softclock thread");
-        }
-        CalloutCpu cc = cpus[cpu];
-        // Handlers start with a clear interrupt status; the caller's own is put back.
-        boolean interrupted = Thread.interrupted();
-        try {
-            int r;
-            do {
-                r = cc.process(now, oneBatch);
-            } while (!oneBatch && (r & CalloutCpu.MORE) != 0);
-            if ((r & CalloutCpu.WORK) != 0) {
-                cc.lock.lock();
-                try {
-                    cc.softclockLocked(); // the expire queue holds every batch's callouts
-                } finally {
-                    cc.lock.unlock();
-                }
-            }
-            return false;
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
     @Override
     public int softclock(int cpu) {
         checkCpu("softclock", cpu);

@@ -45,7 +45,9 @@ public interface CalloutLayer {
      * A timer interrupt on a thread that also runs {@code cpu}'s softclock: {@code callout_process}
      * as {@link #calloutProcess(int, long, boolean)}, then, if it left work and
      * {@code runSoftclock} says so, {@link #softclock(int)} on the same thread. One call across the
-     * seam for what FreeBSD does in the interrupt and then in the softclock thread it wakes.
+     * seam for what FreeBSD does in the interrupt and then in the softclock thread it wakes. The
+     * scan takes the CPU lock itself (it drops it fully around a direct handler), so the two take
+     * it one after the other.
      *
      * @param cpu          the CPU
      * @param now          the current time
