@@ -358,9 +358,13 @@ abstract class ClockControl extends ClockInterrupts implements EventTimerConsume
         return r == null ? 0 : r.singlemul();
     }
 
-    /** {@return {@code tick_sbt}, {@code SBT_1S / hz}; 0 before the system is built} */
+    /**
+     * {@return {@code tick_sbt}, {@code SBT_1S / hz}; 0 before the system is built} It is stored
+     * once, by the callout layer, from the {@code hz} this clock chose in {@code round_freq}.
+     */
+    @Override
     public long tickSbt() {
-        return tickSbt;
+        return super.tickSbt();
     }
 
     /** {@return {@code timerperiod}: the timer's period in periodic mode, sbintime} */

@@ -298,7 +298,7 @@ abstract class ClockInterrupts extends ClockTimer {
             boolean callouts;
             hwLock.lock();
             try {
-                long tick = tickSbt;
+                long tick = layer.tickSbt(); // decided once, stored by the callout layer
                 hardRuns = runs(now, st.nexthard, tick);
                 if (hardRuns > 0) {
                     st.nexthard += hardRuns * tick;

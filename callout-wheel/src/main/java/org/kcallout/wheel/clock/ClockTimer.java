@@ -80,8 +80,9 @@ abstract class ClockTimer extends ClockSource {
      * hwLock, intrCpu and ticks are final (ticks is an AtomicInteger: CAS in hardclockLocked).
      * pcpu and ipis are written once by attachTimer (under hwLock), before the wheel starts any
      * thread or returns to its builder, and only read afterwards (a time base that delivers IPIs
-     * before the clock is attached finds ipis null and delivers nothing). rates and tickSbt are
-     * written once by setRates, before start, and volatile. timer, periodic and busy are
+     * before the clock is attached finds ipis null and delivers nothing). rates is written once by
+     * setRates, before start, and volatile; tick_sbt is not stored here: the callout layer stores it
+     * once from the hz that setRates chose, and layer.tickSbt() reads it (set before start). timer, periodic and busy are
      * volatile, written under hwLock (+ ET_LOCK); profiling is written under hwLock (+ ET_LOCK);
      * started, timerperiod, statperiod, profperiod, nexttick and interrupts are guarded by hwLock.
      *
@@ -119,7 +120,6 @@ abstract class ClockTimer extends ClockSource {
     volatile boolean periodic;       // hwLock (+ ET_LOCK) for writes
     volatile boolean busy = true;    // hwLock for writes; true until configtimer(1)
     volatile ClockRates.Rates rates; // setRates, once, before start
-    volatile long tickSbt;           // setRates, once, before start
     int profiling;                   // hwLock (+ ET_LOCK) for writes
     boolean started;                 // hwLock
     long timerperiod;                // hwLock
@@ -166,7 +166,6 @@ abstract class ClockTimer extends ClockSource {
         hwLock.lock();
         try {
             rates = r;
-            tickSbt = SBT_1S / r.hz();
             statperiod = SBT_1S / r.stathz();
             profperiod = SBT_1S / r.profhz();
         } finally {
@@ -357,7 +356,7 @@ abstract class ClockTimer extends ClockSource {
                 hardfreq = hz / tcMinTicktockFreq;
             }
             if (hardfreq > 1) {
-                event = Sbt.add(event, tickSbt * (hardfreq - 1));
+                event = Sbt.add(event, layer.tickSbt() * (hardfreq - 1));
             }
         }
         if (event > st.nextcall) {
@@ -460,8 +459,8 @@ abstract class ClockTimer extends ClockSource {
         }
         hwLock.lock();
         try {
-            long r = busy ? 0 : runs(idleNow(st), st.nexthard, tickSbt);
-            return r == 0 ? st.hardclocktime : st.nexthard + (r - 1) * tickSbt;
+            long r = busy ? 0 : runs(idleNow(st), st.nexthard, layer.tickSbt());
+            return r == 0 ? st.hardclocktime : st.nexthard + (r - 1) * layer.tickSbt();
         } finally {
             hwLock.unlock();
         }
@@ -487,7 +486,7 @@ abstract class ClockTimer extends ClockSource {
             }
             for (ClockPcpu st : pcpu) {
                 if (st.idle) {
-                    long r = runs(idleNow(st), st.nexthard, tickSbt);
+                    long r = runs(idleNow(st), st.nexthard, layer.tickSbt());
                     int candidate = st.pcputicks + (int) r;
                     if (candidate - g > 0) { // by subtraction: ticks wrap
                         g = candidate;
