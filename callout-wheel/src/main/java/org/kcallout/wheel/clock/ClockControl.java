@@ -443,7 +443,7 @@ abstract class ClockControl extends ClockInterrupts implements EventTimerConsume
         try {
             ClockPcpu st = pcpuOf("state", cpu);
             return new EventTimerClock.CpuState(st.now, st.nextevent, st.nexthard, st.nextstat, st.nextprof,
-                    st.nextcall, st.nextcallopt, st.idle, st.hardclocktime, st.hardclockCalls, st.hardclockRuns,
+                    st.window.nextcall, st.window.nextcallopt, st.idle, st.hardclocktime, st.hardclockCalls, st.hardclockRuns,
                     st.statclockRuns, st.profclockRuns, st.calloutScans, st.nexttick, st.action, st.handle);
         } finally {
             hwLock.unlock();

@@ -1,7 +1,6 @@
 package org.kcallout.wheel.clock;
 
 import static org.kcallout.Sbt.SBT_1S;
-import static org.kcallout.Sbt.SBT_MAX;
 
 import org.kcallout.Sbt;
 import org.kcallout.et.EventTimer;
@@ -325,10 +324,9 @@ abstract class ClockInterrupts extends ClockTimer {
                 } else {
                     st.nextprof = st.nextstat;
                 }
-                callouts = now >= st.nextcallopt || now >= st.nextcall;
+                callouts = st.window.isOpen(now);
                 if (callouts) {
-                    st.nextcall = SBT_MAX;
-                    st.nextcallopt = SBT_MAX;
+                    st.window.clear();
                     st.calloutScans++;
                 }
             } finally {
@@ -442,11 +440,9 @@ abstract class ClockInterrupts extends ClockTimer {
             if (busy) {
                 return;
             }
-            st.nextcallopt = btOpt; // always: only lets a scan piggy-back on an interrupt
-            if (bt >= st.nextcall) {
+            if (!st.window.report(bt, btOpt)) {
                 return;
             }
-            st.nextcall = bt;
             if (bt >= st.nextevent) {
                 return;
             }

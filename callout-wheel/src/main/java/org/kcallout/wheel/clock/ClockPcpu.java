@@ -64,8 +64,8 @@ final class ClockPcpu {
     long nexthard;
     long nextstat;
     long nextprof;
-    long nextcall;
-    long nextcallopt;
+    /** The callout window ({@code nextcall}, {@code nextcallopt}); guarded by hwLock like the rest. */
+    final CalloutWindow window = new CalloutWindow();
     boolean ipi;
     volatile boolean idle;
     volatile long hardclocktime;
@@ -81,7 +81,6 @@ final class ClockPcpu {
 
     ClockPcpu(int cpu, long nextcall) {
         this.cpu = cpu;
-        this.nextcall = nextcall;
-        this.nextcallopt = nextcall;
+        window.setBoth(nextcall);
     }
 }

@@ -252,8 +252,7 @@ abstract class ClockTimer extends ClockSource {
                     st.nexthard = next;
                     st.nextstat = next;
                     st.nextprof = next;
-                    st.nextcall = next;
-                    st.nextcallopt = next;
+                    st.window.setBoth(next);
                     st.pcputicks = t; // hardclock_sync
                 }
                 busy = false;
@@ -359,8 +358,8 @@ abstract class ClockTimer extends ClockSource {
                 event = Sbt.add(event, layer.tickSbt() * (hardfreq - 1));
             }
         }
-        if (event > st.nextcall) {
-            event = st.nextcall;
+        if (event > st.window.nextcall) {
+            event = st.window.nextcall;
         }
         if (!idle) {
             if (event > st.nextstat) {
@@ -424,7 +423,7 @@ abstract class ClockTimer extends ClockSource {
     public long nextcall(int cpu) {
         hwLock.lock();
         try {
-            return pcpuOf("nextcall", cpu).nextcall;
+            return pcpuOf("nextcall", cpu).window.nextcall;
         } finally {
             hwLock.unlock();
         }
@@ -435,7 +434,7 @@ abstract class ClockTimer extends ClockSource {
     public long nextcallopt(int cpu) {
         hwLock.lock();
         try {
-            return pcpuOf("nextcallopt", cpu).nextcallopt;
+            return pcpuOf("nextcallopt", cpu).window.nextcallopt;
         } finally {
             hwLock.unlock();
         }

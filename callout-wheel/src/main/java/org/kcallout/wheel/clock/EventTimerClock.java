@@ -5,8 +5,6 @@ import static org.kcallout.et.EventTimer.ET_FLAGS_ONESHOT;
 import static org.kcallout.et.EventTimer.ET_FLAGS_PERIODIC;
 
 import java.util.function.LongSupplier;
-import org.kcallout.et.EtDeregisterCb;
-import org.kcallout.et.EtEventCb;
 import org.kcallout.et.EventTimer;
 import org.kcallout.et.EventTimerConsumer;
 import org.kcallout.et.EventTimers;

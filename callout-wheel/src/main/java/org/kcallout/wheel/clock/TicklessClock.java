@@ -2,7 +2,6 @@ package org.kcallout.wheel.clock;
 
 import static org.kcallout.Sbt.SBT_MAX;
 
-import java.util.Arrays;
 import org.kcallout.Sbt;
 
 /**
@@ -14,7 +13,7 @@ import org.kcallout.Sbt;
  * {@link #selfDrive(int)}); the thread that delivers events then only watches those CPUs.
  */
 abstract class TicklessClock extends ClockSource {
-    /* Implementation notes: nextcall, nextcallopt and selfDriven are guarded by this object's
+    /* Implementation notes: the windows (CalloutWindow) and selfDriven are guarded by this object's
      * monitor. Lock order: CPU lock, then this monitor (cpuNewCallout is called under a CPU lock);
      * handleEvents and processIfDue never hold the monitor while they call into the callout layer.
      *
@@ -32,10 +31,8 @@ abstract class TicklessClock extends ClockSource {
      */
     final long watchdogGrace;
 
-    /** Per CPU: the hard deadline of the next callout window; guarded by this. */
-    private long[] nextcall;
-    /** Per CPU: the opportunistic start of that window; guarded by this. */
-    private long[] nextcallopt;
+    /** Per CPU: the next callout window; guarded by this. */
+    private CalloutWindow[] windows;
     /** Per CPU: true once its own thread keeps time for it; guarded by this. */
     private boolean[] selfDriven;
     /**
@@ -50,11 +47,11 @@ abstract class TicklessClock extends ClockSource {
 
     @Override
     final synchronized void onAttach(int ncpus) {
-        nextcall = new long[ncpus];
-        nextcallopt = new long[ncpus];
+        windows = new CalloutWindow[ncpus];
         selfDriven = new boolean[ncpus];
-        Arrays.fill(nextcall, SBT_MAX);
-        Arrays.fill(nextcallopt, SBT_MAX);
+        for (int cpu = 0; cpu < ncpus; cpu++) {
+            windows[cpu] = new CalloutWindow();
+        }
     }
 
     @Override
@@ -62,11 +59,9 @@ abstract class TicklessClock extends ClockSource {
         boolean earlier;
         boolean self;
         synchronized (this) {
-            nextcallopt[cpu] = btOpt;
-            if (bt >= nextcall[cpu]) {
+            if (!windows[cpu].report(bt, btOpt)) {
                 return;
             }
-            nextcall[cpu] = bt;
             self = selfDriven[cpu];
             earlier = isEarlierThanProgrammed(self ? Sbt.add(bt, watchdogGrace) : bt);
         }
@@ -106,7 +101,7 @@ abstract class TicklessClock extends ClockSource {
      */
     final synchronized long selfDrive(int cpu) {
         selfDriven[cpu] = true;
-        return nextcall[cpu];
+        return windows[cpu].nextcall;
     }
 
     /**
@@ -122,11 +117,11 @@ abstract class TicklessClock extends ClockSource {
      */
     final boolean processIfDue(int cpu, long now, boolean opportunistic) {
         synchronized (this) {
-            if (now < nextcall[cpu] && (!opportunistic || now < nextcallopt[cpu])) {
+            CalloutWindow w = windows[cpu];
+            if (opportunistic ? !w.isOpen(now) : now < w.nextcall) {
                 return false;
             }
-            nextcall[cpu] = SBT_MAX;
-            nextcallopt[cpu] = SBT_MAX;
+            w.clear();
         }
         onSelfDrivenEvent();
         layer.calloutProcess(cpu, now, true, true); // the calling thread is the CPU's softclock
@@ -140,13 +135,13 @@ abstract class TicklessClock extends ClockSource {
     @Override
     public final synchronized long nextcall(int cpu) {
         checkCpu("nextcall", cpu);
-        return nextcall[cpu];
+        return windows[cpu].nextcall;
     }
 
     @Override
     public final synchronized long nextcallopt(int cpu) {
         checkCpu("nextcallopt", cpu);
-        return nextcallopt[cpu];
+        return windows[cpu].nextcallopt;
     }
 
     /**
@@ -155,8 +150,9 @@ abstract class TicklessClock extends ClockSource {
      */
     final long earliestLocked() {
         long m = SBT_MAX;
-        for (int cpu = 0; cpu < nextcall.length; cpu++) {
-            long t = selfDriven[cpu] ? Sbt.add(nextcall[cpu], watchdogGrace) : nextcall[cpu];
+        for (int cpu = 0; cpu < windows.length; cpu++) {
+            long nc = windows[cpu].nextcall;
+            long t = selfDriven[cpu] ? Sbt.add(nc, watchdogGrace) : nc;
             if (t < m) {
                 m = t;
             }
@@ -176,16 +172,16 @@ abstract class TicklessClock extends ClockSource {
      */
     final int handleEvents(long now) {
         int processed = 0;
-        for (int cpu = 0; cpu < nextcall.length; cpu++) {
+        for (int cpu = 0; cpu < windows.length; cpu++) {
             synchronized (this) {
-                if (now < nextcallopt[cpu] && now < nextcall[cpu]) {
+                CalloutWindow w = windows[cpu];
+                if (!w.isOpen(now)) {
                     continue;
                 }
-                if (selfDriven[cpu] && now < Sbt.add(nextcall[cpu], watchdogGrace)) {
+                if (selfDriven[cpu] && now < Sbt.add(w.nextcall, watchdogGrace)) {
                     continue;
                 }
-                nextcall[cpu] = SBT_MAX;
-                nextcallopt[cpu] = SBT_MAX;
+                w.clear();
             }
             processed++;
             boolean work = layer.calloutProcess(cpu, now, false, runsSoftclockInline());
