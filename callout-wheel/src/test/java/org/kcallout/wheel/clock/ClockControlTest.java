@@ -206,17 +206,25 @@ final class ClockControlTest {
         }
     }
 
+    /** Two timers on one time base: the clock runs on {@code used} (better quality), {@code spare} idles. */
+    private record UsedAndSpare(VirtualTimebase tb, VirtualTimerDriver used, VirtualTimerDriver spare,
+                                EventTimers ets, EventTimerClock clock) {
+        static UsedAndSpare create() {
+            VirtualTimebase tb = new VirtualTimebase();
+            VirtualTimerDriver used = new VirtualTimerDriver(tb, "used", BOTH, 300);
+            VirtualTimerDriver spare = new VirtualTimerDriver(tb, "spare", BOTH, 100);
+            EventTimers ets = registryOf(used, spare);
+            return new UsedAndSpare(tb, used, spare, ets, clockOn(ets, tb).build());
+        }
+    }
+
     @Test
     void deregister_timerNotInUse_leavesTheClockAlone() {
-        VirtualTimebase tb = new VirtualTimebase();
-        VirtualTimerDriver used = new VirtualTimerDriver(tb, "used", BOTH, 300);
-        VirtualTimerDriver spare = new VirtualTimerDriver(tb, "spare", BOTH, 100);
-        EventTimers ets = registryOf(used, spare);
-        EventTimerClock clock = clockOn(ets, tb).build();
-        try (CalloutWheel sys = CalloutWheel.builder().ncpus(1).clock(clock).build()) {
-            assertEquals(0, KernEt.on(ets).et_deregister(spare));
-            assertSame(used, clock.timer());
-            assertEquals(0, used.stops());
+        UsedAndSpare f = UsedAndSpare.create();
+        try (CalloutWheel sys = CalloutWheel.builder().ncpus(1).clock(f.clock()).build()) {
+            assertEquals(0, KernEt.on(f.ets()).et_deregister(f.spare()));
+            assertSame(f.used(), f.clock().timer());
+            assertEquals(0, f.used().stops());
         }
     }
 
@@ -248,17 +256,13 @@ final class ClockControlTest {
 
     @Test
     void changeFrequency_timerNotInUse_onlyStoresIt() {
-        VirtualTimebase tb = new VirtualTimebase();
-        VirtualTimerDriver used = new VirtualTimerDriver(tb, "used", BOTH, 300);
-        VirtualTimerDriver spare = new VirtualTimerDriver(tb, "spare", BOTH, 100);
-        EventTimers ets = registryOf(used, spare);
-        EventTimerClock clock = clockOn(ets, tb).build();
-        try (CalloutWheel sys = CalloutWheel.builder().ncpus(1).clock(clock).build()) {
-            long starts = used.starts();
-            spare.changeFrequency(ets, 12345);
-            assertEquals(12345, spare.frequency());
-            assertEquals(starts, used.starts());
-            assertEquals(0, used.stops());
+        UsedAndSpare f = UsedAndSpare.create();
+        try (CalloutWheel sys = CalloutWheel.builder().ncpus(1).clock(f.clock()).build()) {
+            long starts = f.used().starts();
+            f.spare().changeFrequency(f.ets(), 12345);
+            assertEquals(12345, f.spare().frequency());
+            assertEquals(starts, f.used().starts());
+            assertEquals(0, f.used().stops());
         }
     }
 }
