@@ -6,6 +6,9 @@
 #   callout-bench/run-quick.sh               # everything
 #   PEERS=kcallout,netty-1ms,floor-locked callout-bench/run-quick.sh   # a subset of peers
 #   SKIP_BUILD=1 callout-bench/run-quick.sh  # reuse target/benchmarks.jar
+#   JVM_OPTS="-XX:+UseParallelGC -Xms2g -Xmx4g" callout-bench/run-quick.sh   # every measured JVM
+#       gets these options instead of the benchmarks' own -Xms2g -Xmx4g (JMH forks) and in
+#       addition to the children's (lateness, memory); see run-gc-matrix.sh
 #
 # Figures from this script are for spotting regressions and comparing peers side by side in one
 # run; use the commands in each benchmark's Javadoc (more forks and iterations) for anything finer.
@@ -27,10 +30,16 @@ start=$(date +%s)
 log() { printf '[run-quick %4ds] %s\n' $(( $(date +%s) - start )) "$*"; }
 
 # JMH: one fork, short warm-up and measurement, allocation per op with -prof gc.
+jvmopts=()
+if [[ -n "${JVM_OPTS:-}" ]]; then
+  jvmopts=(-jvmArgsAppend "$JVM_OPTS") # replaces the @Fork annotations' -Xms2g -Xmx4g
+  export KCALLOUT_CHILD_JVM_OPTS="$JVM_OPTS"
+  log "JVM options of every measured JVM: $JVM_OPTS"
+fi
 jmh() {
   local name=$1 regex=$2; shift 2
   log "$name"
-  java -jar "$jar" "$regex" -p peer="$peers" -prof gc -rf json -rff "$out/$name.json" "$@" \
+  java -jar "$jar" "$regex" -p peer="$peers" -prof gc -rf json -rff "$out/$name.json" ${jvmopts[@]+"${jvmopts[@]}"} "$@" \
     > "$out/$name.txt" 2>&1 || { tail -40 "$out/$name.txt"; exit 1; }
   sed -n '/^Benchmark /,$p' "$out/$name.txt" | grep -v -e ':gc\.alloc\.rate ' -e ':gc\.count' -e ':gc\.time' || true
 }
@@ -52,13 +61,13 @@ jmh rearm 'RearmBenchmark\.' -f 1 -wi 2 -w 500ms -i 3 -r 500ms
 jmh expiry 'ExpiryBenchmark\.' -f 1 -wi 2 -i 3
 # 6. kcallout only, contended (no peer parameter: run it without -p peer): 4 forks of about 4 s.
 log contended
-java -jar "$jar" 'ContendedBenchmark\.' -f 1 -wi 2 -w 500ms -i 3 -r 500ms -prof gc \
+java -jar "$jar" 'ContendedBenchmark\.' -f 1 -wi 2 -w 500ms -i 3 -r 500ms -prof gc ${jvmopts[@]+"${jvmopts[@]}"} \
   -rf json -rff "$out/contended.json" > "$out/contended.txt" 2>&1 || { tail -40 "$out/contended.txt"; exit 1; }
 sed -n '/^Benchmark /,$p' "$out/contended.txt" | grep -v -e ':gc\.alloc\.rate ' -e ':gc\.count' -e ':gc\.time' || true
 
 # 6b. kcallout only, legacy timeout/untimeout on the preallocated pool: 2 forks of about 3 s.
 log legacy
-java -jar "$jar" 'LegacyTimeoutBenchmark\.' -f 1 -wi 2 -w 500ms -i 3 -r 500ms -prof gc \
+java -jar "$jar" 'LegacyTimeoutBenchmark\.' -f 1 -wi 2 -w 500ms -i 3 -r 500ms -prof gc ${jvmopts[@]+"${jvmopts[@]}"} \
   -rf json -rff "$out/legacy.json" > "$out/legacy.txt" 2>&1 || { tail -40 "$out/legacy.txt"; exit 1; }
 sed -n '/^Benchmark /,$p' "$out/legacy.txt" | grep -v -e ':gc\.alloc\.rate ' -e ':gc\.count' -e ':gc\.time' || true
 

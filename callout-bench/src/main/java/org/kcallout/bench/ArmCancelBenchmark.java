@@ -21,8 +21,10 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Workload 1, the retransmit-timer pattern: arm one timer 1-10 s ahead (a random delay from a
- * pre-drawn table), then cancel it, while {@code pending} other timers wait 1-2 hours ahead (so none
- * fires during the run). Time per arm+cancel pair; allocation per pair with {@code -prof gc}.
+ * pre-drawn table), then cancel it, while {@code pending} other timers wait ahead: 1-2 hours
+ * ({@code spread=hours}) or 60-600 s ({@code spread=minutes}, so that they share the wheel's
+ * buckets with the armed one); none fires during the run. Time per arm+cancel pair; allocation per
+ * pair with {@code -prof gc}.
  *
  * <p>Run (full):
  * <pre>
@@ -54,6 +56,10 @@ public class ArmCancelBenchmark {
     @Param({"0", "10000", "1000000"})
     public int pending;
 
+    /** How far ahead the pending timers wait: {@code hours} (1-2 h) or {@code minutes} (60-600 s). */
+    @Param({"hours", "minutes"})
+    public String spread;
+
     private TimerPeer<Object> p;
     private Object[] others;
     private Object timer;
@@ -65,9 +71,14 @@ public class ArmCancelBenchmark {
         p = Peers.create(peer, Expiry.IGNORE, false);
         SplittableRandom r = new SplittableRandom(42);
         others = new Object[pending];
+        boolean minutes = switch (spread) {
+            case "hours" -> false;
+            case "minutes" -> true;
+            default -> throw new IllegalArgumentException("spread must be hours or minutes, got " + spread);
+        };
         for (int i = 0; i < pending; i++) {
             others[i] = p.newTimer();
-            p.arm(others[i], HOUR + r.nextLong(HOUR));
+            p.arm(others[i], minutes ? 60 * SECOND + r.nextLong(540 * SECOND) : HOUR + r.nextLong(HOUR));
         }
         timer = p.newTimer();
         delays = new long[DELAYS];

@@ -13,7 +13,8 @@ import org.kcallout.bench.peers.TimerPeer;
 
 /**
  * Runs a measurement in a fresh JVM (same {@code java}, same class path), echoes its output, and
- * returns the fields of the lines it prints as {@code RESULT f1 f2 ...}.
+ * returns the fields of the lines it prints as {@code RESULT f1 f2 ...}. The environment variable
+ * {@code KCALLOUT_CHILD_JVM_OPTS} adds JVM options to every child (a collector, a heap size).
  */
 final class Child {
     private Child() {
@@ -34,6 +35,12 @@ final class Child {
         List<String> cmd = new ArrayList<>();
         cmd.add(javaCommand());
         cmd.addAll(jvmArgs);
+        // Extra JVM options for every child (run-quick.sh's JVM_OPTS: a collector, a heap), after
+        // the workload's own so that a later -Xmx or -XX:+UseParallelGC wins.
+        String extra = System.getenv("KCALLOUT_CHILD_JVM_OPTS");
+        if (extra != null && !extra.isBlank()) {
+            cmd.addAll(List.of(extra.trim().split("\\s+")));
+        }
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(main.getName());
