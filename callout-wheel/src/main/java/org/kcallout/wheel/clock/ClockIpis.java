@@ -84,11 +84,6 @@ final class ClockIpis {
         }
     }
 
-    /** {@return true if IPIs are delivered by the thread that moves virtual time} */
-    boolean virtual() {
-        return virtual;
-    }
-
     /** Starts the per-CPU IPI threads of real time, once; with fewer than two CPUs there are none. */
     void startThreads(ClockPort port) {
         if (virtual || threads != null || channel.ncpus() < 2) {
