@@ -396,6 +396,45 @@ final class ClassicProfileTest {
         assertEquals(new Outcome(1, false, false), withDeferredMigration(clocks, CLASSIC, Op.STOP, Migration.AFTER_DIRECT_REARM));
     }
 
+    /**
+     * Running on CPU 0's plain entity with a migration to CPU 1 recorded there; then a
+     * {@code C_DIRECT_EXEC} reset on CPU 0, which looks at the idle direct entity and so sees no
+     * invocation running (SPEC §5.10). The recorded migration is the pending arm it replaces
+     * (decision 18): 1, the callout armed once on CPU 0, and nothing migrates when the handler returns.
+     */
+    @OnEveryClock
+    void reset_directWhileMigrationRecordedOnThePlainEntity_replacesTheRecordAndArmsOnce(Clocks clocks) throws Throwable {
+        for (Profile p : Profile.values()) {
+            // Bounded: an engine that leaves the record behind links the callout twice and may spin.
+            Bounded.run(p + " reset over a recorded migration", () -> directResetOverRecordedMigration(clocks, p));
+        }
+    }
+
+    private static void directResetOverRecordedMigration(Clocks clocks, Profile p) throws Exception {
+        try (Rig rig = new Rig(clocks, p, 2)) {
+            Callout c = new Callout();
+            rig.sys.init(c, true);
+            AtomicInteger migrated = new AtomicInteger();
+            AtomicInteger direct = new AtomicInteger();
+            rig.sys.reset(c, 1, ENTER, rig.gate);
+            Task<Void> adv = rig.advanceTicksInBackground(3);
+            assertTrue(rig.gate.awaitEntered(SAFETY), "handler did not start");
+            assertEquals(0, rig.sys.resetOn(c, 10, COUNT, migrated, 1), "set-up: deferred migration");
+            assertEquals(1, rig.sys.resetSbtOn(c, 10 * rig.sys.tickSbt(), 0, COUNT, direct, 0, C_DIRECT_EXEC),
+                    p + ": the recorded migration was the pending arm it replaced");
+            assertTrue(c.pending(), p + ": armed");
+            assertEquals(1, WheelProbe.of(rig.sys).pendingCount(0), p + ": on CPU 0's wheel, once");
+            rig.gate.open();
+            adv.get();
+            assertEquals(0, c.cpu(), p + ": the handler's return did not migrate it");
+            assertEquals(1, WheelProbe.of(rig.sys).pendingCount(0) + WheelProbe.of(rig.sys).pendingCount(1),
+                    p + ": still armed exactly once");
+            rig.vt.advanceTicks(100);
+            assertEquals(1, direct.get(), p + ": the direct arm ran once");
+            assertEquals(0, migrated.get(), p + ": the recorded migration never ran");
+        }
+    }
+
     /** What is left once a drainAsync stage has completed. */
     record AfterDrainAsync(boolean pendingAtCompletion, int laterRuns, int cpu) {
     }
