@@ -19,7 +19,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
 out=${RESULTS_DIR:-$here/results}
 jar=$here/target/benchmarks.jar
-peers=${PEERS:-kcallout,netty-100ms,netty-1ms,agrona,stpe,stpe-roc,kafka,floor-locked,floor-unlocked}
+# fjp (ForkJoinPool as a scheduler) exists from JDK 25 on: in the default list only there.
+jdk=$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')
+fjp=; if [[ ${jdk%%.*} -ge 25 ]]; then fjp=fjp,; fi
+peers=${PEERS:-kcallout,netty-100ms,netty-1ms,agrona,stpe,stpe-roc,kafka,${fjp}floor-locked,floor-locked-56,floor-unlocked}
 
 mkdir -p "$out"
 if [[ -z "${SKIP_BUILD:-}" ]]; then

@@ -50,7 +50,7 @@ public class ArmCancelBenchmark {
     static final int DELAYS = 1024;
 
     @Param({Peers.KCALLOUT, Peers.NETTY_100MS, Peers.NETTY_1MS, Peers.AGRONA, Peers.STPE, Peers.STPE_ROC, Peers.KAFKA,
-            Peers.FLOOR_LOCKED, Peers.FLOOR_UNLOCKED})
+            Peers.FLOOR_LOCKED, Peers.FLOOR_LOCKED_56, Peers.FLOOR_UNLOCKED})
     public String peer;
 
     @Param({"0", "10000", "1000000"})

@@ -50,7 +50,7 @@ public class ExpiryBenchmark {
     static final long WINDOW_NANOS = 100_000_000L;
 
     @Param({Peers.KCALLOUT, Peers.NETTY_100MS, Peers.NETTY_1MS, Peers.AGRONA, Peers.STPE, Peers.STPE_ROC, Peers.KAFKA,
-            Peers.FLOOR_LOCKED, Peers.FLOOR_UNLOCKED})
+            Peers.FLOOR_LOCKED, Peers.FLOOR_LOCKED_56, Peers.FLOOR_UNLOCKED})
     public String peer;
 
     @Param({"1000000"})

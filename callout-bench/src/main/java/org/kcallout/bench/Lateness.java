@@ -57,7 +57,7 @@ public final class Lateness {
             return;
         }
         Args a = new Args(argv, Map.of("n", "1000", "warmup", "3", "rounds", "5", "spacing-us", "1000",
-                "arming", "burst,spaced", "peers", String.join(",", Peers.ALL),
+                "arming", "burst,spaced", "peers", String.join(",", Peers.available()),
                 "o", "callout-bench/results/lateness.json"), USAGE);
         ResultJson json = new ResultJson();
         System.out.printf(Locale.ROOT, "%-8s %-16s %10s %10s %10s %10s %7s  (ms)%n",

@@ -77,7 +77,7 @@ public final class RetainedMemory {
             return;
         }
         Args a = new Args(argv, Map.of("n", "1000000", "settle", "2", "idle", "5",
-                "peers", NONE + "," + String.join(",", Peers.ALL), "o", "callout-bench/results/memory.json"), USAGE);
+                "peers", NONE + "," + String.join(",", Peers.available()), "o", "callout-bench/results/memory.json"), USAGE);
         int n = a.integer("n");
         ResultJson json = new ResultJson();
         System.out.printf(Locale.ROOT, "%-16s %14s %14s %12s%n", "peer", "bytes/timer", "marginal", "idle CPU %");

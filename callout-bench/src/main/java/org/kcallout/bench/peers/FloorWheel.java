@@ -22,10 +22,21 @@ public class FloorWheel implements TimerPeer<FloorWheel.Node> {
     static final int MASK = BUCKETS - 1;
 
     /** A timer: the user's object would extend or embed it. Unlinked iff {@code next == null}. */
-    public static final class Node {
+    public static class Node {
         Node prev;
         Node next;
         long deadline;
+    }
+
+    /**
+     * A timer node of 56 bytes, the size of a kcallout {@code Callout} (32 for {@link Node}, with
+     * compressed pointers): the same list work over a heap laid out like kcallout's, to tell the
+     * cost of the structure from the cost of a larger node (see {@code BENCHMARKS.md}).
+     */
+    static final class Node56 extends Node {
+        long pad1;
+        long pad2;
+        long pad3;
     }
 
     private final Node[] wheel = new Node[BUCKETS];

@@ -12,10 +12,17 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class LockedFloorWheel extends FloorWheel {
     private final ReentrantLock lock = new ReentrantLock();
     private final Thread driver;
+    private final boolean node56;
     private volatile boolean running = true;
 
-    LockedFloorWheel(Expiry expiry) {
+    /**
+     * @param expiry what a firing does
+     * @param node56 timers of 56 bytes, as a kcallout {@code Callout} ({@link Peers#FLOOR_LOCKED_56}),
+     *               instead of 32
+     */
+    LockedFloorWheel(Expiry expiry, boolean node56) {
         super(expiry);
+        this.node56 = node56;
         driver = new Thread(this::drive, "floor-locked");
         driver.setDaemon(true);
         driver.start();
@@ -37,7 +44,12 @@ public final class LockedFloorWheel extends FloorWheel {
 
     @Override
     public String name() {
-        return Peers.FLOOR_LOCKED;
+        return node56 ? Peers.FLOOR_LOCKED_56 : Peers.FLOOR_LOCKED;
+    }
+
+    @Override
+    public Node newTimer() {
+        return node56 ? new Node56() : new Node();
     }
 
     @Override

@@ -27,10 +27,30 @@ public final class Peers {
     public static final String FLOOR_LOCKED = "floor-locked";
     /** Floor: bare intrusive hashed wheel, no lock, owner-polled. */
     public static final String FLOOR_UNLOCKED = "floor-unlocked";
+    /**
+     * Floor, locked, with timer nodes of a kcallout {@code Callout}'s size (56 bytes instead of 32):
+     * what the locked floor costs over the same heap footprint.
+     */
+    public static final String FLOOR_LOCKED_56 = "floor-locked-56";
+    /**
+     * The JDK's {@code ForkJoinPool} as a {@code ScheduledExecutorService} (JDK 25 or later only),
+     * one worker.
+     */
+    public static final String FJP = "fjp";
 
     /** Every peer, kcallout first, floors last: the order of reports and charts. */
     public static final List<String> ALL = List.of(KCALLOUT, NETTY_100MS, NETTY_1MS, AGRONA, STPE, STPE_ROC, KAFKA,
-            FLOOR_LOCKED, FLOOR_UNLOCKED);
+            FJP, FLOOR_LOCKED, FLOOR_LOCKED_56, FLOOR_UNLOCKED);
+
+    /**
+     * {@return the peers this JVM can run, in {@link #ALL} order: all but {@link #FJP} before JDK 25}
+     */
+    public static List<String> available() {
+        if (Runtime.version().feature() >= 25) {
+            return ALL;
+        }
+        return ALL.stream().filter(p -> !p.equals(FJP)).collect(java.util.stream.Collectors.toUnmodifiableList());
+    }
 
     /**
      * Creates and starts a peer.
@@ -40,6 +60,7 @@ public final class Peers {
      * @param exact  ask for precision 0 where the implementation has a notion of precision (only
      *               kcallout: {@code C_PREL(63)}); the others fire at their tick regardless
      * @return the started peer; close it
+     * @throws UnsupportedOperationException if the peer needs a later JDK ({@link #FJP} before 25)
      */
     @SuppressWarnings("unchecked")
     public static TimerPeer<Object> create(String name, Expiry expiry, boolean exact) {
@@ -66,8 +87,14 @@ public final class Peers {
             case KAFKA:
                 p = new KafkaPeer(expiry);
                 break;
+            case FJP:
+                p = new FjpPeer(expiry);
+                break;
             case FLOOR_LOCKED:
-                p = new LockedFloorWheel(expiry);
+                p = new LockedFloorWheel(expiry, false);
+                break;
+            case FLOOR_LOCKED_56:
+                p = new LockedFloorWheel(expiry, true);
                 break;
             case FLOOR_UNLOCKED:
                 p = new FloorWheel(expiry);

@@ -281,7 +281,9 @@ public final class BenchReport {
         environment(b, results);
         b.append("\nAll figures are lower-is-better. **Ratio = kcallout ÷ peer**: below 1.00 kcallout is better"
                 + " (0.50 = half the cost). Floors: `floor-locked` is a bare intrusive hashed wheel behind one lock,"
-                + " `floor-unlocked` the same without the lock (owner thread only).\n\n");
+                + " `floor-locked-56` the same with timer nodes of a kcallout callout's size (56 bytes instead of 32),"
+                + " `floor-unlocked` the same without the lock (owner thread only). `fjp` is the JDK's `ForkJoinPool`"
+                + " as a scheduled executor (JDK 25 or later only).\n\n");
         if (png != null) {
             b.append("![chart](").append(Path.of(png).getFileName()).append(")\n\n");
         }
@@ -292,6 +294,7 @@ public final class BenchReport {
             }
         }
         List<String> others = peers.stream().filter(p -> !p.equals(Peers.KCALLOUT) && !p.equals(BASELINE))
+                .filter(p -> results.stream().anyMatch(r -> r.peer.equals(p))) // only peers that ran
                 .collect(Collectors.toList());
         b.append("## Summary: kcallout ÷ peer\n\n| figure | unit | kcallout |");
         others.forEach(p -> b.append(' ').append(p).append(" |"));
