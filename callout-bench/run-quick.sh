@@ -8,7 +8,8 @@
 #   SKIP_BUILD=1 callout-bench/run-quick.sh  # reuse target/benchmarks.jar
 #   JVM_OPTS="-XX:+UseParallelGC -Xms2g -Xmx4g" callout-bench/run-quick.sh   # every measured JVM
 #       gets these options instead of the benchmarks' own -Xms2g -Xmx4g (JMH forks) and in
-#       addition to the children's (lateness, memory); see run-gc-matrix.sh
+#       addition to the lateness children's (the memory children always run SerialGC, which
+#       alone counts retained bytes exactly); see run-gc-matrix.sh
 #
 # Figures from this script are for spotting regressions and comparing peers side by side in one
 # run; use the commands in each benchmark's Javadoc (more forks and iterations) for anything finer.

@@ -32,12 +32,21 @@ final class Child {
      * @return the fields of every {@code RESULT} line, in order
      */
     static List<String[]> run(Class<?> main, List<String> jvmArgs, List<String> args) {
+        return run(main, jvmArgs, args, true);
+    }
+
+    /**
+     * As {@link #run(Class, List, List)}; with {@code inheritOptions} false the child gets only
+     * {@code jvmArgs}, not {@code KCALLOUT_CHILD_JVM_OPTS} (for a workload that needs its own
+     * collector).
+     */
+    static List<String[]> run(Class<?> main, List<String> jvmArgs, List<String> args, boolean inheritOptions) {
         List<String> cmd = new ArrayList<>();
         cmd.add(javaCommand());
         cmd.addAll(jvmArgs);
         // Extra JVM options for every child (run-quick.sh's JVM_OPTS: a collector, a heap), after
-        // the workload's own so that a later -Xmx or -XX:+UseParallelGC wins.
-        String extra = System.getenv("KCALLOUT_CHILD_JVM_OPTS");
+        // the workload's own so that a later -Xmx wins.
+        String extra = inheritOptions ? System.getenv("KCALLOUT_CHILD_JVM_OPTS") : null;
         if (extra != null && !extra.isBlank()) {
             cmd.addAll(List.of(extra.trim().split("\\s+")));
         }

@@ -65,6 +65,8 @@ public final class RetainedMemory {
      * generation as uncompacted dead objects, which showed up as tens of MB of phantom "retained"
      * heap; 0 and compacting on every full GC make used-after-GC exactly the live objects.
      */
+    // Every child runs under this collector whatever run-quick.sh's JVM_OPTS say: retained bytes
+    // are a property of the objects, and only the serial collector's compaction counts them exactly.
     static final List<String> CHILD_JVM = List.of("-XX:+UseSerialGC", "-XX:MarkSweepDeadRatio=0",
             "-XX:MarkSweepAlwaysCompactCount=1", "-Xms2g", "-Xmx2g");
 
@@ -83,7 +85,7 @@ public final class RetainedMemory {
         System.out.printf(Locale.ROOT, "%-16s %14s %14s %12s%n", "peer", "bytes/timer", "marginal", "idle CPU %");
         for (String peer : a.list("peers")) {
             List<String[]> r = Child.run(RetainedMemory.class, CHILD_JVM,
-                    List.of("--child", peer, String.valueOf(n), a.str("settle"), a.str("idle")));
+                    List.of("--child", peer, String.valueOf(n), a.str("settle"), a.str("idle")), false);
             if (r.size() != 1) {
                 throw new IllegalStateException("child for " + peer + " printed " + r.size() + " results");
             }
