@@ -57,7 +57,8 @@ public final class CalloutWheel implements CalloutSystem {
     CalloutWheel(CalloutWheelBuilder b) {
         this.clock = b.clock != null ? b.clock : new RealTimeTicklessClock();
         this.engine = new CalloutEngine(new EngineConfig(b.profile, b.ncpus, b.defaultCpu, b.hz, b.callwheelSize,
-                b.scanBatch, b.allowedDeviationPercent, b.failureHook, b.observer), ClockPorts.of(clock));
+                b.scanBatch, b.allowedDeviationPercent,
+                b.failureHook != null ? b.failureHook : clock.defaultFailureHook(), b.observer), ClockPorts.of(clock));
         this.resetter = new CalloutReset(engine);
         this.stopper = new CalloutStop(engine);
     }

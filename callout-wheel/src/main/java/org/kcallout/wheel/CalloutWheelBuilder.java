@@ -117,7 +117,12 @@ public final class CalloutWheelBuilder {
         return this;
     }
 
-    /** @param hook receives what handlers throw (default: logged) @return this */
+    /**
+     * @param hook receives what handlers throw (default: on a clock on virtual time, the advance
+     *             that ran the handler throws a {@code HandlerFailedException}; on a real-time
+     *             clock, the failure is logged)
+     * @return this
+     */
     public CalloutWheelBuilder failureHook(HandlerFailureHook hook) {
         this.failureHook = hook;
         return this;

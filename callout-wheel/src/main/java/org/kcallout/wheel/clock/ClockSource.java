@@ -1,5 +1,6 @@
 package org.kcallout.wheel.clock;
 
+import org.kcallout.HandlerFailureHook;
 import org.kcallout.wheel.seam.CalloutLayer;
 import org.kcallout.wheel.seam.ClockPort;
 import org.kcallout.wheel.seam.ClockPorts;
@@ -32,6 +33,8 @@ public abstract class ClockSource {
 
     /** The callout layer this clock drives; written once by {@link #attach}, before any other call. */
     CalloutLayer layer;
+    /** The virtual time line this clock runs on, or null for real time; set by VirtualTimebase.bind. */
+    volatile VirtualTimebase timebase;
     /** This clock as the callout layer sees it. */
     private final ClockPort port = new Port();
     /** The last hardclock slot computed by the default {@link #hardclocktime(int)}; racy cache. */
@@ -184,6 +187,19 @@ public abstract class ClockSource {
 
     /** Stops delivering events; idempotent; does not wait for threads that may run handlers. */
     abstract void stop();
+
+    /**
+     * The handler failure hook of a system built on this clock without one of its own: for a clock
+     * on virtual time, one that makes the advance that ran the failing handler throw a
+     * {@link HandlerFailedException} once it has completed, so that a test fails; for a real-time
+     * clock, null (the system logs the failure and goes on).
+     *
+     * @return the hook, or null
+     */
+    public HandlerFailureHook defaultFailureHook() {
+        VirtualTimebase tb = timebase;
+        return tb == null ? null : tb.failureHook();
+    }
 
     /* ---------------------------------------------------------------------------------------- */
     /* For a VirtualTimebase that this clock runs on (the one virtual time line)                 */

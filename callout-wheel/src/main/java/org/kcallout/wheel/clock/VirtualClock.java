@@ -11,6 +11,10 @@ package org.kcallout.wheel.clock;
  * interrupts that fall due on the way, in time order, on the thread that moves time, and runs
  * {@code callout_process}, direct handlers and softclock there before the call returns.
  *
+ * <p>A handler that throws fails the advance that ran it: unless the system was built with a
+ * failure hook of its own, the advance completes and then throws a {@link HandlerFailedException}
+ * carrying the handler's exception and the callout, so that the test that moved time fails.
+ *
  * <p>Pitfalls: only one thread moves time at a time (a second caller waits), and moving time from
  * inside a callout handler is refused with {@link IllegalStateException}. {@link #advanceTicks(int)}
  * uses the tick of the callout system the clock drives, so it works only once that system is built.
@@ -26,6 +30,8 @@ public interface VirtualClock {
      * @param delta sbintime, {@code >= 0}
      * @throws IllegalArgumentException if {@code delta < 0}
      * @throws IllegalStateException    if called from inside a handler run by this clock
+     * @throws HandlerFailedException   once time has reached its target, if a handler of a system
+     *                                  built without a failure hook of its own threw
      */
     void advance(long delta);
 
@@ -37,6 +43,8 @@ public interface VirtualClock {
      * @param target absolute sbintime, not before {@link #now()}
      * @throws IllegalArgumentException if {@code target} is before {@link #now()}
      * @throws IllegalStateException    if called from inside a handler run by this clock
+     * @throws HandlerFailedException   once time has reached its target, if a handler of a system
+     *                                  built without a failure hook of its own threw
      */
     void advanceTo(long target);
 
@@ -47,6 +55,7 @@ public interface VirtualClock {
      * @param n ticks, {@code >= 0}
      * @throws IllegalArgumentException if {@code n < 0}
      * @throws IllegalStateException    if the clock drives no system yet
+     * @throws HandlerFailedException   as for {@link #advance(long)}
      */
     void advanceTicks(int n);
 

@@ -2,9 +2,13 @@ package org.kcallout.wheel.clock;
 
 import static org.kcallout.Sbt.SBT_MAX;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
+import org.kcallout.Callout;
+import org.kcallout.HandlerFailureHook;
 import org.kcallout.Sbt;
 
 /**
@@ -34,6 +38,11 @@ import org.kcallout.Sbt;
  * interrupt is thus handled right after it, at the same instant, and one raised from outside an
  * advance (a callout armed for another CPU) at the start of the next advance, at the time it was
  * raised: {@code advance(0)} delivers it without moving time.
+ *
+ * <p>Handler failures: a system on a clock of this time base that was built without a failure hook
+ * of its own reports what its handlers throw here ({@link ClockSource#defaultFailureHook()}), and the
+ * advance that ran them throws a {@link HandlerFailedException} once it has completed (a failure
+ * reported outside any advance, by a test driving a CPU by hand, is thrown by the next one).
  */
 public final class VirtualTimebase implements VirtualClock, LongSupplier {
     /* Implementation notes: now is written only by the advancing thread, holding advanceLock, and
@@ -73,6 +82,10 @@ public final class VirtualTimebase implements VirtualClock, LongSupplier {
     /** The clock source this time base serves: IPIs, tick length, end of an advance, idle skips. */
     private volatile ClockSource clock;
     private long interrupts; // guarded by advanceLock
+    /** Handler failures not yet thrown, oldest first; guarded by itself (handlers may fail on any thread). */
+    private final List<HandlerFailedException> failures = new ArrayList<>();
+    /** Reports into {@link #failures}; one object, handed to every system on this time base. */
+    private final HandlerFailureHook failureHook = this::handlerFailed;
 
     /** A time base starting at 0. */
     public VirtualTimebase() {
@@ -119,11 +132,45 @@ public final class VirtualTimebase implements VirtualClock, LongSupplier {
                     + ", which drives a callout system; close that first");
         }
         clock = c;
+        c.timebase = this;
     }
 
     @Override
     public long now() {
         return now;
+    }
+
+    /** {@return the hook that makes the next advance throw what a handler threw} */
+    HandlerFailureHook failureHook() {
+        return failureHook;
+    }
+
+    private void handlerFailed(Callout c, Throwable t) {
+        HandlerFailedException e = new HandlerFailedException(c, t, now);
+        synchronized (failures) {
+            failures.add(e);
+        }
+    }
+
+    /** Throws the failures reported so far, if any, as one exception (the first, the rest suppressed). */
+    private void throwFailures(Throwable pending) {
+        HandlerFailedException first = null;
+        synchronized (failures) {
+            for (int i = 0; i < failures.size(); i++) { // no iterator: advancing allocates nothing
+                HandlerFailedException e = failures.get(i);
+                if (pending != null) {
+                    pending.addSuppressed(e);
+                } else if (first == null) {
+                    first = e;
+                } else {
+                    first.addSuppressed(e);
+                }
+            }
+            failures.clear();
+        }
+        if (first != null) {
+            throw first;
+        }
     }
 
     /** {@return the current time}: the timecounter ({@code sbinuptime}) */
@@ -176,43 +223,54 @@ public final class VirtualTimebase implements VirtualClock, LongSupplier {
                         + " is before now " + Sbt.format(now));
             }
             guard.reset();
-            for (;;) {
-                ClockSource c = clock;
-                if (c != null && c.endsAdvance()) {
-                    return; // a handler closed the system: time stays where that happened
-                }
-                int ipis = c == null ? 0 : c.deliverIpis(); // IPIs pending at now, in CPU order
-                if (ipis > 0) {
-                    guard.count(now, ipis, "IPIs and events");
-                }
-                Device first = null;
-                long next = SBT_MAX;
-                for (Device d : devices) {
-                    long t = d.nextEventTime();
-                    if (t < next) {
-                        next = t;
-                        first = d;
-                    }
-                }
-                if (first == null || next > target) {
-                    break; // SBT_MAX: no event at all (a callout saturated there never runs)
-                }
-                if (target - next >= Sbt.SBT_1S && c != null && c.skipIdleTo(target)) {
-                    // Nothing can run before target: the interrupts on the way would each scan
-                    // an empty second of lookahead. Jump (a long idle advance costs O(1)).
-                    break;
-                }
-                long t = Math.max(next, now);
-                guard.count(t, 1, "events");
-                now = t;
-                if (first.expire(t)) {
-                    interrupts++;
-                }
+            try {
+                advanceLocked(target);
+            } catch (RuntimeException | Error e) {
+                throwFailures(e); // the handlers' failures go with what stopped the advance
+                throw e;
             }
-            now = target;
+            throwFailures(null);
         } finally {
             advanceLock.unlock();
         }
+    }
+
+    /** The body of {@link #advanceTo}: called with {@link #advanceLock} held and the target checked. */
+    private void advanceLocked(long target) {
+        for (;;) {
+            ClockSource c = clock;
+            if (c != null && c.endsAdvance()) {
+                return; // a handler closed the system: time stays where that happened
+            }
+            int ipis = c == null ? 0 : c.deliverIpis(); // IPIs pending at now, in CPU order
+            if (ipis > 0) {
+                guard.count(now, ipis, "IPIs and events");
+            }
+            Device first = null;
+            long next = SBT_MAX;
+            for (Device d : devices) {
+                long t = d.nextEventTime();
+                if (t < next) {
+                    next = t;
+                    first = d;
+                }
+            }
+            if (first == null || next > target) {
+                break; // SBT_MAX: no event at all (a callout saturated there never runs)
+            }
+            if (target - next >= Sbt.SBT_1S && c != null && c.skipIdleTo(target)) {
+                // Nothing can run before target: the interrupts on the way would each scan
+                // an empty second of lookahead. Jump (a long idle advance costs O(1)).
+                break;
+            }
+            long t = Math.max(next, now);
+            guard.count(t, 1, "events");
+            now = t;
+            if (first.expire(t)) {
+                interrupts++;
+            }
+        }
+        now = target;
     }
 
     @Override
