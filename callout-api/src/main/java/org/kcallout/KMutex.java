@@ -1,6 +1,7 @@
 package org.kcallout;
 
 import java.util.concurrent.locks.AbstractQueuedSynchronizer;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * A kernel-style mutex: FreeBSD's {@code struct mtx} ({@code mutex(9)}), usable as the lock of a
@@ -83,7 +84,7 @@ public final class KMutex implements CalloutLock {
 
     private final String name;
     private final int opts;
-    private final Sync sync = new Sync();
+    private final Sync sync = new Sync(this);
 
     /**
      * {@code mtx_init(m, name, NULL, MTX_DEF)}: a non-recursive sleep mutex.
@@ -265,6 +266,35 @@ public final class KMutex implements CalloutLock {
     }
 
     /**
+     * The thread that holds the mutex, or null if it is free: the kernel's {@code mtx_owner}, which
+     * no driver should call. A snapshot, meant for test kits that must tell whether a thread parked
+     * on this mutex can be woken only by another thread (see {@link #blockingMutexOf(Thread)}).
+     *
+     * @return the owner, or null
+     */
+    public Thread owner() {
+        return sync.holds() == 0 ? null : sync.owner();
+    }
+
+    /**
+     * The mutex {@code thread} is parked waiting for, or null if it is parked on something else or
+     * not parked; no C equivalent. A snapshot, for test kits that decide whether every thread of a
+     * simulated kernel is blocked (a thread queued here stays blocked while {@link #owner()} is
+     * another thread).
+     *
+     * @param thread the thread
+     * @return the mutex, or null
+     * @throws IllegalArgumentException if {@code thread} is null
+     */
+    public static KMutex blockingMutexOf(Thread thread) {
+        if (thread == null) {
+            throw new IllegalArgumentException("blockingMutexOf: thread must not be null");
+        }
+        Object blocker = LockSupport.getBlocker(thread);
+        return blocker instanceof Sync ? ((Sync) blocker).mutex : null;
+    }
+
+    /**
      * A description for debugging: name, class, options and a snapshot of the owner and recursion
      * depth.
      *
@@ -302,6 +332,13 @@ public final class KMutex implements CalloutLock {
     /** The synchronizer: state is the hold count (see the implementation notes). */
     private static final class Sync extends AbstractQueuedSynchronizer {
         private static final long serialVersionUID = 1L;
+
+        /** The mutex this synchronizer implements: what a thread parked here waits for. */
+        final transient KMutex mutex;
+
+        Sync(KMutex mutex) {
+            this.mutex = mutex;
+        }
 
         /** Takes a free mutex for the calling thread; never recurses, never waits. */
         boolean tryAcquireFree() {

@@ -373,6 +373,32 @@ final class KMutexTest {
         assertFalse(m.isQueued(t));
     }
 
+    /** owner() and blockingMutexOf(): what a test kit reads to tell a thread blocked for good. */
+    @Test
+    void owner_andBlockingMutexOf_describeAThreadParkedOnAHeldMutex() throws Exception {
+        KMutex m = new KMutex("kit");
+        assertNull(m.owner(), "free");
+        assertNull(KMutex.blockingMutexOf(Thread.currentThread()), "not parked");
+        m.lock();
+        assertEquals(Thread.currentThread(), m.owner());
+        CountDownLatch acquired = new CountDownLatch(1);
+        Thread t = new Thread(() -> {
+            m.lock();
+            acquired.countDown();
+            m.unlock();
+        }, "kit-waiter");
+        t.start();
+        awaitQueued(m, t);
+        assertEquals(m, KMutex.blockingMutexOf(t), "parked on m");
+        assertEquals(Thread.currentThread(), m.owner(), "still ours");
+        m.unlock();
+        assertTrue(acquired.await(GUARD_SECONDS, TimeUnit.SECONDS));
+        t.join();
+        assertNull(m.owner(), "free again");
+        assertNull(KMutex.blockingMutexOf(t), "a thread that ended waits for nothing");
+        assertThrows(IllegalArgumentException.class, () -> KMutex.blockingMutexOf(null));
+    }
+
     /** Spins until {@code t} is parked on {@code m}; fails if it dies first (or the guard expires). */
     private static void awaitQueued(KMutex m, Thread t) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(GUARD_SECONDS);

@@ -249,6 +249,25 @@ public abstract class ClockSource {
         return false;
     }
 
+    /**
+     * Called by the time base before every step of an advance and once more at its end: returns
+     * when the clock's own threads have settled (finished what the time so far gave them, or are
+     * blocked on something only another thread can release). The default has no threads.
+     */
+    void settle() {
+    }
+
+    /**
+     * Whether {@code t} is one of this clock's threads that run handlers, from which moving time is
+     * refused (it would wait for itself).
+     *
+     * @param t the thread
+     * @return true if it is
+     */
+    boolean ownsThread(Thread t) {
+        return false;
+    }
+
     /** See {@link ClockPort#awaitStopped}; the default has no threads that run handlers. */
     void awaitStopped(boolean[] skipCpu) {
     }

@@ -128,6 +128,24 @@ abstract class TicklessClock extends ClockSource {
         return true;
     }
 
+    /**
+     * For a clock that processes each CPU on a thread of its own when time reaches its window:
+     * if {@code cpu}'s window has opened by {@code now}, clears it and returns true (the caller then
+     * runs {@code callout_process(now)} for it).
+     *
+     * @param cpu the CPU
+     * @param now the time of the interrupt
+     * @return true if the CPU is due
+     */
+    final synchronized boolean takeDue(int cpu, long now) {
+        CalloutWindow w = windows[cpu];
+        if (!w.isOpen(now)) {
+            return false;
+        }
+        w.clear();
+        return true;
+    }
+
     /** Hook: a CPU's own thread processed its deadline itself (for interrupt counts). */
     void onSelfDrivenEvent() {
     }

@@ -213,7 +213,8 @@ public final class VirtualTimebase implements VirtualClock, LongSupplier {
 
     @Override
     public void advanceTo(long target) {
-        if (advanceLock.isHeldByCurrentThread()) {
+        ClockSource bound = clock;
+        if (advanceLock.isHeldByCurrentThread() || (bound != null && bound.ownsThread(Thread.currentThread()))) {
             throw new IllegalStateException("advanceTo: called from inside a callout handler (time cannot move under it)");
         }
         advanceLock.lock();
@@ -239,6 +240,9 @@ public final class VirtualTimebase implements VirtualClock, LongSupplier {
     private void advanceLocked(long target) {
         for (;;) {
             ClockSource c = clock;
+            if (c != null) {
+                c.settle(); // a clock with threads of its own: what they were given is done first
+            }
             if (c != null && c.endsAdvance()) {
                 return; // a handler closed the system: time stays where that happened
             }

@@ -1,6 +1,8 @@
 package org.kcallout.wheel.testing;
 
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
@@ -20,8 +22,28 @@ import java.util.concurrent.TimeUnit;
  * }</pre>
  */
 public final class HandlerGate {
+    /* Implementation notes: HELD maps a thread waiting in enter() to its gate, from just before it
+     * blocks until it is let go; isHeld reads it and the gate's permits without a lock (a snapshot:
+     * a held thread stays held until open() is called, by another thread). */
+
+    /** Threads blocked in {@link #enter()}, each with its gate. */
+    private static final Map<Thread, HandlerGate> HELD = new ConcurrentHashMap<>();
+
     private final Semaphore entered = new Semaphore(0);
     private final Semaphore released = new Semaphore(0);
+
+    /**
+     * Whether {@code thread} is held in {@link #enter()} by a gate that has not been opened for it:
+     * it stays blocked until another thread calls {@link #open()}. For clocks that run handlers on
+     * threads of their own and must know when those threads wait on the test.
+     *
+     * @param thread the thread
+     * @return true if it is held at a closed gate
+     */
+    public static boolean isHeld(Thread thread) {
+        HandlerGate g = HELD.get(thread);
+        return g != null && g.released.availablePermits() == 0;
+    }
 
     /** A closed gate. */
     public HandlerGate() {
@@ -29,8 +51,14 @@ public final class HandlerGate {
 
     /** Called by the handler: reports arrival, then waits (uninterruptibly) until {@link #open()}. */
     public void enter() {
-        entered.release();
-        released.acquireUninterruptibly();
+        Thread self = Thread.currentThread();
+        HELD.put(self, this);
+        try {
+            entered.release();
+            released.acquireUninterruptibly();
+        } finally {
+            HELD.remove(self);
+        }
     }
 
     /**
