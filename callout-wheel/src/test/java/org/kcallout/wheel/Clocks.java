@@ -12,6 +12,7 @@ import org.kcallout.Profile;
 import org.kcallout.Sbt;
 import org.kcallout.et.EventTimer;
 import org.kcallout.et.EventTimers;
+import org.kcallout.wheel.clock.ConcurrentVirtualClock;
 import org.kcallout.wheel.clock.ClockSource;
 import org.kcallout.wheel.clock.EventTimerClock;
 import org.kcallout.wheel.clock.VirtualClock;
@@ -50,6 +51,14 @@ enum Clocks {
         @Override
         Setup create(long start) {
             VirtualTicklessClock vt = new VirtualTicklessClock(start, 0);
+            return new Setup(vt, vt, null, null);
+        }
+    },
+    /** {@link ConcurrentVirtualClock}: the same interrupts, each CPU on threads of its own. */
+    CONCURRENT {
+        @Override
+        Setup create(long start) {
+            ConcurrentVirtualClock vt = new ConcurrentVirtualClock(start, 0, ConcurrentVirtualClock.DEFAULT_SETTLE_TIMEOUT);
             return new Setup(vt, vt, null, null);
         }
     },

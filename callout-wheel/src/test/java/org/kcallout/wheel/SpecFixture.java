@@ -117,13 +117,19 @@ final class SpecFixture {
             return new Held(rig, adv);
         }
 
-        /** Opens the gate (the handler returns) and joins the helper once it has advanced the clock. */
+        /**
+         * Opens the gate (the handler returns) and joins the helper once it has advanced the clock
+         * and the clock has settled (see {@code Rig.advanceTicksInBackground}).
+         */
         void release() throws InterruptedException {
             rig.gate.open();
             adv.get();
         }
 
-        /** @return the helper thread: the dispatching (softclock) thread of the held handler */
+        /**
+         * @return the helper thread, which dispatches the held handler on the clocks that run
+         *         handlers on the thread that moves time (not on {@link Clocks#CONCURRENT})
+         */
         Thread thread() {
             return adv.thread();
         }
@@ -211,7 +217,10 @@ final class SpecFixture {
             }
         }
 
-        /** Releases the lock, then joins the helper (its dispatch, skipped or not, is over). */
+        /**
+         * Releases the lock, then joins the helper (its dispatch, skipped or not, is over once the
+         * clock has settled: see {@code Rig.advanceTicksInBackground}).
+         */
         @Override
         public void close() throws InterruptedException {
             lock.unlock();

@@ -72,6 +72,8 @@ public final class ConcurrentVirtualClock extends TicklessClock implements Virtu
     public static final Duration DEFAULT_SETTLE_TIMEOUT = Duration.ofSeconds(30);
 
     private final VirtualTimebase timebase;
+    private final long startTime;
+    private final int ticksBase;
     private final long settleTimeoutNanos;
     /** Per CPU; written once by onAttach-time start(), read by the advancing thread and settle. */
     private volatile Worker[] interruptThreads;
@@ -91,13 +93,31 @@ public final class ConcurrentVirtualClock extends TicklessClock implements Virtu
      * @throws IllegalArgumentException if {@code settleTimeout} is null, zero or negative
      */
     public ConcurrentVirtualClock(Duration settleTimeout) {
+        this(0, 0, settleTimeout);
+    }
+
+    /**
+     * A concurrent virtual clock starting at {@code start}, whose {@code ticks} counter reads
+     * {@code ticksAtStart} there (to test behaviour near the counter's wrap).
+     *
+     * @param start         the initial sbintime, {@code >= 0}
+     * @param ticksAtStart  the value of {@code ticks} at {@code start}
+     * @param settleTimeout as for {@link #ConcurrentVirtualClock(Duration)}
+     * @throws IllegalArgumentException if {@code start < 0} or {@code settleTimeout} is not positive
+     */
+    public ConcurrentVirtualClock(long start, int ticksAtStart, Duration settleTimeout) {
         super(0); // no CPU is self-driven: every deadline is delivered when time reaches it
+        if (start < 0) {
+            throw new IllegalArgumentException("ConcurrentVirtualClock: start must be >= 0, got " + start);
+        }
         if (settleTimeout == null || settleTimeout.isZero() || settleTimeout.isNegative()) {
             throw new IllegalArgumentException("ConcurrentVirtualClock: settleTimeout must be positive, got "
                     + settleTimeout);
         }
         this.settleTimeoutNanos = settleTimeout.toNanos();
-        this.timebase = new VirtualTimebase(0);
+        this.startTime = start;
+        this.ticksBase = ticksAtStart;
+        this.timebase = new VirtualTimebase(start);
         timebase.attach(new VirtualTimebase.Device() {
             @Override
             public long nextEventTime() {
@@ -127,7 +147,8 @@ public final class ConcurrentVirtualClock extends TicklessClock implements Virtu
     @Override
     public int ticks() {
         long tick = attached("ticks").tickSbt();
-        return (int) (hardclocktime(0) / tick);
+        long startSlot = startTime - Math.floorMod(startTime, tick);
+        return ticksBase + (int) ((hardclocktime(0) - startSlot) / tick);
     }
 
     @Override
