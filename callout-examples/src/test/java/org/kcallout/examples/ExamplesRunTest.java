@@ -1,0 +1,55 @@
+package org.kcallout.examples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.kcallout.CalloutSystem;
+import org.kcallout.KernTimeout;
+import org.kcallout.Sbt;
+
+/**
+ * Runs each example that README.md prints and checks that it does what the README says. Every
+ * example runs in virtual time, on the test thread, so nothing here sleeps.
+ */
+final class ExamplesRunTest {
+    /* Implementation notes: the C-style examples install their system with KernTimeout.setSystem
+     * and leave it there (closed) when they return, as a program would; each test puts the
+     * facade back as it found it, so the examples do not see each other's systems. */
+
+    private CalloutSystem before;
+
+    @BeforeEach
+    void saveFacade() {
+        before = KernTimeout.setSystem(null);
+    }
+
+    @AfterEach
+    void restoreFacade() {
+        KernTimeout.setSystem(before);
+    }
+
+    @Test
+    void quickStartC_ticksAboutOncePerVirtualSecond() {
+        // Each callout_reset(tick, hz(), ...) may run up to 6.25 % (62.5 ms) after its second, and
+        // the virtual clock runs it at the end of that window: 1.0625 s, 2.1245 s, ... 9.496 s.
+        assertEquals(9, QuickStartC.run(), "xxTick runs nine times in ten virtual seconds");
+    }
+
+    @Test
+    void quickStartJava_firesAfterTheTenthTick() {
+        assertEquals("fired", QuickStartJava.run());
+    }
+
+    @Test
+    void legacyWatchdog_expiresOnlyWhenNotKicked() {
+        assertEquals(1, LegacyWatchdog.run());
+    }
+
+    @Test
+    void eventTimers_lateInterruptRunsTheCalloutLate() {
+        long ranAfter = EventTimersExample.run();
+        assertEquals(12 * Sbt.SBT_1MS, ranAfter, "10 ms, plus the 2 ms the interrupt was late");
+    }
+}
