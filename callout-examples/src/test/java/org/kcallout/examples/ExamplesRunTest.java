@@ -48,6 +48,16 @@ final class ExamplesRunTest {
     }
 
     @Test
+    void calloutTestPort_givesFreeBsdFiguresInEveryRun() {
+        for (int ncpus = 2; ncpus <= 4; ncpus++) {
+            for (int run = 0; run < 5; run++) {
+                assertEquals("waiting 0, zero " + ncpus + ", non-zero 0, bailed " + ncpus + ", completed 0, drain calls "
+                        + ncpus, CalloutTestPort.run(ncpus), ncpus + " CPUs, run " + run);
+            }
+        }
+    }
+
+    @Test
     void eventTimers_lateInterruptRunsTheCalloutLate() {
         long ranAfter = EventTimersExample.run();
         assertEquals(12 * Sbt.SBT_1MS, ranAfter, "10 ms, plus the 2 ms the interrupt was late");
