@@ -58,6 +58,20 @@ final class ExamplesRunTest {
     }
 
     @Test
+    void exactCancelRace_stopUnderTheMutexCancelsTheWaitingInvocation() {
+        for (int run = 0; run < 5; run++) {
+            assertEquals("in flight true, stop 1, handler runs 0", ExactCancelRace.run(), "run " + run);
+        }
+    }
+
+    @Test
+    void driverDetach_stopsAndDrainsBothCallouts() {
+        // Each tick may run up to 6.25 % after its second (the virtual clock runs it at the end of
+        // its window) and re-arms from there: two ticks fit in 3.1 s; the watchdog (5 s) never fires.
+        assertEquals("ticks 2, timeouts 0, stops 1 1, pending false", DriverDetach.run());
+    }
+
+    @Test
     void eventTimers_lateInterruptRunsTheCalloutLate() {
         long ranAfter = EventTimersExample.run();
         assertEquals(12 * Sbt.SBT_1MS, ranAfter, "10 ms, plus the 2 ms the interrupt was late");
