@@ -442,7 +442,10 @@ public interface CalloutSystem extends AutoCloseable {
      *       it takes and releases the lock once the holder lets go, without running the handler.</li>
      *   <li>The call then waits until every handler that has started (and every drain callback)
      *       has returned, except: the caller's own handler; an invocation cancelled in step 2 that
-     *       waits for a lock the caller holds; and everything, when the caller is itself running a
+     *       waits for a lock the caller holds; a handler or drain callback parked on a
+     *       {@link KMutex} the caller holds (it cannot return before the caller lets go; user code
+     *       blocked on another kind of lock the caller holds is waited for, as a drain would wait);
+     *       and everything, when the caller is itself running a
      *       handler of this system (a handler that closes the system does not wait for the others,
      *       which may be waiting for it). It never waits for a handler that has not started.</li>
      *   <li>The clock and the system's threads stop; a thread still blocked on a lock the caller

@@ -389,6 +389,11 @@ final class KMutexTest {
         }, "kit-waiter");
         t.start();
         awaitQueued(m, t);
+        // Queued is not yet parked (JDK 25's AQS queues the node first): the blocker is set when it parks.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(GUARD_SECONDS);
+        while (KMutex.blockingMutexOf(t) == null && System.nanoTime() - deadline < 0) {
+            Thread.onSpinWait();
+        }
         assertEquals(m, KMutex.blockingMutexOf(t), "parked on m");
         assertEquals(Thread.currentThread(), m.owner(), "still ours");
         m.unlock();

@@ -289,6 +289,34 @@ final class ConcurrentVirtualClockTest {
         }
     }
 
+    /** Close by the holder of the mutex a running handler waits for: returns, and the handler ends once let go. */
+    @Test
+    void close_byTheHolderOfTheMutexAHandlerWaitsFor_returns_theHandlerFinishesAfter() throws InterruptedException {
+        ConcurrentVirtualClock vt = new ConcurrentVirtualClock();
+        CalloutWheel sys = build(vt, 1);
+        KMutex m = new KMutex("softc");
+        AtomicInteger finished = new AtomicInteger();
+        List<Thread> worker = new java.util.concurrent.CopyOnWriteArrayList<>();
+        sys.reset(initialised(sys), 1, x -> {
+            worker.add(Thread.currentThread());
+            m.lock();
+            finished.incrementAndGet();
+            m.unlock();
+        }, null);
+        m.lock();
+        try {
+            vt.advanceTicks(3);
+            assertEquals(1, worker.size(), "the handler runs and waits for m");
+            sys.close(); // must not wait for the handler that waits for us
+            assertEquals(0, finished.get());
+        } finally {
+            m.unlock();
+        }
+        worker.get(0).join(TimeUnit.SECONDS.toMillis(SAFETY_SECONDS));
+        assertFalse(worker.get(0).isAlive(), "the thread ends once the handler has returned");
+        assertEquals(1, finished.get(), "the handler that had started completes");
+    }
+
     @Test
     void settleTimeout_mustBePositive() {
         assertThrows(IllegalArgumentException.class, () -> new ConcurrentVirtualClock(Duration.ZERO));

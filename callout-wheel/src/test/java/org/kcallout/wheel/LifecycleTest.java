@@ -19,6 +19,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
@@ -146,6 +147,46 @@ final class LifecycleTest {
         });
         joinSoftclockThreads(sys); // the cancelled dispatcher takes m, lets go, and its thread ends
         assertEquals(0, ran.get(), "the cancelled invocation never runs its handler");
+    }
+
+    /**
+     * The thread holding a KMutex closes while a started MPSAFE handler waits for that mutex in its
+     * body: close() returns (it would otherwise wait for itself), and the handler completes once
+     * the mutex is let go.
+     */
+    @ParameterizedTest
+    @EnumSource(RealTime.class)
+    void close_byTheHolderOfAKMutexARunningHandlerWaitsFor_returns_andTheHandlerCompletesAfter(RealTime rt)
+            throws Throwable {
+        CalloutWheel sys = rt.build(b -> { });
+        KMutex m = new KMutex("softc");
+        Callout c = new Callout();
+        sys.init(c, true);
+        AtomicInteger finished = new AtomicInteger();
+        AtomicReference<Thread> handler = new AtomicReference<>();
+        CountDownLatch started = new CountDownLatch(1);
+        Bounded.run("close() by the holder of the mutex a running handler waits for", () -> {
+            m.lock();
+            try {
+                sys.reset(c, 1, x -> {
+                    handler.set(Thread.currentThread());
+                    started.countDown();
+                    m.lock();
+                    finished.incrementAndGet();
+                    m.unlock();
+                }, null);
+                await(started, "the handler to start");
+                while (KMutex.blockingMutexOf(handler.get()) != m) { // until it parks on m
+                    Thread.onSpinWait();
+                }
+                sys.close();
+                assertEquals(0, finished.get(), "close returned before the handler could go on");
+            } finally {
+                m.unlock();
+            }
+        });
+        Bounded.join("the handler's thread after the mutex was let go", handler.get());
+        assertEquals(1, finished.get(), "the handler completes once let go");
     }
 
     /** A Giant handler on CPU 0 closes while a Giant callout on CPU 1 waits for Giant. */

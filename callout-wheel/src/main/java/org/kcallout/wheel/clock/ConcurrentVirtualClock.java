@@ -44,7 +44,9 @@ import org.kcallout.wheel.testing.HandlerGate;
  * time: that one is fully deterministic (one thread); this one is deterministic for handlers whose
  * only blocking is on what the clock can see, and models a kernel's concurrency. A handler that
  * throws fails the advance, as on every virtual clock ({@link HandlerFailedException}). Moving time
- * from one of the clock's threads is refused. {@code close()} of the system stops the threads.
+ * from one of the clock's threads is refused. {@code close()} of the system stops the threads and
+ * waits for them, except for one whose handler waits for a {@code KMutex} the closing thread holds,
+ * or is held at a closed {@code HandlerGate}: that one ends once it is let go.
  */
 public final class ConcurrentVirtualClock extends TicklessClock implements VirtualClock {
     /* Implementation notes. The time base is this clock's own (as VirtualTicklessClock's); its one
@@ -233,8 +235,12 @@ public final class ConcurrentVirtualClock extends TicklessClock implements Virtu
             }
             if (spins < 100) {
                 Thread.onSpinWait();
-            } else {
+            } else if (spins < 200) {
                 Thread.yield(); // a worker may need this core to make progress
+            } else {
+                // A handler that computes for a while: look again every 50 µs rather than take a
+                // core from it. Not a wait for an event: blocking has no notification to wait on.
+                LockSupport.parkNanos(50_000);
             }
         }
     }
@@ -344,11 +350,24 @@ public final class ConcurrentVirtualClock extends TicklessClock implements Virtu
                 continue;
             }
             for (Worker w : ws) {
-                if (w != self && !skipCpu[w.cpu]) {
+                if (w != self && !skipCpu[w.cpu] && !waitsOnCaller(w, self)) {
                     CpuThread.joinUninterruptibly(w);
                 }
             }
         }
+    }
+
+    /**
+     * Whether {@code w} runs a handler that cannot return before {@code caller} acts: it is parked
+     * on a {@link KMutex} that {@code caller} holds, or held at a closed {@link HandlerGate}. Close
+     * does not wait for such a thread (it would wait for itself); the thread ends once let go.
+     */
+    private static boolean waitsOnCaller(Worker w, Thread caller) {
+        if (HandlerGate.isHeld(w)) {
+            return true;
+        }
+        KMutex m = KMutex.blockingMutexOf(w);
+        return m != null && m.owner() == caller;
     }
 
     @Override

@@ -8,6 +8,7 @@ import static org.kcallout.internal.CalloutAccess.next;
 
 import org.kcallout.Callout;
 import org.kcallout.CalloutLock;
+import org.kcallout.KMutex;
 import org.kcallout.internal.Link;
 import org.kcallout.wheel.seam.CpuThread;
 
@@ -142,7 +143,8 @@ final class CalloutClose {
 
     /**
      * Step 3 on {@code cc}: waits until neither entity runs user code, except the caller's own and
-     * an invocation that waits for a lock the caller holds. Takes the lock.
+     * an invocation that waits for a lock the caller holds, and user code parked on a {@code KMutex}
+     * the caller holds. Takes the lock.
      *
      * @param self the closing thread
      * @return true if an invocation of this CPU is left waiting for a lock the caller holds (its
@@ -150,25 +152,60 @@ final class CalloutClose {
      */
     private static boolean awaitQuiet(CalloutCpu cc, Thread self) {
         ExecEntity[] exec = cc.exec;
+        boolean interrupted = false;
         cc.lock.lock();
         try {
             for (;;) {
                 if (!mustWait(exec[0], self) && !mustWait(exec[1], self)) {
-                    return blockedOnCallersLock(exec[0], self) || blockedOnCallersLock(exec[1], self);
+                    return blockedOnCallersLock(exec[0], self) || blockedOnCallersLock(exec[1], self)
+                            || userCodeParkedOnCallersMutex(exec[0], self)
+                            || userCodeParkedOnCallersMutex(exec[1], self);
                 }
-                cc.drainCv.awaitUninterruptibly(); // complete() signals once the system is closed
+                // complete() signals once the system is closed; the timeout is for user code that
+                // parks on a mutex of the caller's after we looked (no one signals that).
+                try {
+                    cc.drainCv.awaitNanos(QUIET_POLL_NANOS);
+                } catch (InterruptedException e) {
+                    interrupted = true; // as a kernel sleep: kept, and set again on return
+                }
             }
         } finally {
             cc.lock.unlock();
+            if (interrupted) {
+                self.interrupt();
+            }
         }
     }
 
+    /** How often step 3 looks again at user code that may have parked on the caller's mutex: 1 ms. */
+    private static final long QUIET_POLL_NANOS = 1_000_000L;
+
     private static boolean mustWait(ExecEntity ent, Thread self) {
         Thread cb = ent.callbackThread;
-        if (cb != null && cb != self) {
+        if (cb != null && cb != self && !parkedOnCallersMutex(cb, self)) {
             return true;
         }
-        return ent.curr != null && ent.thread != self && !blockedOnCallersLock(ent, self);
+        return ent.curr != null && ent.thread != self && !blockedOnCallersLock(ent, self)
+                && !parkedOnCallersMutex(ent.thread, self);
+    }
+
+    /**
+     * True if {@code t}, running a handler or a drain callback, is parked on a {@link KMutex} that
+     * {@code self} holds: it cannot return before {@code self} lets go, so close() must not wait
+     * for it (it would wait for itself). Only a {@code KMutex} can be told; user code blocked on
+     * another kind of lock that the caller holds still makes close() wait.
+     */
+    private static boolean parkedOnCallersMutex(Thread t, Thread self) {
+        if (t == null || t == self) {
+            return false;
+        }
+        KMutex m = KMutex.blockingMutexOf(t);
+        return m != null && m.owner() == self;
+    }
+
+    /** {@link #parkedOnCallersMutex} for the handler or the drain callback running on {@code ent}. */
+    private static boolean userCodeParkedOnCallersMutex(ExecEntity ent, Thread self) {
+        return parkedOnCallersMutex(ent.thread, self) || parkedOnCallersMutex(ent.callbackThread, self);
     }
 
     /**
