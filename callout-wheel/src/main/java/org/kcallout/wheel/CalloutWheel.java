@@ -37,7 +37,7 @@ import org.kcallout.wheel.seam.ClockPorts;
  *
  * <p>See {@link CalloutSystem} for the contract of each method; each names the C function it
  * ports. Inspection hooks for conformance tests (driving a CPU by hand, reading its scan state)
- * are in {@link org.kcallout.wheel.testing.WheelProbe}, not here.
+ * are in {@link WheelProbe}, not here.
  */
 public final class CalloutWheel implements CalloutSystem {
     /* Implementation notes: the public face of the engine (org.kcallout.wheel.kern). It checks the

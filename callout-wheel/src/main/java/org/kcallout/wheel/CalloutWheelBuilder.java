@@ -93,7 +93,7 @@ public final class CalloutWheelBuilder {
     }
 
     /**
-     * Sizes the wheel as FreeBSD does for {@code kern.ncallout}: {@link #callwheelSizeFor(int)}.
+     * Sizes the wheel as FreeBSD does for {@code kern.ncallout}: {@link CalloutWheel#callwheelSizeFor(int)}.
      *
      * @param ncallout expected number of callouts
      * @return this
