@@ -1,38 +1,25 @@
 package org.kcallout.bench.peers;
 
 import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The JDK's {@link ForkJoinPool} used as a {@link ScheduledExecutorService}, which it is from JDK 25
  * on: a pool of one worker whose delayed tasks wait in the pool's own delay scheduler (a heap
  * owned by one scheduler thread, fed through a lock-free queue) and run on the worker when due. The
- * timer object is the {@link Runnable} holding the {@link Future} of its last arm, as for
+ * timer object is the {@link Runnable} holding the {@code Future} of its last arm, as for
  * {@link StpePeer}.
  *
  * <p>On an older JDK the pool is no scheduler and the peer cannot be created: {@link Peers#create}
  * throws {@link UnsupportedOperationException}, and {@code run-quick.sh} leaves this peer out
  * unless {@code java} is 25 or later.
  */
-final class FjpPeer implements TimerPeer<FjpPeer.Slot> {
+final class FjpPeer extends ScheduledExecutorPeer {
     private final ForkJoinPool pool;
     private final ScheduledExecutorService scheduler;
-    private final Expiry expiry;
-
-    /** The user's timer object. */
-    final class Slot implements Runnable {
-        Future<?> future;
-
-        @Override
-        public void run() {
-            expiry.expired(this);
-        }
-    }
 
     FjpPeer(Expiry expiry) {
-        this.expiry = expiry;
+        super(expiry);
         ForkJoinPool p = new ForkJoinPool(1);
         if (!((Object) p instanceof ScheduledExecutorService)) {
             p.shutdownNow();
@@ -49,26 +36,8 @@ final class FjpPeer implements TimerPeer<FjpPeer.Slot> {
     }
 
     @Override
-    public Slot newTimer() {
-        return new Slot();
-    }
-
-    @Override
-    public void arm(Slot s, long delayNanos) {
-        Future<?> old = s.future;
-        if (old != null) {
-            old.cancel(false);
-        }
-        s.future = scheduler.schedule(s, delayNanos, TimeUnit.NANOSECONDS);
-    }
-
-    @Override
-    public void cancel(Slot s) {
-        Future<?> old = s.future;
-        if (old != null) {
-            old.cancel(false);
-            s.future = null;
-        }
+    ScheduledExecutorService scheduler() {
+        return scheduler;
     }
 
     @Override

@@ -48,7 +48,7 @@ import org.kcallout.wheel.testing.HandlerGate;
  * waits for them, except for one whose handler waits for a {@code KMutex} the closing thread holds,
  * or is held at a closed {@code HandlerGate}: that one ends once it is let go.
  */
-public final class ConcurrentVirtualClock extends TicklessClock implements VirtualClock {
+public final class ConcurrentVirtualClock extends TimebaseClock {
     /* Implementation notes. The time base is this clock's own (as VirtualTicklessClock's); its one
      * device is this clock: the next event is the earliest CPU's nextcall. At an event the
      * advancing thread (holding the time base's advance lock) takes each due CPU's window
@@ -73,9 +73,6 @@ public final class ConcurrentVirtualClock extends TicklessClock implements Virtu
     /** Default of how long settle waits for a thread that the clock cannot see blocked: 30 s. */
     public static final Duration DEFAULT_SETTLE_TIMEOUT = Duration.ofSeconds(30);
 
-    private final VirtualTimebase timebase;
-    private final long startTime;
-    private final int ticksBase;
     private final long settleTimeoutNanos;
     /** Per CPU; written once by onAttach-time start(), read by the advancing thread and settle. */
     private volatile Worker[] interruptThreads;
@@ -108,70 +105,12 @@ public final class ConcurrentVirtualClock extends TicklessClock implements Virtu
      * @throws IllegalArgumentException if {@code start < 0} or {@code settleTimeout} is not positive
      */
     public ConcurrentVirtualClock(long start, int ticksAtStart, Duration settleTimeout) {
-        super(0); // no CPU is self-driven: every deadline is delivered when time reaches it
-        if (start < 0) {
-            throw new IllegalArgumentException("ConcurrentVirtualClock: start must be >= 0, got " + start);
-        }
+        super(start, ticksAtStart);
         if (settleTimeout == null || settleTimeout.isZero() || settleTimeout.isNegative()) {
             throw new IllegalArgumentException("ConcurrentVirtualClock: settleTimeout must be positive, got "
                     + settleTimeout);
         }
         this.settleTimeoutNanos = settleTimeout.toNanos();
-        this.startTime = start;
-        this.ticksBase = ticksAtStart;
-        this.timebase = new VirtualTimebase(start);
-        timebase.attach(new VirtualTimebase.Device() {
-            @Override
-            public long nextEventTime() {
-                synchronized (ConcurrentVirtualClock.this) {
-                    return earliestLocked();
-                }
-            }
-
-            @Override
-            public boolean expire(long now) {
-                return deliver(now);
-            }
-        });
-        timebase.bind(this);
-    }
-
-    @Override
-    public long now() {
-        return timebase.now();
-    }
-
-    @Override
-    public long sbinuptime() {
-        return timebase.now();
-    }
-
-    @Override
-    public int ticks() {
-        long tick = attached("ticks").tickSbt();
-        long startSlot = startTime - Math.floorMod(startTime, tick);
-        return ticksBase + (int) ((hardclocktime(0) - startSlot) / tick);
-    }
-
-    @Override
-    public long interrupts() {
-        return timebase.interrupts();
-    }
-
-    @Override
-    public void advance(long delta) {
-        if (delta < 0) {
-            throw new IllegalArgumentException("advance: delta must be >= 0, got " + delta);
-        }
-        advanceTo(Sbt.add(now(), delta));
-    }
-
-    @Override
-    public void advanceTicks(int n) {
-        if (n < 0) {
-            throw new IllegalArgumentException("advanceTicks: n must be >= 0, got " + n);
-        }
-        advance(n * attached("advanceTicks").tickSbt());
     }
 
     /**
@@ -189,14 +128,12 @@ public final class ConcurrentVirtualClock extends TicklessClock implements Virtu
      */
     @Override
     public void advanceTo(long target) {
-        if (attached("advanceTo").isClosed()) {
-            throw new IllegalStateException("advanceTo: the callout system this clock drives is closed");
-        }
-        timebase.advanceTo(target);
+        super.advanceTo(target);
     }
 
     /** The device's event: posts {@code now} to every due CPU's interrupt thread. */
-    private boolean deliver(long now) {
+    @Override
+    boolean deliver(long now) {
         Worker[] its = interruptThreads;
         boolean any = false;
         for (int cpu = 0; cpu < its.length; cpu++) {
@@ -291,22 +228,8 @@ public final class ConcurrentVirtualClock extends TicklessClock implements Virtu
     }
 
     @Override
-    boolean endsAdvance() {
-        return layer.isClosed();
-    }
-
-    @Override
     boolean runsSoftclockInline() {
         return false; // each CPU's softclock thread runs it
-    }
-
-    @Override
-    boolean isEarlierThanProgrammed(long bt) {
-        return false; // nothing to reprogram: the time base reads nextcall at each step
-    }
-
-    @Override
-    void wakeUp() {
     }
 
     @Override

@@ -16,16 +16,11 @@ import org.kcallout.Sbt;
  * <p>Only one thread advances time at a time; a second caller waits. Advancing from inside a
  * handler is refused with {@link IllegalStateException}.
  */
-public final class VirtualTicklessClock extends TicklessClock implements VirtualClock {
-    /* Implementation notes: time is a VirtualTimebase of this clock's own, the one virtual time
-     * line every virtual clock runs on; this clock is its only device. The device's next event is
-     * the earliest CPU's nextcall, the hard deadline the callout layer reported, which models a
-     * one-shot (tickless) event timer exactly; its event is handleEvents. Only the time base's
-     * advance lock is held while handlers run. startTime and ticksBase are final. */
-
-    private final VirtualTimebase timebase;
-    private final long startTime;
-    private final int ticksBase;
+public final class VirtualTicklessClock extends TimebaseClock {
+    /* Implementation notes: time is a VirtualTimebase of this clock's own (TimebaseClock), the one
+     * virtual time line every virtual clock runs on; this clock is its only device, and its event
+     * is handleEvents, on the advancing thread. Only the time base's advance lock is held while
+     * handlers run. */
 
     /** A virtual clock starting at time 0. */
     public VirtualTicklessClock() {
@@ -40,82 +35,13 @@ public final class VirtualTicklessClock extends TicklessClock implements Virtual
      * @param ticksAtStart the value of {@code ticks} at {@code start}
      */
     public VirtualTicklessClock(long start, int ticksAtStart) {
-        super(0); // no CPU is self-driven: every deadline is delivered when time reaches it
-        if (start < 0) {
-            throw new IllegalArgumentException("start must be >= 0, got " + start);
-        }
-        this.timebase = new VirtualTimebase(start);
-        this.ticksBase = ticksAtStart;
-        this.startTime = start;
-        timebase.attach(new VirtualTimebase.Device() {
-            @Override
-            public long nextEventTime() {
-                synchronized (VirtualTicklessClock.this) {
-                    return earliestLocked();
-                }
-            }
-
-            @Override
-            public boolean expire(long now) {
-                handleEvents(now);
-                return true;
-            }
-        });
-        timebase.bind(this);
-    }
-
-    /** @return the current virtual time */
-    @Override
-    public long now() {
-        return timebase.now();
+        super(start, ticksAtStart);
     }
 
     @Override
-    public long sbinuptime() {
-        return timebase.now();
-    }
-
-    @Override
-    public int ticks() {
-        long tick = attached("ticks").tickSbt();
-        long startSlot = startTime - Math.floorMod(startTime, tick);
-        return ticksBase + (int) ((hardclocktime(0) - startSlot) / tick);
-    }
-
-    /** @return the number of interrupts delivered so far */
-    @Override
-    public long interrupts() {
-        return timebase.interrupts();
-    }
-
-    /**
-     * Moves time forward by {@code delta}, delivering every interrupt due up to the new time.
-     *
-     * @param delta sbintime, {@code >= 0}
-     * @throws IllegalArgumentException if {@code delta < 0}
-     * @throws IllegalStateException    as for {@link #advanceTo(long)}
-     */
-    @Override
-    public void advance(long delta) {
-        if (delta < 0) {
-            throw new IllegalArgumentException("advance: delta must be >= 0, got " + delta);
-        }
-        advanceTo(Sbt.add(now(), delta));
-    }
-
-    /**
-     * Moves time forward by {@code n} ticks of the attached system.
-     *
-     * @param n ticks, {@code >= 0}
-     * @throws IllegalArgumentException if {@code n < 0}
-     * @throws IllegalStateException    as for {@link #advanceTo(long)}
-     */
-    @Override
-    public void advanceTicks(int n) {
-        if (n < 0) {
-            throw new IllegalArgumentException("advanceTicks: n must be >= 0, got " + n);
-        }
-        advance(n * attached("advanceTicks").tickSbt());
+    boolean deliver(long now) {
+        handleEvents(now);
+        return true;
     }
 
     /**
@@ -136,18 +62,11 @@ public final class VirtualTicklessClock extends TicklessClock implements Virtual
      * @throws IllegalStateException    if the timer drives no system yet, or the system is closed,
      *                                  or is called from a handler, or a callout that comes due
      *                                  needs a lock the calling thread holds (see above)
+     * @throws HandlerFailedException   once time has reached {@code target}, if a handler threw
      */
     @Override
     public void advanceTo(long target) {
-        if (attached("advanceTo").isClosed()) {
-            throw new IllegalStateException("advanceTo: the callout system this timer drives is closed");
-        }
-        timebase.advanceTo(target);
-    }
-
-    @Override
-    boolean endsAdvance() {
-        return layer.isClosed();
+        super.advanceTo(target);
     }
 
     @Override
@@ -158,15 +77,6 @@ public final class VirtualTicklessClock extends TicklessClock implements Virtual
     @Override
     boolean runsSoftclockInline() {
         return true;
-    }
-
-    @Override
-    boolean isEarlierThanProgrammed(long bt) {
-        return false; // nothing to reprogram: the time base reads nextcall at each step
-    }
-
-    @Override
-    void wakeUp() {
     }
 
     @Override
