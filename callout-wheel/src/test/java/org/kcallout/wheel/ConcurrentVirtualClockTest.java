@@ -169,6 +169,60 @@ final class ConcurrentVirtualClockTest {
         }
     }
 
+    /**
+     * The same scenario on the inline {@code VirtualTicklessClock} (as the README says): advanced
+     * from a helper thread, its one thread runs CPU 0's handler, which waits for the lock, so CPU 1's
+     * callout is still pending when it is drained: one zero return, one non-zero.
+     */
+    @Test
+    void calloutTest_onTheInlineClock_drainsOneRunningAndOnePending() throws Exception {
+        org.kcallout.wheel.clock.VirtualTicklessClock vt = new org.kcallout.wheel.clock.VirtualTicklessClock();
+        try (CalloutWheel sys = CalloutWheel.builder().ncpus(2).clock(vt).build()) {
+            KMutex lock = new KMutex("callouttest");
+            AtomicInteger bailed = new AtomicInteger();
+            AtomicInteger drainCalls = new AtomicInteger();
+            Callout[] co = {initialised(sys), initialised(sys)};
+            CalloutFunc<Object> handler = x -> {
+                lock.lock();
+                if (co[sys.curcpu()].pending() || !co[sys.curcpu()].active()) {
+                    bailed.incrementAndGet();
+                }
+                lock.unlock();
+            };
+            int zero = 0;
+            int nonZero = 0;
+            Thread advancer;
+            lock.lock();
+            try {
+                for (int i = 0; i < 2; i++) {
+                    sys.resetSbtOn(co[i], 3, 0, handler, null, i, 0);
+                }
+                advancer = new Thread(() -> vt.advanceTicks(2), "advancer");
+                advancer.start();
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(SAFETY_SECONDS);
+                while (!lock.isQueued(advancer)) { // CPU 0's handler, on the advancing thread, waits
+                    assertTrue(System.nanoTime() - deadline < 0, "the first handler never waited for the lock");
+                    Thread.onSpinWait();
+                }
+                for (Callout c : co) {
+                    if (sys.asyncDrain(c, x -> drainCalls.incrementAndGet()) != 0) {
+                        nonZero++;
+                    } else {
+                        zero++;
+                    }
+                }
+            } finally {
+                lock.unlock();
+            }
+            advancer.join(TimeUnit.SECONDS.toMillis(SAFETY_SECONDS));
+            assertFalse(advancer.isAlive());
+            assertEquals(1, zero, "CPU 0's callout was running");
+            assertEquals(1, nonZero, "CPU 1's was still pending: cancelled");
+            assertEquals(1, bailed.get(), "the running one bails: the drain cleared ACTIVE");
+            assertEquals(1, drainCalls.get(), "only the running one's drain callback runs");
+        }
+    }
+
     /** A handler waiting for a mutex the test holds: the advance returns; letting it go and advancing by 0 finishes it. */
     @Test
     void handlerBlockedOnAMutexTheTestHolds_advanceReturns_advanceZeroFinishesIt() {
