@@ -1,0 +1,286 @@
+package org.kcallout.conformance;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.kcallout.Callout;
+import org.kcallout.CalloutFlags;
+import org.kcallout.CalloutFunc;
+import org.kcallout.CalloutSystem;
+import org.kcallout.KMutex;
+import org.kcallout.Profile;
+
+/**
+ * The callout(9) contract as JUnit 5 tests, for any {@link CalloutSystem}: extend this class,
+ * implement {@link #newHarness(Profile, int)} (a new system on virtual time for each case) and
+ * {@link #capabilities()}, and run the subclass as a test class.
+ *
+ * <pre>{@code
+ * class MyConformanceTest extends CalloutConformance {
+ *     protected CalloutHarness newHarness(Profile profile, int ncpus) { ... }
+ *     protected Set<Capability> capabilities() { return EnumSet.of(Capability.SMP); }
+ * }
+ * }</pre>
+ *
+ * <p>Each case is named after the numbered case of {@code docs/SEMANTICS.md} §11 it checks
+ * ({@code specNN_}) or the decision ({@code decisionN_}); the MODERN profile unless the name says
+ * otherwise. A case that needs a capability the implementation does not declare is skipped.
+ * Every case can also be called directly, as a method, to show that it fails on a broken system.
+ *
+ * <p>This first version covers arming, firing, the ACTIVE and PENDING flags, stop, drain and
+ * async drain of pending and idle callouts, re-arming from a locked handler, FIFO order and
+ * migration of a pending callout; the races of §5 need a way to hold a handler mid-flight, which
+ * the harness does not ask for yet.
+ */
+public abstract class CalloutConformance {
+
+    /** Creates the conformance suite; subclasses supply the system under test. */
+    protected CalloutConformance() {
+    }
+
+    /**
+     * A new system under test for one case.
+     *
+     * @param profile the profile the case needs (CLASSIC only if {@link #capabilities()} says so)
+     * @param ncpus   the number of CPUs the case needs (2 only with {@link Capability#SMP})
+     * @return the harness; the case closes it
+     */
+    protected abstract CalloutHarness newHarness(Profile profile, int ncpus);
+
+    /** {@return what the implementation supports beyond the MODERN profile on one CPU} */
+    protected abstract Set<Capability> capabilities();
+
+    private CalloutHarness harness(Profile profile, int ncpus) {
+        if (profile == Profile.CLASSIC) {
+            assumeTrue(capabilities().contains(Capability.CLASSIC), "CLASSIC profile not declared");
+        }
+        if (ncpus > 1) {
+            assumeTrue(capabilities().contains(Capability.SMP), "SMP not declared");
+        }
+        return newHarness(profile, ncpus);
+    }
+
+    private static Callout mpsafe(CalloutSystem sys) {
+        Callout c = new Callout();
+        sys.init(c, true);
+        return c;
+    }
+
+    private static final CalloutFunc<AtomicInteger> COUNT = AtomicInteger::incrementAndGet;
+
+    /** Case 6: arming an idle callout returns 0 and leaves it pending and active. */
+    @Test
+    public void spec06_armIdle_returns0_pendingAndActive() {
+        try (CalloutHarness h = harness(Profile.MODERN, 1)) {
+            CalloutSystem sys = h.system();
+            Callout c = mpsafe(sys);
+            assertEquals(0, sys.reset(c, 5, COUNT, new AtomicInteger()), "callout_reset of an idle callout");
+            assertTrue(c.pending(), "pending after arming");
+            assertTrue(c.active(), "active after arming");
+        }
+    }
+
+    /** Case 7: re-arming a pending callout returns 1; only the new handler and argument ever run, once. */
+    @Test
+    public void spec07_rearmPending_returns1_onlyTheNewHandlerRunsOnce() {
+        try (CalloutHarness h = harness(Profile.MODERN, 1)) {
+            CalloutSystem sys = h.system();
+            Callout c = mpsafe(sys);
+            AtomicInteger first = new AtomicInteger();
+            AtomicInteger second = new AtomicInteger();
+            sys.reset(c, 5, COUNT, first);
+            assertEquals(1, sys.reset(c, 8, COUNT, second), "callout_reset of a pending callout");
+            h.advanceTicks(30);
+            assertEquals(0, first.get(), "the replaced handler ran");
+            assertEquals(1, second.get(), "the new handler runs once");
+        }
+    }
+
+    /** Case 9 (its timing part): a 10-tick arm does not run before 9 ticks and has run after 11. */
+    @Test
+    public void spec09_tenTickArm_runsNotBeforeItsTimeAndNotLate() {
+        try (CalloutHarness h = harness(Profile.MODERN, 1)) {
+            CalloutSystem sys = h.system();
+            Callout c = mpsafe(sys);
+            AtomicInteger runs = new AtomicInteger();
+            sys.reset(c, 10, COUNT, runs);
+            h.advanceTicks(9);
+            assertEquals(0, runs.get(), "ran before its tenth tick");
+            h.advanceTicks(3); // the window allows 10 ticks >> 4 = 0.625 tick more
+            assertEquals(1, runs.get(), "not run once its window had closed");
+        }
+    }
+
+    /** Case 10: after firing without callout_deactivate, a callout is not pending but still active. */
+    @Test
+    public void spec10_afterFiring_notPendingButActive() {
+        try (CalloutHarness h = harness(Profile.MODERN, 1)) {
+            CalloutSystem sys = h.system();
+            Callout c = mpsafe(sys);
+            AtomicInteger runs = new AtomicInteger();
+            sys.reset(c, 2, COUNT, runs);
+            h.advanceTicks(5);
+            assertEquals(1, runs.get());
+            assertFalse(c.pending(), "pending after firing");
+            assertTrue(c.active(), "ACTIVE is the handler's to clear, not the dispatcher's");
+        }
+    }
+
+    /** Case 12: a handler that calls callout_deactivate leaves the callout inactive. */
+    @Test
+    public void spec12_handlerThatDeactivates_leavesInactive() {
+        try (CalloutHarness h = harness(Profile.MODERN, 1)) {
+            CalloutSystem sys = h.system();
+            Callout c = mpsafe(sys);
+            sys.reset(c, 2, Callout::deactivate, c);
+            h.advanceTicks(5);
+            assertFalse(c.active(), "active after the handler deactivated it");
+            assertFalse(c.pending());
+        }
+    }
+
+    /** Case 20: stopping a pending callout returns 1, clears pending and active; the handler never runs. */
+    @Test
+    public void spec20_stopPending_returns1_clearsFlags_handlerNeverRuns() {
+        try (CalloutHarness h = harness(Profile.MODERN, 1)) {
+            CalloutSystem sys = h.system();
+            Callout c = mpsafe(sys);
+            AtomicInteger runs = new AtomicInteger();
+            sys.reset(c, 3, COUNT, runs);
+            assertEquals(1, sys.stop(c), "callout_stop of a pending callout");
+            assertFalse(c.pending(), "pending after stop");
+            assertFalse(c.active(), "active after stop");
+            h.advanceTicks(10);
+            assertEquals(0, runs.get(), "a stopped callout ran");
+        }
+    }
+
+    /** Case 21, MODERN: stopping a callout that was never armed returns -1. */
+    @Test
+    public void spec21_stopNeverArmed_returnsMinus1() {
+        try (CalloutHarness h = harness(Profile.MODERN, 1)) {
+            assertEquals(-1, h.system().stop(mpsafe(h.system())), "callout_stop of an idle callout (MODERN)");
+        }
+    }
+
+    /** Case 21, CLASSIC: the same stop returns 0. */
+    @Test
+    public void spec21_classic_stopNeverArmed_returns0() {
+        try (CalloutHarness h = harness(Profile.CLASSIC, 1)) {
+            assertEquals(0, h.system().stop(mpsafe(h.system())), "callout_stop of an idle callout (CLASSIC)");
+        }
+    }
+
+    /** Case 33: draining a pending, not running callout returns 1 at once; the handler never runs. */
+    @Test
+    public void spec33_drainPending_returns1_handlerNeverRuns() {
+        try (CalloutHarness h = harness(Profile.MODERN, 1)) {
+            CalloutSystem sys = h.system();
+            Callout c = mpsafe(sys);
+            AtomicInteger runs = new AtomicInteger();
+            sys.reset(c, 3, COUNT, runs);
+            assertEquals(1, sys.drain(c), "callout_drain of a pending callout");
+            assertFalse(c.pending());
+            h.advanceTicks(10);
+            assertEquals(0, runs.get(), "a drained callout ran");
+        }
+    }
+
+    /** Case 34, MODERN: draining an idle callout returns -1 at once. */
+    @Test
+    public void spec34_drainIdle_returnsMinus1() {
+        try (CalloutHarness h = harness(Profile.MODERN, 1)) {
+            assertEquals(-1, h.system().drain(mpsafe(h.system())), "callout_drain of an idle callout (MODERN)");
+        }
+    }
+
+    /** Case 41: async drain of a pending callout returns 1, of an idle one -1; the callback never runs. */
+    @Test
+    public void spec41_asyncDrainPendingOrIdle_callbackNeverRuns() {
+        assumeTrue(capabilities().contains(Capability.ASYNC_DRAIN), "async drain not declared");
+        try (CalloutHarness h = harness(Profile.MODERN, 1)) {
+            CalloutSystem sys = h.system();
+            Callout pending = mpsafe(sys);
+            AtomicInteger runs = new AtomicInteger();
+            AtomicInteger callbacks = new AtomicInteger();
+            sys.reset(pending, 3, COUNT, runs);
+            assertEquals(1, sys.asyncDrain(pending, x -> callbacks.incrementAndGet()), "async drain of a pending callout");
+            assertEquals(-1, sys.asyncDrain(mpsafe(sys), x -> callbacks.incrementAndGet()), "async drain of an idle callout");
+            h.advanceTicks(10);
+            assertEquals(0, runs.get(), "the drained callout ran");
+            assertEquals(0, callbacks.get(), "a drain callback ran with no invocation to wait for");
+        }
+    }
+
+    /** Case 43: a locked callout's handler that resets its callout gets 0; it is pending and runs again. */
+    @Test
+    public void spec43_lockedHandlerResetsItself_gets0_runsAgain() {
+        try (CalloutHarness h = harness(Profile.MODERN, 1)) {
+            CalloutSystem sys = h.system();
+            KMutex m = new KMutex("sc_mtx");
+            Callout c = new Callout();
+            sys.initLock(c, m, 0);
+            AtomicInteger runs = new AtomicInteger();
+            List<Integer> resetResults = Collections.synchronizedList(new ArrayList<>());
+            CalloutFunc<AtomicInteger> again = new CalloutFunc<>() {
+                @Override
+                public void call(AtomicInteger n) {
+                    if (n.incrementAndGet() == 1) {
+                        resetResults.add(sys.reset(c, 2, this, n));
+                    }
+                }
+            };
+            m.lock();
+            try {
+                sys.reset(c, 2, again, runs);
+            } finally {
+                m.unlock();
+            }
+            h.advanceTicks(4);
+            assertEquals(List.of(0), resetResults, "callout_reset from the handler");
+            assertTrue(c.pending(), "pending again after the handler returned");
+            h.advanceTicks(4);
+            assertEquals(2, runs.get(), "ran again");
+        }
+    }
+
+    /** Decision 4: callouts armed for the same instant run in the order they were armed. */
+    @Test
+    public void decision4_equalDeadlines_runInArmingOrder() {
+        try (CalloutHarness h = harness(Profile.MODERN, 1)) {
+            CalloutSystem sys = h.system();
+            List<Integer> order = Collections.synchronizedList(new ArrayList<>());
+            long at = sys.sbinuptime() + 5 * sys.tickSbt();
+            for (int i = 0; i < 6; i++) {
+                int id = i;
+                sys.resetSbt(mpsafe(sys), at, 0, x -> order.add(id), null, CalloutFlags.C_ABSOLUTE);
+            }
+            h.advanceTicks(10);
+            assertEquals(List.of(0, 1, 2, 3, 4, 5), order, "equal deadlines in arming order (FIFO)");
+        }
+    }
+
+    /** Case 45: resetting a pending callout to CPU 1 returns 1, and it runs there. */
+    @Test
+    public void spec45_resetPendingToCpu1_returns1_runsOnCpu1() {
+        try (CalloutHarness h = harness(Profile.MODERN, 2)) {
+            CalloutSystem sys = h.system();
+            Callout c = mpsafe(sys);
+            List<Integer> cpus = Collections.synchronizedList(new ArrayList<>());
+            CalloutFunc<Object> where = x -> cpus.add(sys.curcpu());
+            sys.resetOn(c, 5, where, null, 0);
+            assertEquals(1, sys.resetOn(c, 5, where, null, 1), "callout_reset_on of a pending callout");
+            assertEquals(1, c.cpu(), "on CPU 1 at once");
+            h.advanceTicks(10);
+            assertEquals(List.of(1), cpus, "ran once, on CPU 1");
+        }
+    }
+}
