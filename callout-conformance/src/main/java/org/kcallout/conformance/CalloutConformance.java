@@ -2,6 +2,7 @@ package org.kcallout.conformance;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -35,9 +36,9 @@ import org.kcallout.Profile;
  * otherwise. A case that needs a capability the implementation does not declare is skipped.
  * Every case can also be called directly, as a method, to show that it fails on a broken system.
  *
- * <p>This first version covers arming, firing, the ACTIVE and PENDING flags, stop, drain and
- * async drain of pending and idle callouts, re-arming from a locked handler, FIFO order and
- * migration of a pending callout; the races of §5 need a way to hold a handler mid-flight, which
+ * <p>This first version covers initialisation, arming, firing, the ACTIVE and PENDING flags,
+ * scheduling, stop (with and without the callout's lock), drain and async drain of pending and
+ * idle callouts, re-arming from a locked handler, FIFO order and migration of a pending callout; the races of §5 need a way to hold a handler mid-flight, which
  * the harness does not ask for yet.
  */
 public abstract class CalloutConformance {
@@ -75,6 +76,36 @@ public abstract class CalloutConformance {
     }
 
     private static final CalloutFunc<AtomicInteger> COUNT = AtomicInteger::incrementAndGet;
+
+    /** Case 1: callout_init(c, 1) leaves c not pending, not active, on the default CPU. */
+    @Test
+    public void spec01_initMpsafe_notPendingNotActive_onTheDefaultCpu() {
+        try (CalloutHarness h = harness(Profile.MODERN, 1)) {
+            Callout c = mpsafe(h.system());
+            assertFalse(c.pending(), "pending after callout_init");
+            assertFalse(c.active(), "active after callout_init");
+            assertEquals(h.system().defaultCpu(), c.cpu(), "CPU after callout_init");
+        }
+    }
+
+    /** Case 3: callout_init_mtx with a flag outside RETURNUNLOCKED/SHAREDLOCK (0x8) throws. */
+    @Test
+    public void spec03_initLockWithAnUnknownFlag_throws() {
+        try (CalloutHarness h = harness(Profile.MODERN, 1)) {
+            assertThrows(IllegalArgumentException.class,
+                    () -> h.system().initLock(new Callout(), new KMutex("m"), 0x8), "callout_init_mtx(c, m, 0x8)");
+        }
+    }
+
+    /** Case 4: callout_init_mtx with a null lock and RETURNUNLOCKED throws. */
+    @Test
+    public void spec04_initLockWithNoLock_throws() {
+        try (CalloutHarness h = harness(Profile.MODERN, 1)) {
+            assertThrows(IllegalArgumentException.class,
+                    () -> h.system().initLock(new Callout(), null, CalloutFlags.CALLOUT_RETURNUNLOCKED),
+                    "callout_init_mtx(c, NULL, CALLOUT_RETURNUNLOCKED)");
+        }
+    }
 
     /** Case 6: arming an idle callout returns 0 and leaves it pending and active. */
     @Test
@@ -134,6 +165,19 @@ public abstract class CalloutConformance {
         }
     }
 
+    /** Case 11: while the handler runs, callout_pending is false. */
+    @Test
+    public void spec11_whileTheHandlerRuns_notPending() {
+        try (CalloutHarness h = harness(Profile.MODERN, 1)) {
+            CalloutSystem sys = h.system();
+            Callout c = mpsafe(sys);
+            List<Boolean> seen = Collections.synchronizedList(new ArrayList<>());
+            sys.reset(c, 2, x -> seen.add(c.pending()), null);
+            h.advanceTicks(5);
+            assertEquals(List.of(false), seen, "callout_pending inside the handler");
+        }
+    }
+
     /** Case 12: a handler that calls callout_deactivate leaves the callout inactive. */
     @Test
     public void spec12_handlerThatDeactivates_leavesInactive() {
@@ -144,6 +188,24 @@ public abstract class CalloutConformance {
             h.advanceTicks(5);
             assertFalse(c.active(), "active after the handler deactivated it");
             assertFalse(c.pending());
+        }
+    }
+
+    /** Case 13: callout_schedule(c, 7) after a fired reset returns 0 and runs the same handler and argument. */
+    @Test
+    public void spec13_scheduleAfterFiring_returns0_runsTheSameHandlerAndArgument() {
+        try (CalloutHarness h = harness(Profile.MODERN, 1)) {
+            CalloutSystem sys = h.system();
+            Callout c = mpsafe(sys);
+            AtomicInteger runs = new AtomicInteger();
+            sys.reset(c, 2, COUNT, runs);
+            h.advanceTicks(4);
+            assertEquals(1, runs.get());
+            assertEquals(0, sys.schedule(c, 7), "callout_schedule of a fired callout");
+            h.advanceTicks(6);
+            assertEquals(1, runs.get(), "ran before its seventh tick");
+            h.advanceTicks(3);
+            assertEquals(2, runs.get(), "the same handler and argument ran again");
         }
     }
 
@@ -176,6 +238,31 @@ public abstract class CalloutConformance {
     public void spec21_classic_stopNeverArmed_returns0() {
         try (CalloutHarness h = harness(Profile.CLASSIC, 1)) {
             assertEquals(0, h.system().stop(mpsafe(h.system())), "callout_stop of an idle callout (CLASSIC)");
+        }
+    }
+
+    /** Case 29: stopping a lock-associated callout without holding its lock throws. */
+    @Test
+    public void spec29_stopWithoutTheCalloutsLock_throws() {
+        try (CalloutHarness h = harness(Profile.MODERN, 1)) {
+            CalloutSystem sys = h.system();
+            KMutex m = new KMutex("sc_mtx");
+            Callout c = new Callout();
+            sys.initLock(c, m, 0);
+            m.lock();
+            try {
+                sys.reset(c, 5, COUNT, new AtomicInteger());
+            } finally {
+                m.unlock();
+            }
+            assertThrows(IllegalStateException.class, () -> sys.stop(c), "callout_stop without holding m");
+            assertTrue(c.pending(), "the refused stop changed nothing");
+            m.lock();
+            try {
+                assertEquals(1, sys.stop(c));
+            } finally {
+                m.unlock();
+            }
         }
     }
 
