@@ -321,7 +321,7 @@ public abstract class CalloutConformance {
                 @Override
                 public void call(AtomicInteger n) {
                     if (n.incrementAndGet() == 1) {
-                        resetResults.add(sys.reset(c, 2, this, n));
+                        resetResults.add(sys.reset(c, 20, this, n));
                     }
                 }
             };
@@ -333,8 +333,9 @@ public abstract class CalloutConformance {
             }
             h.advanceTicks(4);
             assertEquals(List.of(0), resetResults, "callout_reset from the handler");
+            assertEquals(1, runs.get());
             assertTrue(c.pending(), "pending again after the handler returned");
-            h.advanceTicks(4);
+            h.advanceTicks(30);
             assertEquals(2, runs.get(), "ran again");
         }
     }

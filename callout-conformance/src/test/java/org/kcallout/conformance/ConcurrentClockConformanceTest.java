@@ -9,7 +9,7 @@ import org.kcallout.Profile;
 final class ConcurrentClockConformanceTest extends CalloutConformance {
     @Override
     protected CalloutHarness newHarness(Profile profile, int ncpus) {
-        return new WheelHarness(true, profile, ncpus, UnaryOperator.identity());
+        return new WheelHarness(WheelHarness.Kind.CONCURRENT, profile, ncpus, UnaryOperator.identity());
     }
 
     @Override

@@ -9,7 +9,7 @@ import org.kcallout.Profile;
 final class InlineClockConformanceTest extends CalloutConformance {
     @Override
     protected CalloutHarness newHarness(Profile profile, int ncpus) {
-        return new WheelHarness(false, profile, ncpus, UnaryOperator.identity());
+        return new WheelHarness(WheelHarness.Kind.INLINE, profile, ncpus, UnaryOperator.identity());
     }
 
     @Override

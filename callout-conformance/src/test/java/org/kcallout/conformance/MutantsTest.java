@@ -25,7 +25,7 @@ final class MutantsTest {
         return new CalloutConformance() {
             @Override
             protected CalloutHarness newHarness(Profile profile, int ncpus) {
-                return new WheelHarness(false, profile, ncpus, wrap);
+                return new WheelHarness(WheelHarness.Kind.INLINE, profile, ncpus, wrap);
             }
 
             @Override

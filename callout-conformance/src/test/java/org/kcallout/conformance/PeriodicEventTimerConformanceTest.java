@@ -1,0 +1,19 @@
+package org.kcallout.conformance;
+
+import java.util.EnumSet;
+import java.util.Set;
+import java.util.function.UnaryOperator;
+import org.kcallout.Profile;
+
+/** The kit on kcallout itself, on the eventtimers(9) clock source on a virtual driver, periodic. */
+final class PeriodicEventTimerConformanceTest extends CalloutConformance {
+    @Override
+    protected CalloutHarness newHarness(Profile profile, int ncpus) {
+        return new WheelHarness(WheelHarness.Kind.EVENT_TIMER_PERIODIC, profile, ncpus, UnaryOperator.identity());
+    }
+
+    @Override
+    protected Set<Capability> capabilities() {
+        return EnumSet.allOf(Capability.class);
+    }
+}
