@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.kcallout.Callout;
 import org.kcallout.CalloutFlags;
 import org.kcallout.CalloutFunc;
@@ -34,6 +35,7 @@ import org.kcallout.Profile;
  * <p>Each case is named after the numbered case of {@code docs/SEMANTICS.md} §11 it checks
  * ({@code specNN_}) or the decision ({@code decisionN_}); the MODERN profile unless the name says
  * otherwise. A case that needs a capability the implementation does not declare is skipped.
+ * Each run writes a report of every case, passed, failed or skipped ({@link ConformanceReport}).
  * Every case can also be called directly, as a method, to show that it fails on a broken system.
  *
  * <p>This first version covers initialisation, arming, firing, the ACTIVE and PENDING flags,
@@ -41,6 +43,7 @@ import org.kcallout.Profile;
  * idle callouts, re-arming from a locked handler, FIFO order and migration of a pending callout; the races of §5 need a way to hold a handler mid-flight, which
  * the harness does not ask for yet.
  */
+@ExtendWith(ConformanceReport.class)
 public abstract class CalloutConformance {
 
     /** Creates the conformance suite; subclasses supply the system under test. */
