@@ -269,6 +269,96 @@ public abstract class CalloutConformance {
         }
     }
 
+    /**
+     * Case 23: stopping a lock-less callout whose handler is running returns 0 and clears ACTIVE;
+     * the handler completes. (The handler is held mid-flight on a mutex the case holds.)
+     */
+    @Test
+    public void spec23_stopWhileALocklessHandlerRuns_returns0_clearsActive_handlerCompletes() {
+        assumeTrue(capabilities().contains(Capability.CONCURRENT_DISPATCH), "concurrent dispatch not declared");
+        try (CalloutHarness h = harness(Profile.MODERN, 1)) {
+            CalloutSystem sys = h.system();
+            KMutex hold = new KMutex("hold");
+            Callout c = mpsafe(sys);
+            AtomicInteger finished = new AtomicInteger();
+            sys.reset(c, 2, x -> {
+                hold.lock();
+                hold.unlock();
+                finished.incrementAndGet();
+            }, null);
+            hold.lock();
+            try {
+                h.advanceTicks(4); // the handler runs and waits for hold
+                assertEquals(0, sys.stop(c), "callout_stop of a running lock-less callout");
+                assertFalse(c.active(), "a stop clears ACTIVE, whether or not it stops the callout");
+                assertEquals(0, finished.get(), "precondition: the handler is still held");
+            } finally {
+                hold.unlock();
+            }
+            h.advanceTicks(0);
+            assertEquals(1, finished.get(), "the handler completes");
+        }
+    }
+
+    /**
+     * Case 27 (SEMANTICS §5.2): the dispatcher waits for the callout's mutex, which the case holds;
+     * a stop under the mutex returns 1, and the handler never runs.
+     */
+    @Test
+    public void spec27_lockWait_stopUnderTheLock_returns1_handlerNeverRuns() {
+        assumeTrue(capabilities().contains(Capability.CONCURRENT_DISPATCH), "concurrent dispatch not declared");
+        try (CalloutHarness h = harness(Profile.MODERN, 1)) {
+            CalloutSystem sys = h.system();
+            KMutex m = new KMutex("sc_mtx");
+            Callout c = new Callout();
+            sys.initLock(c, m, 0);
+            AtomicInteger runs = new AtomicInteger();
+            m.lock();
+            try {
+                sys.reset(c, 2, COUNT, runs);
+                h.advanceTicks(4); // the dispatcher took c and waits for m
+                assertFalse(c.pending(), "precondition: dispatched, so no longer pending");
+                assertEquals(1, sys.stop(c), "callout_stop under m while the dispatcher waits for m");
+            } finally {
+                m.unlock();
+            }
+            h.advanceTicks(0);
+            assertEquals(0, runs.get(), "the cancelled invocation ran");
+            assertEquals(null, m.owner(), "m is free afterwards");
+        }
+    }
+
+    /**
+     * Case 40: async drain of a running callout returns 0; the callback runs once, after the
+     * handler has returned.
+     */
+    @Test
+    public void spec40_asyncDrainOfARunningCallout_returns0_callbackOnceAfterTheHandler() {
+        assumeTrue(capabilities().contains(Capability.CONCURRENT_DISPATCH), "concurrent dispatch not declared");
+        assumeTrue(capabilities().contains(Capability.ASYNC_DRAIN), "async drain not declared");
+        try (CalloutHarness h = harness(Profile.MODERN, 1)) {
+            CalloutSystem sys = h.system();
+            KMutex hold = new KMutex("hold");
+            Callout c = mpsafe(sys);
+            List<String> events = Collections.synchronizedList(new ArrayList<>());
+            sys.reset(c, 2, x -> {
+                hold.lock();
+                hold.unlock();
+                events.add("handler returns");
+            }, null);
+            hold.lock();
+            try {
+                h.advanceTicks(4);
+                assertEquals(0, sys.asyncDrain(c, x -> events.add("callback")), "async drain of a running callout");
+                assertEquals(List.of(), events, "the callback ran while the handler was still running");
+            } finally {
+                hold.unlock();
+            }
+            h.advanceTicks(0);
+            assertEquals(List.of("handler returns", "callback"), events, "callback once, after the handler");
+        }
+    }
+
     /** Case 33: draining a pending, not running callout returns 1 at once; the handler never runs. */
     @Test
     public void spec33_drainPending_returns1_handlerNeverRuns() {

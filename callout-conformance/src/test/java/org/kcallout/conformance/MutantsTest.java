@@ -14,7 +14,7 @@ import org.kcallout.CalloutSystem;
 import org.kcallout.Profile;
 
 /**
- * The kit catches broken implementations: each of ten deliberately broken systems (kcallout
+ * The kit catches broken implementations: each of twelve deliberately broken systems (kcallout
  * wrapped in a decorator that gets one rule wrong) fails the named case that checks that rule.
  * The same cases pass on kcallout unwrapped ({@link InlineClockConformanceTest}).
  */
@@ -26,6 +26,21 @@ final class MutantsTest {
             @Override
             protected CalloutHarness newHarness(Profile profile, int ncpus) {
                 return new WheelHarness(WheelHarness.Kind.INLINE, profile, ncpus, wrap);
+            }
+
+            @Override
+            protected Set<Capability> capabilities() {
+                return EnumSet.of(Capability.CLASSIC, Capability.SMP, Capability.ASYNC_DRAIN);
+            }
+        };
+    }
+
+    /** The same on the concurrent virtual clock, for the cases that hold a handler mid-flight. */
+    private static CalloutConformance concurrentKitOn(UnaryOperator<CalloutSystem> wrap) {
+        return new CalloutConformance() {
+            @Override
+            protected CalloutHarness newHarness(Profile profile, int ncpus) {
+                return new WheelHarness(WheelHarness.Kind.CONCURRENT, profile, ncpus, wrap);
             }
 
             @Override
@@ -142,6 +157,44 @@ final class MutantsTest {
                 return d.resetSbtOn(c, sbt, pr, func, arg, -1, flags);
             }
         })::spec45_resetPendingToCpu1_returns1_runsOnCpu1);
+    }
+
+    @Test
+    void stopThatReports1WhileTheHandlerRuns_killedBySpec23() {
+        killedBy("stop returns 1 while the handler runs", concurrentKitOn(d -> new ForwardingCalloutSystem(d) {
+            private final java.util.Set<Callout> running = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+            @Override
+            public <A> int resetSbtOn(Callout c, long sbt, long pr, CalloutFunc<? super A> func, A arg, int cpu,
+                                      int flags) {
+                CalloutFunc<A> tracked = a -> {
+                    running.add(c);
+                    try {
+                        func.call(a);
+                    } finally {
+                        running.remove(c);
+                    }
+                };
+                return d.resetSbtOn(c, sbt, pr, tracked, arg, cpu, flags);
+            }
+
+            @Override
+            public int stop(Callout c) {
+                int r = d.stop(c);
+                return running.contains(c) ? 1 : r;
+            }
+        })::spec23_stopWhileALocklessHandlerRuns_returns0_clearsActive_handlerCompletes);
+    }
+
+    @Test
+    void stopThatDoesNotCancelALockWaitingInvocation_killedBySpec27() {
+        killedBy("a stop under the lock leaves the lock-waiting invocation to run",
+                concurrentKitOn(d -> new ForwardingCalloutSystem(d) {
+                    @Override
+                    public int stop(Callout c) {
+                        return c.pending() ? d.stop(c) : 1; // claims the cancel, never makes it
+                    }
+                })::spec27_lockWait_stopUnderTheLock_returns1_handlerNeverRuns);
     }
 
     @Test
