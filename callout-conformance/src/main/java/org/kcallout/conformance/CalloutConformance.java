@@ -80,6 +80,9 @@ public abstract class CalloutConformance {
 
     private static final CalloutFunc<AtomicInteger> COUNT = AtomicInteger::incrementAndGet;
 
+    /** Bounds every wait of a case on another thread: a safety net, not a timing assertion (60 s). */
+    private static final long SAFETY_NANOS = 60_000_000_000L;
+
     /** Case 1: callout_init(c, 1) leaves c not pending, not active, on the default CPU. */
     @Test
     public void spec01_initMpsafe_notPendingNotActive_onTheDefaultCpu() {
@@ -325,6 +328,54 @@ public abstract class CalloutConformance {
             h.advanceTicks(0);
             assertEquals(0, runs.get(), "the cancelled invocation ran");
             assertEquals(null, m.owner(), "m is free afterwards");
+        }
+    }
+
+    /**
+     * Case 35, MODERN: draining while the handler runs returns only after the handler has
+     * returned, with -1. The drainer is a thread of the case's; that it waits is seen by its
+     * parking (a drain that returns at once ends the thread instead).
+     */
+    @Test
+    public void spec35_drainWhileTheHandlerRuns_returnsAfterItWithMinus1() throws InterruptedException {
+        assumeTrue(capabilities().contains(Capability.CONCURRENT_DISPATCH), "concurrent dispatch not declared");
+        try (CalloutHarness h = harness(Profile.MODERN, 1)) {
+            CalloutSystem sys = h.system();
+            KMutex hold = new KMutex("hold");
+            Callout c = mpsafe(sys);
+            AtomicInteger finished = new AtomicInteger();
+            AtomicInteger drained = new AtomicInteger(Integer.MIN_VALUE);
+            AtomicInteger finishedWhenDrained = new AtomicInteger(-1);
+            sys.reset(c, 2, x -> {
+                hold.lock();
+                hold.unlock();
+                finished.incrementAndGet();
+            }, null);
+            Thread drainer;
+            hold.lock();
+            try {
+                h.advanceTicks(4); // the handler runs and waits for hold
+                drainer = new Thread(() -> {
+                    drained.set(sys.drain(c));
+                    finishedWhenDrained.set(finished.get());
+                }, "conformance-drainer");
+                drainer.start();
+                // Until the drainer either parks (waits, as it must) or ends (returned at once).
+                long deadline = System.nanoTime() + SAFETY_NANOS;
+                while (drainer.isAlive() && drainer.getState() != Thread.State.WAITING
+                        && drainer.getState() != Thread.State.TIMED_WAITING) {
+                    assertTrue(System.nanoTime() - deadline < 0, "the drainer neither waited nor returned");
+                    Thread.onSpinWait();
+                }
+                assertTrue(drainer.isAlive(), "callout_drain returned while the handler was still running");
+            } finally {
+                hold.unlock();
+            }
+            h.advanceTicks(0);
+            drainer.join(SAFETY_NANOS / 1_000_000);
+            assertFalse(drainer.isAlive(), "the drainer did not return after the handler");
+            assertEquals(1, finishedWhenDrained.get(), "the drain returned before the handler had");
+            assertEquals(-1, drained.get(), "callout_drain of a running callout (MODERN)");
         }
     }
 

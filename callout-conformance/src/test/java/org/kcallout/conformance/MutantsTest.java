@@ -14,7 +14,7 @@ import org.kcallout.CalloutSystem;
 import org.kcallout.Profile;
 
 /**
- * The kit catches broken implementations: each of twelve deliberately broken systems (kcallout
+ * The kit catches broken implementations: each of thirteen deliberately broken systems (kcallout
  * wrapped in a decorator that gets one rule wrong) fails the named case that checks that rule.
  * The same cases pass on kcallout unwrapped ({@link InlineClockConformanceTest}).
  */
@@ -195,6 +195,17 @@ final class MutantsTest {
                         return c.pending() ? d.stop(c) : 1; // claims the cancel, never makes it
                     }
                 })::spec27_lockWait_stopUnderTheLock_returns1_handlerNeverRuns);
+    }
+
+    @Test
+    void drainThatDoesNotWait_killedBySpec35() {
+        killedBy("drain returns without waiting for the running handler",
+                concurrentKitOn(d -> new ForwardingCalloutSystem(d) {
+                    @Override
+                    public int drain(Callout c) {
+                        return d.stop(c) == 1 ? 1 : -1;
+                    }
+                })::spec35_drainWhileTheHandlerRuns_returnsAfterItWithMinus1);
     }
 
     @Test
