@@ -311,6 +311,9 @@ public final class CalloutEngine implements CalloutLayer {
      * {@code callout_lock}: locks the CPU that owns {@code c}, waiting out a CPUBLOCK hand-off.
      * Works for a callout of any system; the caller checks ownership.
      */
+    // lock() then a check: on success the lock is returned held (the caller's to release), and on
+    // failure released at once and retried; there is no code in between that could throw.
+    @SuppressWarnings("LockNotBeforeTry")
     static CalloutCpu lockAny(Callout c) {
         for (;;) {
             CpuRef r = ccVolatile(c);

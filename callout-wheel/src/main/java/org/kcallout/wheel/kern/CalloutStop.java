@@ -192,6 +192,8 @@ public final class CalloutStop {
         setIflagsRelease(c, iflags);
     }
 
+    // `removed |= deferredMigrationStop(cc, c) | dequeue(cc, c)`: both steps must run, so | not ||.
+    @SuppressWarnings("ShortCircuitBoolean")
     public int drain(Callout c) {
         String fn = "callout_drain";
         CalloutEngine.checkInitialised(fn, c);
@@ -245,6 +247,9 @@ public final class CalloutStop {
      *
      * @return the CPU that owns {@code c} afterwards, locked
      */
+    // One wait per call: the caller (drain's for loop) re-examines the callout after every
+    // return, so a spurious wakeup only costs another look (FreeBSD's loop in _callout_stop_safe).
+    @SuppressWarnings("WaitNotInLoop")
     private CalloutCpu awaitInvocation(String fn, Callout c, CalloutCpu cc, ExecEntity ent) {
         assert cc.lock.isHeldByCurrentThread() : fn + ": CPU " + cc.cpuId + " not locked";
         ent.waiting = true;
