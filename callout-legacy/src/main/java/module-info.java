@@ -6,6 +6,7 @@
  */
 module org.kcallout.legacy {
     requires transitive org.kcallout.api;
+    requires static com.google.errorprone.annotations; // @GuardedBy, for Error Prone at compile time
 
     exports org.kcallout.legacy;
 }

@@ -7,6 +7,7 @@
  */
 module org.kcallout.mdx {
     requires transitive org.kcallout.api;
+    requires static com.google.errorprone.annotations; // @GuardedBy, for Error Prone at compile time
 
     exports org.kcallout.mdx;
 }

@@ -13,6 +13,7 @@
 module org.kcallout.wheel {
     requires transitive org.kcallout.api;
     requires org.jctools.core; // internal hand-off queues only; no JCTools type is in the API
+    requires static com.google.errorprone.annotations; // @GuardedBy, for Error Prone at compile time
 
     exports org.kcallout.wheel;
     exports org.kcallout.wheel.clock;

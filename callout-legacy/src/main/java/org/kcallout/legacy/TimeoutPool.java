@@ -1,5 +1,6 @@
 package org.kcallout.legacy;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import java.util.concurrent.locks.ReentrantLock;
 import org.kcallout.CalloutFunc;
 import org.kcallout.CalloutSystem;
@@ -200,8 +201,10 @@ public final class TimeoutPool {
     /** Guards the free list, every entry's mutable fields and every handle of this pool. */
     final ReentrantLock lock = new ReentrantLock();
     /** Head of the LIFO free list ({@code cc_callfree}); guarded by {@link #lock}. */
+    @GuardedBy("lock")
     private TimeoutEntry freeHead;
     /** Number of entries on the free list; guarded by {@link #lock}. */
+    @GuardedBy("lock")
     private int freeCount;
 
     TimeoutPool(TimeoutPoolBuilder b) {
@@ -455,6 +458,7 @@ public final class TimeoutPool {
      *
      * @return true if the return was deferred to the engine's completion path
      */
+    @GuardedBy("lock")
     private boolean returnWhenIdle(TimeoutEntry e) {
         assert lock.isHeldByCurrentThread();
         assert e.state == TimeoutEntry.RUNNING || e.state == TimeoutEntry.CANCELLED : e;
@@ -524,6 +528,7 @@ public final class TimeoutPool {
     }
 
     /** Pushes {@code e} on the head of the free list ({@code callout_cc_del}). */
+    @GuardedBy("lock")
     private void freeLocked(TimeoutEntry e) {
         assert lock.isHeldByCurrentThread();
         assert e.state != TimeoutEntry.FREE && e.nextFree == null : "double free of " + e;

@@ -3,6 +3,7 @@ package org.kcallout.mdx;
 import static org.kcallout.Sbt.SBT_MAX;
 import static org.kcallout.mdx.MdxCputime.UINT32_MAX;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import org.kcallout.et.EventTimer;
 
 /**
@@ -101,15 +102,25 @@ public final class CounterCompareTimer extends EventTimer {
     /** A declared maximum period beyond one compare, or 0 for "one compare". */
     private final long declaredMaxPeriod;
 
+    @GuardedBy("this")
     private int state = STOPPED;     // guarded by this
+    @GuardedBy("this")
     private long baseline;           // guarded by this; the count the distance left is measured from
+    @GuardedBy("this")
     private long left;               // guarded by this; counts from baseline to the event
+    @GuardedBy("this")
     private long programmed;         // guarded by this; counts written at the last programming
+    @GuardedBy("this")
     private int cpu = NOCPU;         // guarded by this
+    @GuardedBy("this")
     private long generation;         // guarded by this; bumped by start and stop
+    @GuardedBy("this")
     private long rangeFrequency;     // guarded by this; the frequency the period range was set for
+    @GuardedBy("this")
     private long delivered;          // guarded by this
+    @GuardedBy("this")
     private long steps;              // guarded by this
+    @GuardedBy("this")
     private long spurious;           // guarded by this
 
     /**
@@ -392,6 +403,7 @@ public final class CounterCompareTimer extends EventTimer {
     }
 
     /** Writes the compare for the next step towards the event, {@code left} counts away. */
+    @GuardedBy("this")
     private void program(long left) {
         assert Thread.holdsLock(this);
         long n = nextStep(left, maxCompare);
@@ -428,6 +440,7 @@ public final class CounterCompareTimer extends EventTimer {
      * The frequency to convert with: {@code et_frequency}, which {@code et_change_frequency} may
      * have changed since the last start (the period range then follows it).
      */
+    @GuardedBy("this")
     private long checkedFrequency() {
         assert Thread.holdsLock(this);
         long f = frequency();

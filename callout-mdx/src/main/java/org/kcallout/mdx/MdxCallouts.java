@@ -6,6 +6,7 @@ import static org.kcallout.mdx.MdxCallout.CALLOUT_STATE_READY;
 import static org.kcallout.mdx.MdxCputime.UINT32_MAX;
 import static org.kcallout.mdx.MdxCputime.checkUint32;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntSupplier;
 import org.kcallout.CalloutFunc;
@@ -336,6 +337,9 @@ public final class MdxCallouts extends MdxCpus {
         }
     }
 
+    // arm needs cc.lock: held here by the caller (a handler in cc's callback batch), as the
+    // isHeldByCurrentThread check proves at run time; the checker cannot see a caller's lock.
+    @SuppressWarnings("GuardedBy")
     private <A> int setTicksLocked0(String fn, MdxCallout c, long ticks, CalloutFunc<? super A> func, A arg) {
         checkCallout(fn, c);
         checkUint32(fn + ": ticks", ticks);
@@ -354,6 +358,7 @@ public final class MdxCallouts extends MdxCpus {
      * {@code c} for this framework (first, so that a concurrent claim by another framework refuses the
      * call before anything changes), then arms it.
      */
+    @GuardedBy("cc.lock")
     private <A> int arm(String fn, MdxTimer t, MdxCpu cc, MdxCallout c, long ticks, CalloutFunc<? super A> func,
             A arg) {
         assert cc.lock.isHeldByCurrentThread();

@@ -7,6 +7,7 @@ import static org.kcallout.mdx.MdxCallouts.MI_TIMER_STATE_EXCEPTION;
 import static org.kcallout.mdx.MdxCallouts.MI_TIMER_STATE_READY;
 import static org.kcallout.mdx.MdxCallouts.MI_TIMER_STATE_RUNNING;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import java.util.concurrent.locks.ReentrantLock;
 import org.kcallout.CalloutFunc;
 
@@ -49,6 +50,7 @@ final class MdxCpu {
     final int id;
     final ReentrantLock lock = new ReentrantLock();
     /** Sentinel of the delta list; guarded by lock. */
+    @GuardedBy("lock")
     final MdxCallout list = new MdxCallout();
     /** count_saved[cpu]; written under lock, read volatile by introspection. */
     volatile long countSaved;
@@ -60,11 +62,13 @@ final class MdxCpu {
     }
 
     /** {@code first(cpuid)}: the head, or null. */
+    @GuardedBy("lock")
     MdxCallout first() {
         return list.unlinked() ? null : list.next;
     }
 
     /** {@code next(cpuid, c)}: the entry after {@code c}, or null. */
+    @GuardedBy("lock")
     MdxCallout next(MdxCallout c) {
         return c.next == list ? null : c.next;
     }
@@ -93,6 +97,7 @@ final class MdxCpu {
     }
 
     /** Resets this CPU for a newly registered timer: READY, baseline 0 (the list is empty). */
+    @GuardedBy("lock")
     void reset() {
         assert lock.isHeldByCurrentThread();
         assert first() == null : "registering with callouts queued on CPU " + id;
@@ -105,6 +110,7 @@ final class MdxCpu {
      * counts from now, sets it ACTIVE, and programs the timer if the new entry is the first to
      * expire. Called with {@link #lock} held.
      */
+    @GuardedBy("lock")
     void setOne(MdxTimer t, MdxCallout c0, long ticks) {
         assert lock.isHeldByCurrentThread();
         assert ticks > 0 && c0.unlinked() && !c0.active();
@@ -168,6 +174,7 @@ final class MdxCpu {
     }
 
     /** Links {@code c0}, whose ticks is its delay after the baseline, at its place (FIFO on ties). */
+    @GuardedBy("lock")
     private void insert(MdxCallout c0) {
         for (MdxCallout c = first(); c != null; c = next(c)) {
             if (c.ticks > c0.ticks) {
@@ -185,6 +192,7 @@ final class MdxCpu {
      * entry, unlinks it and clears ACTIVE. Never reprograms the timer: if {@code c} was the head,
      * the interrupt still comes at the old compare match and the callback finds nothing due.
      */
+    @GuardedBy("lock")
     int cancelLocked(MdxCallout c) {
         assert lock.isHeldByCurrentThread();
         assert c.active() && c.cpuidAcquire() == id && !c.unlinked();
@@ -201,6 +209,7 @@ final class MdxCpu {
      * The body of {@code mdx_callout_callback}, with {@link #lock} held by the caller for the whole
      * batch: fires every due entry in order and programs the timer once at the end.
      */
+    @GuardedBy("lock")
     int callback(MdxTimer t, MdxCallouts owner) {
         assert lock.isHeldByCurrentThread();
         MdxCallout c = first();
@@ -265,6 +274,7 @@ final class MdxCpu {
      * Ticks until {@code c} fires (for {@code mdx_callout_ticks}): the sum of the deltas up to and
      * including {@code c}, less the counts elapsed since the baseline; 0 if inactive or due.
      */
+    @GuardedBy("lock")
     long remaining(MdxTimer t, MdxCallout c) {
         assert lock.isHeldByCurrentThread();
         if (!c.active() || c.cpuidAcquire() != id) {

@@ -1,5 +1,6 @@
 package org.kcallout.mdx;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
@@ -78,14 +79,24 @@ public final class SimulatedMiTimer implements MiTimer {
     private static final class State {
         final ReentrantLock advanceLock = new ReentrantLock();
         final ReentrantLock lock = new ReentrantLock();
+        @GuardedBy("lock")
         long count;                   // guarded by lock
+        @GuardedBy("lock")
         long time;                    // guarded by lock
+        // Elements guarded by lock; not @GuardedBy, which would also forbid the unlocked reads of
+        // armed.length (the CPU count, fixed at construction) that advance and untilMatch make.
         final boolean[] armed;        // guarded by lock
+        @GuardedBy("lock")
         final long[] untilMatch;      // guarded by lock; meaningful while armed
+        @GuardedBy("lock")
         final boolean[] pending;      // guarded by lock; latched while masked
+        @GuardedBy("lock")
         boolean masked;               // guarded by lock
+        @GuardedBy("lock")
         long interrupts;              // guarded by lock
+        @GuardedBy("lock")
         IntConsumer handler;          // guarded by lock; null: the default (see interruptLine)
+        @GuardedBy("lock")
         final List<Op> ops = new ArrayList<>(); // guarded by lock
 
         State(int ncpu, long count) {
@@ -360,6 +371,7 @@ public final class SimulatedMiTimer implements MiTimer {
         }
     }
 
+    @GuardedBy("s.lock")
     private void move(long d) {
         assert s.lock.isHeldByCurrentThread();
         s.count = (s.count + d % period) % period;

@@ -3,6 +3,7 @@ package org.kcallout.wheel.clock;
 import static org.kcallout.Sbt.SBT_1S;
 import static org.kcallout.Sbt.SBT_MAX;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
@@ -121,11 +122,17 @@ abstract class ClockTimer extends ClockSource {
     volatile boolean busy = true;    // hwLock for writes; true until configtimer(1)
     volatile ClockRates.Rates rates; // setRates, once, before start
     int profiling;                   // hwLock (+ ET_LOCK) for writes
+    @GuardedBy("hwLock")
     boolean started;                 // hwLock
+    @GuardedBy("hwLock")
     long timerperiod;                // hwLock
+    @GuardedBy("hwLock")
     long statperiod;                 // hwLock
+    @GuardedBy("hwLock")
     long profperiod;                 // hwLock
+    @GuardedBy("hwLock")
     long nexttick = -1;              // hwLock: the global timer's programmed event, -1 none
+    @GuardedBy("hwLock")
     long interrupts;                 // hwLock
 
     ClockTimer(EventTimerClock.Builder b) {
@@ -211,6 +218,7 @@ abstract class ClockTimer extends ClockSource {
     /* setuptimer, configtimer, loadtimer, getnextevent, getnextcpuevent                         */
 
     /** {@code setuptimer}: adapts the mode to the timer and computes {@code timerperiod}. hwLock held. */
+    @GuardedBy("hwLock")
     private void setuptimer() {
         assert hwLock.isHeldByCurrentThread();
         EventTimer et = timer;
@@ -289,6 +297,7 @@ abstract class ClockTimer extends ClockSource {
      * programmed event in {@code nexttick} and is started with {@link EventTimer#NOCPU}; a PERCPU
      * timer keeps it in the CPU's {@code nexttick} and is started on that CPU's instance. hwLock held.
      */
+    @GuardedBy("hwLock")
     final void loadtimer(ClockPcpu st, long now, boolean start) {
         assert hwLock.isHeldByCurrentThread();
         boolean percpu = timer.perCpu();

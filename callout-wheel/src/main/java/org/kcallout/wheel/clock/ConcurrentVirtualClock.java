@@ -1,5 +1,6 @@
 package org.kcallout.wheel.clock;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -309,6 +310,7 @@ public final class ConcurrentVirtualClock extends TimebaseClock {
         /** Requests finished; written by this thread only. */
         private volatile long done;
         /** The latest time posted to an interrupt thread; guarded by this object's monitor. */
+        @GuardedBy("this")
         private long postedNow;
 
         Worker(int cpu, boolean interrupt, Worker softclock) {

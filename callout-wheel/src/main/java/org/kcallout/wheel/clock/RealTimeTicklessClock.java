@@ -2,6 +2,7 @@ package org.kcallout.wheel.clock;
 
 import static org.kcallout.Sbt.SBT_MAX;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -62,6 +63,7 @@ public final class RealTimeTicklessClock extends TicklessClock {
     private final long origin = System.nanoTime();
     /** The fixed spin window, or -1 for an adaptive one. */
     private final long spinNanos;
+    @GuardedBy("this")
     private long programmed = SBT_MAX; // guarded by this
     private volatile boolean running;
     private final AtomicLong interrupts = new AtomicLong();
@@ -160,6 +162,7 @@ public final class RealTimeTicklessClock extends TicklessClock {
     }
 
     @Override
+    @GuardedBy("this")
     boolean isEarlierThanProgrammed(long bt) {
         return bt < programmed;
     }

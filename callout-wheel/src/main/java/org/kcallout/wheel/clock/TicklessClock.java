@@ -2,6 +2,7 @@ package org.kcallout.wheel.clock;
 
 import static org.kcallout.Sbt.SBT_MAX;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import org.kcallout.Sbt;
 
 /**
@@ -32,8 +33,10 @@ abstract class TicklessClock extends ClockSource {
     final long watchdogGrace;
 
     /** Per CPU: the next callout window; guarded by this. */
+    @GuardedBy("this")
     private CalloutWindow[] windows;
     /** Per CPU: true once its own thread keeps time for it; guarded by this. */
+    @GuardedBy("this")
     private boolean[] selfDriven;
     /**
      * Bumped whenever a self-driven CPU's deadline moves earlier, so that a CPU thread spinning
@@ -55,6 +58,8 @@ abstract class TicklessClock extends ClockSource {
     }
 
     @Override
+    // selfKicks++ is a statistic read by tests for "changed", which a lost update still satisfies.
+    @SuppressWarnings("NonAtomicVolatileUpdate")
     final void cpuNewCallout(int cpu, long bt, long btOpt) {
         boolean earlier;
         boolean self;
@@ -166,6 +171,7 @@ abstract class TicklessClock extends ClockSource {
      * The earliest time the event thread must act: the earliest {@code nextcall} of a CPU it drives,
      * or the watchdog time of a self-driven one; SBT_MAX if none. Guarded by this.
      */
+    @GuardedBy("this")
     final long earliestLocked() {
         long m = SBT_MAX;
         for (int cpu = 0; cpu < windows.length; cpu++) {
@@ -190,7 +196,10 @@ abstract class TicklessClock extends ClockSource {
      */
     final int handleEvents(long now) {
         int processed = 0;
-        for (int cpu = 0; cpu < windows.length; cpu++) {
+        // Unlocked read of the array's length: onAttach sets windows once, before any event.
+        @SuppressWarnings("GuardedBy")
+        int ncpus = windows.length;
+        for (int cpu = 0; cpu < ncpus; cpu++) {
             synchronized (this) {
                 CalloutWindow w = windows[cpu];
                 if (!w.isOpen(now)) {
@@ -224,6 +233,7 @@ abstract class TicklessClock extends ClockSource {
     }
 
     /** Called under this monitor: would an event at {@code bt} need the driver to wake earlier? */
+    @GuardedBy("this")
     abstract boolean isEarlierThanProgrammed(long bt);
 
     /** Called without locks after {@link #isEarlierThanProgrammed} said yes. */

@@ -1,5 +1,6 @@
 package org.kcallout.wheel.clock;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import org.kcallout.Sbt;
 
 /**
@@ -129,6 +130,7 @@ abstract class TimebaseClock extends TicklessClock implements VirtualClock {
     }
 
     @Override
+    @GuardedBy("this")
     boolean isEarlierThanProgrammed(long bt) {
         return false; // nothing to reprogram: the time base reads nextcall at each step
     }

@@ -2,6 +2,7 @@ package org.kcallout.wheel.clock;
 
 import static org.kcallout.Sbt.SBT_MAX;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -81,6 +82,7 @@ public final class VirtualTimebase implements VirtualClock, LongSupplier {
     private volatile long now;
     /** The clock source this time base serves: IPIs, tick length, end of an advance, idle skips. */
     private volatile ClockSource clock;
+    @GuardedBy("advanceLock")
     private long interrupts; // guarded by advanceLock
     /** Handler failures not yet thrown, oldest first; guarded by itself (handlers may fail on any thread). */
     private final List<HandlerFailedException> failures = new ArrayList<>();
@@ -237,6 +239,7 @@ public final class VirtualTimebase implements VirtualClock, LongSupplier {
     }
 
     /** The body of {@link #advanceTo}: called with {@link #advanceLock} held and the target checked. */
+    @GuardedBy("advanceLock")
     private void advanceLocked(long target) {
         for (;;) {
             ClockSource c = clock;

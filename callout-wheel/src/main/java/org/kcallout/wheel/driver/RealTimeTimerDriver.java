@@ -1,5 +1,6 @@
 package org.kcallout.wheel.driver;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import java.util.Arrays;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongSupplier;
@@ -74,7 +75,9 @@ public final class RealTimeTimerDriver extends EventTimer {
         }
     }
 
+    @GuardedBy("this")
     private Instance[] instances = {new Instance(0)}; // guarded by this; grown for per-CPU timers
+    @GuardedBy("this")
     private long delivered;                           // guarded by this
 
     /** A one-shot and periodic timer named {@code "nanotime"}, quality 1000. */
@@ -140,6 +143,7 @@ public final class RealTimeTimerDriver extends EventTimer {
     }
 
     /** The instance {@code start}/{@code stop} act on: CPU {@code cpu}'s if per-CPU, else the only one. Under this. */
+    @GuardedBy("this")
     private Instance instance(int cpu) {
         if (!perCpu()) {
             return instances[0];

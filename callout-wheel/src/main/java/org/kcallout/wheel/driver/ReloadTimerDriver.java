@@ -1,5 +1,6 @@
 package org.kcallout.wheel.driver;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import org.kcallout.et.EventTimer;
 
 /**
@@ -43,11 +44,17 @@ public final class ReloadTimerDriver extends EventTimer {
     private final ReloadTimerHardware hw;
     private final long freq;
 
+    @GuardedBy("this")
     private int mode = STOPPED;      // guarded by this
+    @GuardedBy("this")
     private long periodCounts;       // guarded by this
+    @GuardedBy("this")
     private int cpu = NOCPU;         // guarded by this
+    @GuardedBy("this")
     private boolean installed;       // guarded by this
+    @GuardedBy("this")
     private long delivered;          // guarded by this
+    @GuardedBy("this")
     private long spurious;           // guarded by this
 
     /**

@@ -2,6 +2,7 @@ package org.kcallout.wheel.driver;
 
 import static org.kcallout.Sbt.SBT_MAX;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import org.kcallout.Sbt;
 import org.kcallout.wheel.clock.VirtualTimebase;
 
@@ -24,14 +25,23 @@ public final class SimulatedReloadTimer implements ReloadTimerHardware, VirtualT
     private final long frequency;
     private final long maxCount;
 
+    @GuardedBy("this")
     private boolean joined;        // guarded by this
+    @GuardedBy("this")
     private boolean enabled;       // guarded by this
+    @GuardedBy("this")
     private long period;           // guarded by this; counts, 0 = never loaded
+    @GuardedBy("this")
     private long loadTime;         // guarded by this; sbintime of the last load
+    @GuardedBy("this")
     private long periodStart;      // guarded by this; counts since loadTime at the last interrupt or load
+    @GuardedBy("this")
     private Runnable handler;      // guarded by this
+    @GuardedBy("this")
     private long loads;            // guarded by this
+    @GuardedBy("this")
     private long reloads;          // guarded by this
+    @GuardedBy("this")
     private long interrupts;       // guarded by this
 
     /**

@@ -2,6 +2,7 @@ package org.kcallout.wheel.driver;
 
 import static org.kcallout.Sbt.SBT_MAX;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import java.util.Arrays;
 import org.kcallout.Sbt;
 import org.kcallout.et.EventTimer;
@@ -68,15 +69,25 @@ public final class VirtualTimerDriver extends EventTimer implements VirtualTimeb
 
     private final VirtualTimebase timebase;
 
+    @GuardedBy("this")
     private boolean joined;       // guarded by this
+    @GuardedBy("this")
     private Instance[] instances = {new Instance()}; // guarded by this; grown for per-CPU timers
+    @GuardedBy("this")
     private long offset;          // guarded by this
+    @GuardedBy("this")
     private int dropNext;         // guarded by this
+    @GuardedBy("this")
     private boolean asleep;       // guarded by this
+    @GuardedBy("this")
     private long sleepStart;      // guarded by this
+    @GuardedBy("this")
     private long delivered;       // guarded by this
+    @GuardedBy("this")
     private long dropped;         // guarded by this
+    @GuardedBy("this")
     private long starts;          // guarded by this
+    @GuardedBy("this")
     private long stops;           // guarded by this
 
     /**
@@ -158,6 +169,7 @@ public final class VirtualTimerDriver extends EventTimer implements VirtualTimeb
     }
 
     /** The instance {@code start}/{@code stop} act on: CPU {@code cpu}'s if per-CPU, else the only one. Under this. */
+    @GuardedBy("this")
     private Instance instance(int cpu) {
         if (!perCpu()) {
             return instances[0];
@@ -178,6 +190,7 @@ public final class VirtualTimerDriver extends EventTimer implements VirtualTimeb
     }
 
     /** The armed instance with the earliest deadline (lowest index among equals), or null. Under this. */
+    @GuardedBy("this")
     private Instance earliest() {
         Instance best = null;
         for (Instance in : instances) {
@@ -189,6 +202,7 @@ public final class VirtualTimerDriver extends EventTimer implements VirtualTimeb
     }
 
     /** The instance of {@code cpu} for the observers, or null if it was never programmed. Under this. */
+    @GuardedBy("this")
     private Instance peek(int cpu) {
         if (!perCpu()) {
             return instances[0];

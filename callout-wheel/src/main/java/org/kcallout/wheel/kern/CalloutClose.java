@@ -6,6 +6,7 @@ import static org.kcallout.internal.CalloutAccess.iflags;
 import static org.kcallout.internal.CalloutAccess.lock;
 import static org.kcallout.internal.CalloutAccess.next;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import org.kcallout.Callout;
 import org.kcallout.CalloutLock;
 import org.kcallout.KMutex;
@@ -131,6 +132,7 @@ final class CalloutClose {
     }
 
     /** Stops every callout on list {@code head} of {@code cc} (locked). */
+    @GuardedBy("cc.lock")
     private static void stopAll(CalloutCpu cc, Link head) {
         for (Link n = next(head); n != head;) {
             Callout c = (Callout) n;

@@ -25,6 +25,7 @@ import static org.kcallout.internal.CalloutAccess.setTime;
 import static org.kcallout.internal.CalloutAccess.time;
 import static org.kcallout.internal.CalloutAccess.unlink;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import java.util.concurrent.locks.Condition;
 import org.kcallout.Callout;
 import org.kcallout.CalloutFunc;
@@ -113,14 +114,20 @@ final class CalloutCpu extends CpuRef {
     final int mask;
     final Link expireq = newList();
     final ExecEntity[] exec = {new ExecEntity(), new ExecEntity()};
+    @GuardedBy("lock")
     Link ccNext;
+    @GuardedBy("lock")
     int ccBucket = -1;
+    @GuardedBy("lock")
     long firstevent = SBT_MAX;
+    @GuardedBy("lock")
     long lastscan;
     /** Callouts on the wheel or the expire queue that can still run (time below SBT_MAX); guarded by lock. */
+    @GuardedBy("lock")
     int live;
     /** softclock_call_cc for this CPU's two entities. */
     final SoftclockCallCc dispatcher = new SoftclockCallCc(this);
+    @GuardedBy("lock")
     boolean scanning;
 
     CalloutCpu(CalloutEngine engine, int cpuId, int callwheelSize) {
@@ -164,6 +171,7 @@ final class CalloutCpu extends CpuRef {
      * {@code callout_cc_add}: links {@code c} into the wheel and reports a new earliest deadline to
      * the clock. Called with {@link #lock} held; {@code c} is on no list.
      */
+    @GuardedBy("lock")
     void ccAdd(Callout c, long sbt, long precision, CalloutFunc<?> func, Object arg, int flags) {
         assert lock.isHeldByCurrentThread();
         assert isEmpty(c) : "callout_cc_add: callout already on a list";
@@ -211,6 +219,7 @@ final class CalloutCpu extends CpuRef {
      * Removes a pending {@code c} from the wheel or the expire queue. Called with {@link #lock}
      * held. Flags are the caller's business.
      */
+    @GuardedBy("lock")
     void unlinkPending(Callout c) {
         assert lock.isHeldByCurrentThread();
         assert ccVolatile(c) == this : "unlinking a callout of CPU " + c.cpu() + " under the lock of CPU " + cpuId;
@@ -222,6 +231,7 @@ final class CalloutCpu extends CpuRef {
     }
 
     /** Bookkeeping of {@link #live} for a callout that left the wheel or the expire queue. */
+    @GuardedBy("lock")
     private void leave(Callout c) {
         if (time(c) != SBT_MAX) {
             live--;
@@ -229,6 +239,7 @@ final class CalloutCpu extends CpuRef {
     }
 
     /** True if nothing on this CPU can run: see {@link CalloutEngine#skipIdleTo}. Called with the lock. */
+    @GuardedBy("lock")
     boolean idleLocked() {
         assert lock.isHeldByCurrentThread();
         return live == 0 && !scanning && next(expireq) == expireq;
@@ -275,6 +286,7 @@ final class CalloutCpu extends CpuRef {
     }
 
     /** The body of {@link #process}: called with {@link #lock} held and {@link #scanning} set. */
+    @GuardedBy("lock")
     private int scanLocked(long now, boolean reportMore) {
         long prevscan = lastscan;
         int firstb = hash(prevscan);
@@ -337,7 +349,7 @@ final class CalloutCpu extends CpuRef {
                     }
                     if ((iflags(c) & CALLOUT_DIRECT) != 0) {
                         CalloutLock l = lock(c);
-                        if (l != null && dispatcher.driverHoldsLock(c, l)) {
+                        if (l != null && driverHoldsLock(c, l)) {
                             refused = c; // left in its bucket; the scan ends as if the batch were full
                             stoppedAt = t;
                             break scan;
@@ -346,7 +358,7 @@ final class CalloutCpu extends CpuRef {
                         ccBucket = b;
                         unlink(c);
                         leave(c);
-                        dispatcher.dispatch(c, 1);
+                        dispatch(c, 1);
                         n = ccNext;
                     } else {
                         n = next(c);
@@ -401,7 +413,7 @@ final class CalloutCpu extends CpuRef {
             result |= WORK;
         }
         if (refused != null) {
-            throw dispatcher.refuseHeldLock(refused);
+            throw refuseHeldLock(refused);
         }
         return result;
     }
@@ -412,6 +424,7 @@ final class CalloutCpu extends CpuRef {
      *
      * @return the number of callouts dispatched
      */
+    @GuardedBy("lock")
     int softclockLocked() {
         assert lock.isHeldByCurrentThread();
         int n = 0;
@@ -421,15 +434,39 @@ final class CalloutCpu extends CpuRef {
             assert CalloutStates.holds(c, this, "softclock") && (iflags(c) & CALLOUT_PROCESSED) != 0
                     : "softclock: no PROCESSED on the expire queue: " + c;
             CalloutLock l = lock(c);
-            if (l != null && dispatcher.driverHoldsLock(c, l)) {
-                throw dispatcher.refuseHeldLock(c);
+            if (l != null && driverHoldsLock(c, l)) {
+                throw refuseHeldLock(c);
             }
             unlink(c);
             leave(c);
-            dispatcher.dispatch(c, 0);
+            dispatch(c, 0);
             n++;
         }
         return n;
+    }
+
+    /* The dispatcher's methods called with the lock held. dispatcher.cc is this, which the
+     * GuardedBy checker cannot tell: these forwarders say it once (each is a single call). */
+
+    /** {@link SoftclockCallCc#driverHoldsLock}, with the lock held. */
+    @GuardedBy("lock")
+    @SuppressWarnings("GuardedBy") // dispatcher.cc == this: its guard cc.lock is this.lock
+    private boolean driverHoldsLock(Callout c, CalloutLock l) {
+        return dispatcher.driverHoldsLock(c, l);
+    }
+
+    /** {@link SoftclockCallCc#refuseHeldLock}, with the lock held. */
+    @GuardedBy("lock")
+    @SuppressWarnings("GuardedBy") // dispatcher.cc == this: its guard cc.lock is this.lock
+    private IllegalStateException refuseHeldLock(Callout c) {
+        return dispatcher.refuseHeldLock(c);
+    }
+
+    /** {@link SoftclockCallCc#dispatch}, with the lock held (it drops and retakes it). */
+    @GuardedBy("lock")
+    @SuppressWarnings("GuardedBy") // dispatcher.cc == this: its guard cc.lock is this.lock
+    private void dispatch(Callout c, int e) {
+        dispatcher.dispatch(c, e);
     }
 
     /** True if {@code c} is linked in bucket {@code b} (for tests); takes the lock. */

@@ -311,6 +311,9 @@ public final class CalloutEngine implements CalloutLayer {
      * {@code callout_lock}: locks the CPU that owns {@code c}, waiting out a CPUBLOCK hand-off.
      * Works for a callout of any system; the caller checks ownership.
      */
+    // lock() then a check: on success the lock is returned held (the caller's to release), and on
+    // failure released at once and retried; there is no code in between that could throw.
+    @SuppressWarnings("LockNotBeforeTry")
     static CalloutCpu lockAny(Callout c) {
         for (;;) {
             CpuRef r = ccVolatile(c);
@@ -508,6 +511,9 @@ public final class CalloutEngine implements CalloutLayer {
      * @return true if every CPU was idle and lastscan moved
      */
     @Override
+    // Every CPU's lock is taken in the first loop and held through the second; the checker does
+    // not follow locks taken in a loop over an array.
+    @SuppressWarnings("GuardedBy")
     public boolean skipIdleTo(long to) {
         int locked = 0;
         try {

@@ -10,6 +10,7 @@ import static org.kcallout.internal.CalloutAccess.lock;
 import static org.kcallout.internal.CalloutAccess.setFlagsRelease;
 import static org.kcallout.internal.CalloutAccess.setIflagsRelease;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.kcallout.Callout;
@@ -87,6 +88,7 @@ public final class CalloutStop {
      * {@code callout_stop} in the system's profile, with {@code cc} locked: CLASSIC returns 0 or 1
      * and always clears ACTIVE (decision 1), MODERN returns 1, 0 or -1 (SPEC §4.7, §4.11).
      */
+    @GuardedBy("cc.lock")
     private int stopLocked(CalloutCpu cc, Callout c, boolean useLock) {
         assert CalloutStates.holds(c, cc, "callout_stop");
         return classic ? stopClassic(cc, c, useLock) : stopModern(cc, c, useLock, null);
@@ -97,6 +99,7 @@ public final class CalloutStop {
      * {@code drainFn} is the async-drain callback (SPEC §4.9): it is recorded if the handler runs,
      * and the lock-wait cancellation is not used.
      */
+    @GuardedBy("cc.lock")
     private int stopModern(CalloutCpu cc, Callout c, boolean useLock, CalloutFunc<Object> drainFn) {
         assert cc.lock.isHeldByCurrentThread() : "_callout_stop_safe: CPU " + cc.cpuId + " not locked";
         ExecEntity ent = cc.execOf(c);
@@ -134,6 +137,7 @@ public final class CalloutStop {
      * list and loses PENDING and ACTIVE and the call returns {@code result}; otherwise ACTIVE is
      * left alone and the call returns {@code result}, or -1 if nothing was executing either.
      */
+    @GuardedBy("cc.lock")
     private static int stopPendingModern(CalloutCpu cc, Callout c, boolean executing, int result) {
         assert cc.lock.isHeldByCurrentThread() : "_callout_stop_safe: CPU " + cc.cpuId + " not locked";
         if (!dequeue(cc, c)) {
@@ -148,6 +152,7 @@ public final class CalloutStop {
      * non-zero only when a pending invocation (or one waiting for the caller's lock) was cancelled;
      * ACTIVE is always cleared.
      */
+    @GuardedBy("cc.lock")
     private int stopClassic(CalloutCpu cc, Callout c, boolean useLock) {
         assert cc.lock.isHeldByCurrentThread() : "callout_stop: CPU " + cc.cpuId + " not locked";
         ExecEntity ent = cc.execOf(c);
@@ -187,6 +192,8 @@ public final class CalloutStop {
         setIflagsRelease(c, iflags);
     }
 
+    // `removed |= deferredMigrationStop(cc, c) | dequeue(cc, c)`: both steps must run, so | not ||.
+    @SuppressWarnings("ShortCircuitBoolean")
     public int drain(Callout c) {
         String fn = "callout_drain";
         CalloutEngine.checkInitialised(fn, c);
@@ -240,6 +247,9 @@ public final class CalloutStop {
      *
      * @return the CPU that owns {@code c} afterwards, locked
      */
+    // One wait per call: the caller (drain's for loop) re-examines the callout after every
+    // return, so a spurious wakeup only costs another look (FreeBSD's loop in _callout_stop_safe).
+    @SuppressWarnings("WaitNotInLoop")
     private CalloutCpu awaitInvocation(String fn, Callout c, CalloutCpu cc, ExecEntity ent) {
         assert cc.lock.isHeldByCurrentThread() : fn + ": CPU " + cc.cpuId + " not locked";
         ent.waiting = true;
@@ -334,6 +344,7 @@ public final class CalloutStop {
      *
      * @return true if {@code c} was pending
      */
+    @GuardedBy("cc.lock")
     static boolean dequeue(CalloutCpu cc, Callout c) {
         assert cc.lock.isHeldByCurrentThread() : "CPU " + cc.cpuId + " not locked";
         int iflags = iflags(c);

@@ -14,6 +14,7 @@ import static org.kcallout.internal.CalloutAccess.lock;
 import static org.kcallout.internal.CalloutAccess.setFlagsRelease;
 import static org.kcallout.internal.CalloutAccess.setIflagsRelease;
 import static org.kcallout.internal.CalloutAccess.time;
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import java.util.concurrent.CompletableFuture;
 import org.kcallout.Callout;
 import org.kcallout.CalloutFunc;
@@ -35,6 +36,7 @@ final class SoftclockCallCc {
 
     private final CalloutCpu cc;
     /** A lock leak found by driverHoldsLock, to report once the CPU lock is dropped; guarded by cc.lock. */
+    @GuardedBy("cc.lock")
     private IllegalStateException leak;
 
     SoftclockCallCc(CalloutCpu cc) {
@@ -51,6 +53,7 @@ final class SoftclockCallCc {
      * drain callback): it is reported and released here, or this callout and every later one on
      * the lock would be lost.
      */
+    @GuardedBy("cc.lock")
     boolean driverHoldsLock(Callout c, CalloutLock l) {
         if (!l.owned() && !l.ownedShared()) {
             return false;
@@ -73,6 +76,7 @@ final class SoftclockCallCc {
      * does not hold the lock, and returns the exception that tells the caller. Called with
      * {@link CalloutCpu#lock} held.
      */
+    @GuardedBy("cc.lock")
     IllegalStateException refuseHeldLock(Callout c) {
         cc.firstevent = cc.lastscan;
         cc.engine.clock.cpuNewCallout(cc.cpuId, cc.lastscan, cc.lastscan);
@@ -88,6 +92,7 @@ final class SoftclockCallCc {
      * {@code softclock_call_cc}: runs one expired callout on entity {@code e}. Entered and left with
      * {@link CalloutCpu#lock} held; drops it around the lock hand-off and the handler.
      */
+    @GuardedBy("cc.lock")
     void dispatch(Callout c, int e) {
         assert cc.lock.isHeldByCurrentThread();
         int iflags = iflags(c);

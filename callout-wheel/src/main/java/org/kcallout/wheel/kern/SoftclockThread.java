@@ -2,6 +2,7 @@ package org.kcallout.wheel.kern;
 
 import static org.kcallout.internal.CalloutAccess.isEmpty;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import org.kcallout.wheel.seam.ClockPort;
 import org.kcallout.wheel.seam.CpuThread;
 
@@ -16,6 +17,7 @@ final class SoftclockThread extends Thread implements CpuThread {
 
     private final ClockPort clock;
     private final CalloutCpu cc;
+    @GuardedBy("cc.lock")
     private boolean stopping; // guarded by cc.lock
 
     SoftclockThread(ClockPort clock, CalloutCpu cc) {
