@@ -11,10 +11,11 @@ import org.kcallout.Sbt;
  * two clocks implement differently (on the advancing thread, or on each CPU's threads).
  */
 abstract class TimebaseClock extends TicklessClock implements VirtualClock {
-    /* Implementation notes: timebase, startTime and ticksBase are final; the time base's advance
+    /* Implementation notes: line (this clock's own time base; ClockSource.timebase names the same
+     * object once bind has run), startTime and ticksBase are final; the time base's advance
      * lock is the only lock held while the device's event runs. */
 
-    final VirtualTimebase timebase;
+    final VirtualTimebase line;
     private final long startTime;
     private final int ticksBase;
 
@@ -28,10 +29,10 @@ abstract class TimebaseClock extends TicklessClock implements VirtualClock {
         if (start < 0) {
             throw new IllegalArgumentException("start must be >= 0, got " + start);
         }
-        this.timebase = new VirtualTimebase(start);
+        this.line = new VirtualTimebase(start);
         this.ticksBase = ticksAtStart;
         this.startTime = start;
-        timebase.attach(new VirtualTimebase.Device() {
+        line.attach(new VirtualTimebase.Device() {
             @Override
             public long nextEventTime() {
                 synchronized (TimebaseClock.this) {
@@ -44,7 +45,7 @@ abstract class TimebaseClock extends TicklessClock implements VirtualClock {
                 return deliver(now);
             }
         });
-        timebase.bind(this);
+        line.bind(this);
     }
 
     /**
@@ -59,12 +60,12 @@ abstract class TimebaseClock extends TicklessClock implements VirtualClock {
     /** @return the current virtual time */
     @Override
     public long now() {
-        return timebase.now();
+        return line.now();
     }
 
     @Override
     public long sbinuptime() {
-        return timebase.now();
+        return line.now();
     }
 
     @Override
@@ -77,7 +78,7 @@ abstract class TimebaseClock extends TicklessClock implements VirtualClock {
     /** @return the number of interrupts delivered so far */
     @Override
     public long interrupts() {
-        return timebase.interrupts();
+        return line.interrupts();
     }
 
     /**
@@ -121,7 +122,7 @@ abstract class TimebaseClock extends TicklessClock implements VirtualClock {
         if (attached("advanceTo").isClosed()) {
             throw new IllegalStateException("advanceTo: the callout system this clock drives is closed");
         }
-        timebase.advanceTo(target);
+        line.advanceTo(target);
     }
 
     @Override
