@@ -123,6 +123,11 @@ public final class CalloutAccess {
         installed = f;
     }
 
+    /** {@return the installed accessors}, read under the lock {@link #install} writes them under */
+    private static synchronized Fields installed() {
+        return installed;
+    }
+
     /** Holds the installed accessors in a constant the JIT folds. */
     private static final class Holder {
         static final Fields F;
@@ -133,9 +138,7 @@ public final class CalloutAccess {
             } catch (IllegalAccessException e) {
                 throw new ExceptionInInitializerError(e);
             }
-            synchronized (CalloutAccess.class) {
-                F = installed;
-            }
+            F = installed();
             if (F == null) {
                 throw new ExceptionInInitializerError("Callout did not install its accessors");
             }

@@ -52,7 +52,10 @@ public abstract sealed class MdxCpus permits MdxCallouts {
 
     private final MdxCpu[] cpus;
     private final IntSupplier curcpuSupplier; // null: the thread binding
+    // Per system, not static: each MdxCpus has its own thread bindings and batches.
+    @SuppressWarnings("ThreadLocalUsage")
     private final ThreadLocal<Integer> bound = new ThreadLocal<>();
+    @SuppressWarnings("ThreadLocalUsage") // as above
     private final ThreadLocal<MdxCpu> batch = new ThreadLocal<>();
     private volatile BiConsumer<? super MdxCallout, ? super Throwable> failureHook = LOGGING_HOOK;
 

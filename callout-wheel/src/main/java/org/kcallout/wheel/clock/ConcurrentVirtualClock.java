@@ -147,6 +147,7 @@ public final class ConcurrentVirtualClock extends TimebaseClock {
     }
 
     @Override
+    @SuppressWarnings("ThreadPriorityCheck") // yield: a worker may need this core (on 2 cores), 100 times at most
     void settle() {
         Worker[] its = interruptThreads;
         Worker[] scs = softclockThreads;
