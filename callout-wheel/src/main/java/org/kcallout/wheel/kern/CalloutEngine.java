@@ -240,7 +240,11 @@ public final class CalloutEngine implements CalloutLayer {
         return clock.sbinuptime();
     }
 
-    /** {@return {@code hardclocktime} of {@code cpu}}, checked @param cpu the CPU */
+    /**
+     * {@return {@code hardclocktime} of {@code cpu}}, checked
+     *
+     * @param cpu the CPU
+     */
     public long hardclocktime(int cpu) {
         checkCpu("hardclocktime", cpu);
         return clock.hardclocktime(cpu);
@@ -446,7 +450,11 @@ public final class CalloutEngine implements CalloutLayer {
         }
     }
 
-    /** {@return {@code cc_firstevent} of {@code cpu}: the earliest deadline reported to the clock} @param cpu the CPU */
+    /**
+     * {@return {@code cc_firstevent} of {@code cpu}: the earliest deadline reported to the clock}
+     *
+     * @param cpu the CPU
+     */
     public long firstevent(int cpu) {
         checkCpu("firstevent", cpu);
         CalloutCpu cc = cpus[cpu];
@@ -458,7 +466,11 @@ public final class CalloutEngine implements CalloutLayer {
         }
     }
 
-    /** {@return {@code cc_lastscan} of {@code cpu}: the {@code now} of its previous scan} @param cpu the CPU */
+    /**
+     * {@return {@code cc_lastscan} of {@code cpu}: the {@code now} of its previous scan}
+     *
+     * @param cpu the CPU
+     */
     public long lastscan(int cpu) {
         checkCpu("lastscan", cpu);
         CalloutCpu cc = cpus[cpu];
@@ -488,13 +500,21 @@ public final class CalloutEngine implements CalloutLayer {
         }
     }
 
-    /** {@return the number of callouts pending on {@code cpu} (wheel and expire queue)} @param cpu the CPU */
+    /**
+     * {@return the number of callouts pending on {@code cpu} (wheel and expire queue)}
+     *
+     * @param cpu the CPU
+     */
     public int pendingCount(int cpu) {
         checkCpu("pendingCount", cpu);
         return cpus[cpu].pendingCount();
     }
 
-    /** {@return CPU {@code i}'s state} @param i the CPU */
+    /**
+     * {@return CPU {@code i}'s state}
+     *
+     * @param i the CPU
+     */
     public CalloutCpu cpu(int i) {
         return cpus[i];
     }
