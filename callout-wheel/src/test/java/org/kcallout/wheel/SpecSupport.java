@@ -57,7 +57,7 @@ final class SpecSupport {
         private volatile T result;
         private volatile Throwable failure;
         private volatile boolean done;
-        /** Run by {@link #get()} after a successful join, or null; written once, before the start. */
+        /** Run by {@link #get()} after a successful join, or null; set by the thread that started the task, which calls get. */
         private volatile Runnable afterJoin;
 
         private Task(String name, Body<T> body) {

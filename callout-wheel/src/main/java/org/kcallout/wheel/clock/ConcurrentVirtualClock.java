@@ -46,8 +46,8 @@ import org.kcallout.wheel.testing.HandlerGate;
  * only blocking is on what the clock can see, and models a kernel's concurrency. A handler that
  * throws fails the advance, as on every virtual clock ({@link HandlerFailedException}). Moving time
  * from one of the clock's threads is refused. {@code close()} of the system stops the threads and
- * waits for them, except for one whose handler waits for a {@code KMutex} the closing thread holds,
- * or is held at a closed {@code HandlerGate}: that one ends once it is let go.
+ * waits for them, except for a CPU whose handler waits for a lock the closing thread holds (the
+ * callout system tells which): that CPU's threads end once it is let go.
  */
 public final class ConcurrentVirtualClock extends TimebaseClock {
     /* Implementation notes. The time base is this clock's own (as VirtualTicklessClock's); its one
@@ -275,24 +275,11 @@ public final class ConcurrentVirtualClock extends TimebaseClock {
                 continue;
             }
             for (Worker w : ws) {
-                if (w != self && !skipCpu[w.cpu] && !waitsOnCaller(w, self)) {
+                if (w != self && !skipCpu[w.cpu]) {
                     CpuThread.joinUninterruptibly(w);
                 }
             }
         }
-    }
-
-    /**
-     * Whether {@code w} runs a handler that cannot return before {@code caller} acts: it is parked
-     * on a {@link KMutex} that {@code caller} holds, or held at a closed {@link HandlerGate}. Close
-     * does not wait for such a thread (it would wait for itself); the thread ends once let go.
-     */
-    private static boolean waitsOnCaller(Worker w, Thread caller) {
-        if (HandlerGate.isHeld(w)) {
-            return true;
-        }
-        KMutex m = KMutex.blockingMutexOf(w);
-        return m != null && m.owner() == caller;
     }
 
     @Override
